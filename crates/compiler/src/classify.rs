@@ -1,0 +1,686 @@
+//! From scope facts to the fluxion graph: parts, streams, variable classes, tags, contexts.
+//!
+//! The paper's §3.2 rules, made precise:
+//! - a module-level variable used by one fluxion only is in its context (*scope*);
+//! - a value set upstream and only read downstream travels in the message (*stream*), and so does
+//!   any variable of one invocation used along its own post chain, whatever the order of writes
+//!   (the paper's post-chain exception);
+//! - a variable written by several fluxions, or written downstream and read upstream, is *share*:
+//!   those fluxions get the tag `grp_<name>` and one copy of it.
+//!
+//! The body of a function that is not itself a fluxion runs in the fluxions that reference it
+//! (`template` called from `reply` is part of `reply`), so its reads and writes count there.
+
+use crate::analyze::{Callback, Facts, FuncId, OriginRoot, Place, ResourceKind, Seg};
+use crate::graph::{Fluxion, FluxionKind, Graph, RupturePoint, Stream, VarKind, Variable};
+use crate::rules::RuptureKind;
+use crate::source::SourceText;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+type Flx = usize;
+const MAIN: Flx = 0;
+
+/// A fluxion a piece of code runs in; `init` marks the module's straight-line top level, which
+/// runs once before any listener fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Part {
+    flx: Flx,
+    init: bool,
+}
+
+struct Builder<'a> {
+    facts: &'a Facts,
+    src: &'a SourceText<'a>,
+    roots: HashMap<(FuncId, u32), Flx>,
+    fluxions: Vec<Fluxion>,
+    attrib_memo: HashMap<FuncId, BTreeSet<Part>>,
+    in_progress: BTreeSet<FuncId>,
+    edges: Vec<(Flx, Flx, RuptureKind, BTreeSet<usize>)>,
+}
+
+pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
+    let mut b = Builder {
+        facts,
+        src,
+        roots: HashMap::new(),
+        fluxions: Vec::new(),
+        attrib_memo: HashMap::new(),
+        in_progress: BTreeSet::new(),
+        edges: Vec::new(),
+    };
+    b.create_fluxions();
+    b.create_edges();
+    let variables = b.classify();
+    let rupture_points = b.rupture_points();
+    b.finish_streams();
+    b.fill_text();
+    Graph {
+        file: file.to_string(),
+        fluxions: b.fluxions,
+        variables,
+        rupture_points,
+        warnings: facts.warnings.clone(),
+    }
+}
+
+impl Builder<'_> {
+    fn new_fluxion(&mut self, name: String, kind: FluxionKind, span: (usize, usize)) -> Flx {
+        let mut name = name;
+        if self.fluxions.iter().any(|f| f.name == name) {
+            let mut i = 2;
+            while self
+                .fluxions
+                .iter()
+                .any(|f| f.name == format!("{name}_{i}"))
+            {
+                i += 1;
+            }
+            name = format!("{name}_{i}");
+        }
+        self.fluxions.push(Fluxion {
+            name,
+            kind,
+            tags: Vec::new(),
+            context: Vec::new(),
+            streams: Vec::new(),
+            loc: self.src.loc(span.0),
+            span,
+            opaque: false,
+            text: String::new(),
+        });
+        self.fluxions.len() - 1
+    }
+
+    fn func_name(&self, f: FuncId) -> String {
+        let func = &self.facts.funcs[f];
+        func.name
+            .clone()
+            .unwrap_or_else(|| format!("anonymous_{}", self.src.loc(func.span.0).line))
+    }
+
+    fn create_fluxions(&mut self) {
+        let main = self.new_fluxion("main".into(), FluxionKind::Main, (0, self.src.text.len()));
+        self.fluxions[main].opaque = self.facts.top_opaque;
+        let mut callbacks: Vec<FuncId> = self
+            .facts
+            .sites
+            .iter()
+            .flat_map(|s| &s.callbacks)
+            .filter_map(|c| match c {
+                Callback::Func { func, .. } => Some(*func),
+                Callback::Dynamic { .. } => None,
+            })
+            .collect();
+        let with_awaits =
+            (0..self.facts.funcs.len()).filter(|&f| !self.facts.funcs[f].segments.is_empty());
+        callbacks.extend(with_awaits);
+        callbacks.sort_by_key(|&f| self.facts.funcs[f].span.0);
+        callbacks.dedup();
+        let is_callback: BTreeSet<FuncId> = self
+            .facts
+            .sites
+            .iter()
+            .flat_map(|s| &s.callbacks)
+            .filter_map(|c| match c {
+                Callback::Func { func, .. } => Some(*func),
+                Callback::Dynamic { .. } => None,
+            })
+            .collect();
+        for f in callbacks {
+            let func = &self.facts.funcs[f];
+            let name = self.func_name(f);
+            if is_callback.contains(&f) {
+                let x = self.new_fluxion(name.clone(), FluxionKind::Callback, func.span);
+                self.fluxions[x].opaque = func.opaque;
+                self.roots.insert((f, 0), x);
+            }
+            for (k, seg) in func.segments.iter().enumerate() {
+                let x = self.new_fluxion(
+                    format!("{name}_await{}", k + 1),
+                    FluxionKind::Continuation,
+                    (seg.at, seg.body_end),
+                );
+                self.fluxions[x].opaque = func.opaque;
+                self.roots.insert((f, k as u32 + 1), x);
+            }
+        }
+    }
+
+    /// The fluxions a place's code runs in.
+    fn attrib(&mut self, place: Place) -> BTreeSet<Part> {
+        match place {
+            Place::Top => [Part {
+                flx: MAIN,
+                init: true,
+            }]
+            .into(),
+            Place::In(f, k) => {
+                if let Some(&x) = self.roots.get(&(f, k)) {
+                    return [Part {
+                        flx: x,
+                        init: false,
+                    }]
+                    .into();
+                }
+                self.attrib_func(f)
+            }
+        }
+    }
+
+    fn attrib_func(&mut self, f: FuncId) -> BTreeSet<Part> {
+        if let Some(p) = self.attrib_memo.get(&f) {
+            return p.clone();
+        }
+        if !self.in_progress.insert(f) {
+            return BTreeSet::new(); // recursion: the other callers already cover it
+        }
+        let deferred = Part {
+            flx: MAIN,
+            init: false,
+        };
+        let func = &self.facts.funcs[f];
+        let (parent, iife, bound) = (func.parent, func.is_iife, func.binding.is_some());
+        let refs: Vec<_> = self
+            .facts
+            .fn_refs
+            .iter()
+            .filter(|r| r.func == f)
+            .copied()
+            .collect();
+        let mut out = BTreeSet::new();
+        for r in &refs {
+            match r.at {
+                Place::Top if r.direct_call => {
+                    out.insert(Part {
+                        flx: MAIN,
+                        init: true,
+                    });
+                }
+                // Stored or exported at the top level: it may run at any time, from anywhere.
+                Place::Top => {
+                    out.insert(deferred);
+                }
+                at => out.extend(self.attrib(at)),
+            }
+        }
+        if iife || refs.is_empty() {
+            match parent {
+                Place::Top if iife => {
+                    out.insert(Part {
+                        flx: MAIN,
+                        init: true,
+                    });
+                }
+                Place::Top => {
+                    out.insert(deferred);
+                }
+                p => {
+                    // An unbound function (`module.exports = function () {}`, an argument to an
+                    // unknown call) runs where it was created; a bound one never mentioned is dead
+                    // code, counted there too.
+                    let _ = bound;
+                    out.extend(self.attrib(p));
+                }
+            }
+        }
+        self.in_progress.remove(&f);
+        self.attrib_memo.insert(f, out.clone());
+        out
+    }
+
+    fn add_edge(&mut self, from: Flx, to: Flx, kind: RuptureKind) {
+        if !self
+            .edges
+            .iter()
+            .any(|e| e.0 == from && e.1 == to && e.2 == kind)
+        {
+            self.edges.push((from, to, kind, BTreeSet::new()));
+        }
+    }
+
+    fn create_edges(&mut self) {
+        for s in 0..self.facts.sites.len() {
+            let site = &self.facts.sites[s];
+            let (kind, at, after) = (site.kind, site.at, site.after);
+            let targets: Vec<Flx> = site
+                .callbacks
+                .iter()
+                .filter_map(|c| match c {
+                    Callback::Func { func, .. } => self.roots.get(&(*func, 0)).copied(),
+                    Callback::Dynamic { .. } => None,
+                })
+                .collect();
+            let sources: BTreeSet<Flx> = match after.and_then(|a| self.roots.get(&(a, 0))) {
+                Some(&x) => [x].into(),
+                None => self.attrib(at).into_iter().map(|p| p.flx).collect(),
+            };
+            for &src in &sources {
+                for &t in &targets {
+                    self.add_edge(src, t, kind);
+                }
+            }
+        }
+        for f in 0..self.facts.funcs.len() {
+            for k in 1..=self.facts.funcs[f].segments.len() as u32 {
+                let to = self.roots[&(f, k)];
+                let sources: BTreeSet<Flx> = match self.roots.get(&(f, k - 1)) {
+                    Some(&x) => [x].into(),
+                    None => self.attrib_func(f).into_iter().map(|p| p.flx).collect(),
+                };
+                for src in sources {
+                    self.add_edge(src, to, RuptureKind::Post);
+                }
+            }
+        }
+    }
+
+    fn reachable(&self, from: Flx, post_only: bool) -> BTreeSet<Flx> {
+        let mut seen = BTreeSet::new();
+        let mut queue = VecDeque::from([from]);
+        while let Some(x) = queue.pop_front() {
+            for e in &self.edges {
+                if e.0 == x && (!post_only || e.2 == RuptureKind::Post) && seen.insert(e.1) {
+                    queue.push_back(e.1);
+                }
+            }
+        }
+        seen
+    }
+
+    /// Edge indices of a shortest path from `from` to `to`.
+    fn path(&self, from: Flx, to: Flx) -> Option<Vec<usize>> {
+        let mut prev: HashMap<Flx, usize> = HashMap::new();
+        let mut queue = VecDeque::from([from]);
+        let mut seen = BTreeSet::from([from]);
+        while let Some(x) = queue.pop_front() {
+            if x == to {
+                let mut path = Vec::new();
+                let mut cur = to;
+                while cur != from {
+                    let e = prev[&cur];
+                    path.push(e);
+                    cur = self.edges[e].0;
+                }
+                path.reverse();
+                return Some(path);
+            }
+            for (i, e) in self.edges.iter().enumerate() {
+                if e.0 == x && seen.insert(e.1) {
+                    prev.insert(e.1, i);
+                    queue.push_back(e.1);
+                }
+            }
+        }
+        None
+    }
+
+    fn classify(&mut self) -> Vec<Variable> {
+        let facts = self.facts;
+        // binding -> fluxion -> (read, written, init-only)
+        let mut uses: BTreeMap<usize, BTreeMap<Flx, (bool, bool)>> = BTreeMap::new();
+        let mut network: BTreeSet<Flx> = BTreeSet::new();
+        for a in &facts.accesses {
+            for part in self.attrib(a.at) {
+                let resource = facts.bindings[a.binding].resource;
+                if resource.is_some_and(ResourceKind::is_network) {
+                    network.insert(part.flx);
+                }
+                let top = facts.bindings[a.binding].decl == Place::Top;
+                if part.init && top {
+                    continue; // initialisation, before any listener fires
+                }
+                let e = uses
+                    .entry(a.binding)
+                    .or_default()
+                    .entry(part.flx)
+                    .or_default();
+                e.0 |= !a.write;
+                e.1 |= a.write;
+            }
+        }
+        for &p in &facts.network_at {
+            for part in self.attrib(p) {
+                network.insert(part.flx);
+            }
+        }
+        self.opaque_accesses(&mut uses);
+
+        let mut vars = Vec::new();
+        let mut tags: BTreeMap<Flx, BTreeSet<String>> = BTreeMap::new();
+        let mut contexts: BTreeMap<Flx, Vec<(usize, String)>> = BTreeMap::new();
+        let mut tag_names: BTreeSet<String> = BTreeSet::new();
+        for (b, binding) in facts.bindings.iter().enumerate() {
+            let decl: BTreeSet<Flx> = match binding.param_of {
+                Some((f, _)) if self.roots.contains_key(&(f, 0)) => [self.roots[&(f, 0)]].into(),
+                _ => self
+                    .attrib(binding.decl)
+                    .into_iter()
+                    .map(|p| p.flx)
+                    .collect(),
+            };
+            let top = binding.decl == Place::Top;
+            let empty = BTreeMap::new();
+            let all = uses.get(&b).unwrap_or(&empty);
+            let users: BTreeMap<Flx, (bool, bool)> = all
+                .iter()
+                .filter(|(x, _)| top || !decl.contains(x))
+                .map(|(x, u)| (*x, *u))
+                .collect();
+            // Listener parameters travel in the message that starts their fluxion.
+            let start_param = binding
+                .param_of
+                .and_then(|(f, _)| self.roots.get(&(f, 0)).copied())
+                .filter(|x| {
+                    !all.is_empty()
+                        && self
+                            .edges
+                            .iter()
+                            .any(|e| e.1 == *x && e.2 == RuptureKind::Start)
+                });
+            if users.is_empty() && start_param.is_none() {
+                continue;
+            }
+            if top && users.keys().all(|&x| x == MAIN) {
+                continue; // module state only main touches
+            }
+            let writers: BTreeSet<Flx> =
+                users.iter().filter(|(_, u)| u.1).map(|(x, _)| *x).collect();
+            // `require('fs')`, `const { readFile } = require('fs')`: every thread loads its own.
+            let is_module = binding.is_import
+                || (!binding.reassigned
+                    && binding.origin.as_ref().is_some_and(|o| {
+                        matches!(o.root, OriginRoot::Module(_)) && !o.segs.contains(&Seg::Call)
+                    }));
+            let is_code = binding.func.is_some() && !binding.reassigned;
+            // A fluxion's own name is not state: it is the fluxion.
+            if is_code
+                && binding
+                    .func
+                    .is_some_and(|f| self.roots.contains_key(&(f, 0)))
+            {
+                continue;
+            }
+            let kind = if binding.resource.is_some() {
+                VarKind::Resource
+            } else if is_module {
+                VarKind::Module
+            } else if top {
+                if users.len() == 1 {
+                    VarKind::Scope
+                } else if is_code {
+                    VarKind::Code
+                } else if writers.is_empty() {
+                    VarKind::Stream
+                } else {
+                    VarKind::Share
+                }
+            } else if writers.is_empty() || self.on_one_post_chain(&decl, users.keys()) {
+                VarKind::Stream
+            } else {
+                VarKind::Share
+            };
+            let mut tag = None;
+            match kind {
+                VarKind::Scope | VarKind::Code => {
+                    for &x in users.keys() {
+                        contexts
+                            .entry(x)
+                            .or_default()
+                            .push((binding.offset, binding.name.clone()));
+                    }
+                }
+                VarKind::Share => {
+                    let mut t = format!("grp_{}", binding.name);
+                    let mut i = 2;
+                    while tag_names.contains(&t) {
+                        t = format!("grp_{}_{i}", binding.name);
+                        i += 1;
+                    }
+                    tag_names.insert(t.clone());
+                    let members: BTreeSet<Flx> = users
+                        .keys()
+                        .copied()
+                        .chain(if top { BTreeSet::new() } else { decl.clone() })
+                        .collect();
+                    for &x in &members {
+                        tags.entry(x).or_default().insert(t.clone());
+                        contexts
+                            .entry(x)
+                            .or_default()
+                            .push((binding.offset, binding.name.clone()));
+                    }
+                    tag = Some(t);
+                }
+                VarKind::Stream | VarKind::Resource => {
+                    for &u in users.keys() {
+                        let path = decl.iter().find_map(|&d| self.path(d, u));
+                        for e in path.into_iter().flatten() {
+                            self.edges[e].3.insert(b);
+                        }
+                    }
+                    if let Some(x) = start_param {
+                        for e in self.edges.iter_mut() {
+                            if e.1 == x && e.2 == RuptureKind::Start {
+                                e.3.insert(b);
+                            }
+                        }
+                    }
+                }
+                VarKind::Module => {}
+            }
+            let name_of = |x: &Flx| self.fluxions[*x].name.clone();
+            vars.push(Variable {
+                name: binding.name.clone(),
+                kind,
+                declared_in: decl
+                    .iter()
+                    .next()
+                    .map(name_of)
+                    .unwrap_or_else(|| "main".into()),
+                loc: self.src.loc(binding.offset),
+                used_by: users.keys().map(name_of).collect(),
+                written_by: writers.iter().map(name_of).collect(),
+                tag,
+                resource: binding.resource,
+            });
+        }
+        for (x, f) in self.fluxions.iter_mut().enumerate() {
+            if network.contains(&x) {
+                f.tags.push("network".into());
+            }
+            f.tags.extend(tags.remove(&x).unwrap_or_default());
+            let mut ctx = contexts.remove(&x).unwrap_or_default();
+            ctx.sort();
+            ctx.dedup();
+            f.context = ctx.into_iter().map(|(_, n)| n).collect();
+        }
+        vars
+    }
+
+    /// True when every user follows a declaring fluxion on one post chain, in a single order:
+    /// each invocation's copy can then be carried along the chain.
+    fn on_one_post_chain<'x>(
+        &self,
+        decl: &BTreeSet<Flx>,
+        users: impl Iterator<Item = &'x Flx>,
+    ) -> bool {
+        let users: Vec<Flx> = users.copied().collect();
+        decl.iter().any(|&d| {
+            let down = self.reachable(d, true);
+            users.iter().all(|u| down.contains(u))
+                && users.iter().all(|&a| {
+                    users.iter().all(|&b| {
+                        a == b
+                            || self.reachable(a, true).contains(&b)
+                            || self.reachable(b, true).contains(&a)
+                    })
+                })
+        })
+    }
+
+    /// An opaque function may read and write every variable it can see.
+    fn opaque_accesses(&mut self, uses: &mut BTreeMap<usize, BTreeMap<Flx, (bool, bool)>>) {
+        let facts = self.facts;
+        for (f, func) in facts.funcs.iter().enumerate() {
+            if !func.opaque {
+                continue;
+            }
+            let mut visible: BTreeSet<FuncId> = BTreeSet::from([f]);
+            let mut p = func.parent;
+            while let Place::In(g, _) = p {
+                visible.insert(g);
+                p = facts.funcs[g].parent;
+            }
+            let parts = self.attrib(Place::In(f, 0));
+            for (b, binding) in facts.bindings.iter().enumerate() {
+                let seen = match binding.decl {
+                    Place::Top => true,
+                    Place::In(g, _) => visible.contains(&g),
+                };
+                if seen {
+                    for part in &parts {
+                        let e = uses.entry(b).or_default().entry(part.flx).or_default();
+                        *e = (true, true);
+                    }
+                }
+            }
+        }
+    }
+
+    fn rupture_points(&mut self) -> Vec<RupturePoint> {
+        let mut out = Vec::new();
+        for site in &self.facts.sites {
+            let from: Vec<String> = self
+                .attrib(site.at)
+                .into_iter()
+                .map(|p| self.fluxions[p.flx].name.clone())
+                .collect();
+            let mut to = Vec::new();
+            let mut dynamic = Vec::new();
+            for c in &site.callbacks {
+                match c {
+                    Callback::Func { func, .. } => {
+                        if let Some(&x) = self.roots.get(&(*func, 0)) {
+                            to.push(self.fluxions[x].name.clone());
+                        }
+                    }
+                    Callback::Dynamic { text } => dynamic.push(text.clone()),
+                }
+            }
+            out.push(RupturePoint {
+                kind: site.kind,
+                callee: site.callee.clone(),
+                loc: self.src.loc(site.offset),
+                from: from.join(", "),
+                to,
+                dynamic,
+                event: site.event.clone(),
+            });
+        }
+        for f in &self.fluxions {
+            if f.kind == FluxionKind::Continuation {
+                out.push(RupturePoint {
+                    kind: RuptureKind::Post,
+                    callee: "await".into(),
+                    loc: f.loc,
+                    from: f
+                        .name
+                        .rsplit_once("_await")
+                        .map_or("", |(a, _)| a)
+                        .to_string(),
+                    to: vec![f.name.clone()],
+                    dynamic: vec![],
+                    event: None,
+                });
+            }
+        }
+        out
+    }
+
+    fn finish_streams(&mut self) {
+        let mut edges = self.edges.clone();
+        edges.sort_by_key(|e| (e.0, self.fluxions[e.1].span.0));
+        for (from, to, kind, vars) in edges {
+            let mut vars: Vec<usize> = vars.into_iter().collect();
+            vars.sort_by_key(|&b| self.facts.bindings[b].offset);
+            let stream = Stream {
+                kind,
+                to: self.fluxions[to].name.clone(),
+                vars: vars
+                    .iter()
+                    .map(|&b| self.facts.bindings[b].name.clone())
+                    .collect(),
+            };
+            self.fluxions[from].streams.push(stream);
+        }
+    }
+
+    /// Each fluxion's own code, with downstream fluxions replaced by their stream placeholder.
+    fn fill_text(&mut self) {
+        // (start, end, replacement)
+        let mut repl: Vec<(usize, usize, String)> = Vec::new();
+        let mut inline: BTreeSet<(usize, usize)> = BTreeSet::new();
+        for site in &self.facts.sites {
+            for c in &site.callbacks {
+                if let Callback::Func { func, arg } = c {
+                    if let Some(&x) = self.roots.get(&(*func, 0)) {
+                        repl.push((
+                            arg.0,
+                            arg.1,
+                            format!("{} {}", site.kind.arrow(), self.fluxions[x].name),
+                        ));
+                        if *arg == self.facts.funcs[*func].span {
+                            inline.insert(*arg);
+                        }
+                    }
+                }
+            }
+        }
+        for (&(f, k), &x) in &self.roots {
+            let span = self.facts.funcs[f].span;
+            if k == 0 && !inline.contains(&span) {
+                repl.push((span.0, span.1, String::new()));
+            }
+            if let Some(seg) = self.facts.funcs[f].segments.get(k as usize) {
+                let next = self.roots[&(f, k + 1)];
+                let _ = x;
+                repl.push((
+                    seg.stmt_end,
+                    seg.body_end,
+                    format!("\n  -> {}\n", self.fluxions[next].name),
+                ));
+            }
+        }
+        repl.sort_by_key(|r| (r.0, std::cmp::Reverse(r.1)));
+        for x in 0..self.fluxions.len() {
+            let (lo, hi) = match self.fluxions[x].kind {
+                FluxionKind::Continuation => {
+                    let (f, k) = *self
+                        .roots
+                        .iter()
+                        .find(|(_, &v)| v == x)
+                        .map(|(k, _)| k)
+                        .unwrap();
+                    let seg = self.facts.funcs[f].segments[k as usize - 1];
+                    (seg.stmt_end, seg.body_end)
+                }
+                _ => self.fluxions[x].span,
+            };
+            let mut text = String::new();
+            let mut pos = lo;
+            for (a, b, r) in &repl {
+                if *a < pos || *b > hi || (*a == lo && *b == hi) || *a >= hi {
+                    continue;
+                }
+                if *a == lo && *b == self.fluxions[x].span.1 {
+                    continue;
+                }
+                text.push_str(self.src.slice(pos, *a));
+                text.push_str(r);
+                pos = *b;
+            }
+            text.push_str(self.src.slice(pos, hi));
+            self.fluxions[x].text = text;
+        }
+    }
+}

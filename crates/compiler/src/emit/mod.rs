@@ -1,0 +1,5 @@
+//! Printers for the graph: the paper's fluxional text, JSON and Graphviz.
+
+pub mod dot;
+pub mod flx;
+pub mod json;

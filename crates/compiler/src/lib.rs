@@ -1,0 +1,81 @@
+//! The fluxion compiler: a Node.js program in, its fluxion graph out.
+//!
+//! `parse` (swc) → `analyze` (scopes, accesses, rupture points) → `classify` (fluxions, streams,
+//! scope/stream/share/resource) → `emit` (flx text, JSON, DOT). No Node.js needed: `cargo test`.
+
+pub mod analyze;
+pub mod classify;
+pub mod diagnostics;
+pub mod emit;
+pub mod flx;
+pub mod graph;
+pub mod parse;
+pub mod rules;
+pub mod source;
+
+pub use diagnostics::{CompileError, Warning};
+pub use graph::Graph;
+pub use rules::{Rules, RuptureKind};
+
+use swc_core::common::{Globals, GLOBALS};
+
+/// What to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emit {
+    Flx,
+    Json,
+    Dot,
+}
+
+impl std::str::FromStr for Emit {
+    type Err = CompileError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "flx" => Ok(Emit::Flx),
+            "json" => Ok(Emit::Json),
+            "dot" => Ok(Emit::Dot),
+            other => Err(CompileError::Config {
+                key: "emit".into(),
+                message: format!("unknown format `{other}`; use flx, json or dot"),
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub rules: Rules,
+}
+
+/// Parses and analyses one module.
+pub fn analyze(file: &str, text: &str, options: &Options) -> Result<Graph, CompileError> {
+    GLOBALS.set(&Globals::new(), || {
+        let src = source::SourceText::new(text);
+        let parsed = parse::parse(file, text, &src)?;
+        let analyzer = analyze::Analyzer {
+            src: &src,
+            file,
+            start: parsed.start,
+            unresolved: parsed.unresolved,
+            rules: &options.rules,
+        };
+        let facts = analyzer.run(&parsed.program);
+        Ok(classify::build(file, &facts, &src))
+    })
+}
+
+/// Compiles one module and prints its graph in the requested format.
+pub fn compile(
+    file: &str,
+    text: &str,
+    emit: Emit,
+    options: &Options,
+) -> Result<(String, Vec<Warning>), CompileError> {
+    let graph = analyze(file, text, options)?;
+    let out = match emit {
+        Emit::Flx => emit::flx::print(&graph),
+        Emit::Json => emit::json::print(&graph),
+        Emit::Dot => emit::dot::print(&graph),
+    };
+    Ok((out, graph.warnings))
+}
