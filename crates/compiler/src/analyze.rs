@@ -293,7 +293,18 @@ fn require_module(call: &CallExpr) -> Option<String> {
     }
 }
 
+/// `node:fs` is `fs`; a relative module (`./lib/db.js`) is named by its file stem (`db`), so that a
+/// project rule `db.query` matches `require('./db').query`.
 fn normalize_module(m: &str) -> String {
+    if m.starts_with('.') || m.starts_with('/') {
+        let stem = m.rsplit('/').next().unwrap_or(m);
+        let stem = stem.split('.').next().unwrap_or(stem);
+        return if stem.is_empty() {
+            "index".into()
+        } else {
+            stem.to_string()
+        };
+    }
     m.strip_prefix("node:").unwrap_or(m).to_string()
 }
 
@@ -1469,7 +1480,7 @@ fn classify_resources(facts: &mut Facts) {
             continue;
         }
         let binding = &facts.bindings[b];
-        let by_name = binding.param_of.and_then(|_| match binding.name.as_str() {
+        let by_name = binding.param_of.and(match binding.name.as_str() {
             "req" | "request" => Some(ResourceKind::Request),
             "res" | "response" => Some(ResourceKind::Response),
             "next" => Some(ResourceKind::Next),
