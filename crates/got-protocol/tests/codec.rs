@@ -1,0 +1,427 @@
+//! Frame codec: round trips, every typed error, and no panic on hostile input.
+
+use ciborium::value::Value as Cbor;
+use fluxion_got_protocol::{decode, encode, Field, Frame, FrameError, Limits, RequestType};
+use fluxion_versions::{Change, Diff, Key, Object, Value, VersionId};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Frames a raw CBOR value.
+fn framed(v: &Cbor) -> Vec<u8> {
+    let mut body = Vec::new();
+    ciborium::ser::into_writer(v, &mut body).unwrap();
+    let mut out = (body.len() as u32).to_be_bytes().to_vec();
+    out.extend(body);
+    out
+}
+
+fn map(entries: Vec<(Cbor, Cbor)>) -> Cbor {
+    Cbor::Map(entries)
+}
+fn i(n: i64) -> Cbor {
+    Cbor::Integer(n.into())
+}
+fn t(s: &str) -> Cbor {
+    Cbor::Text(s.into())
+}
+
+fn sample_diff() -> Diff {
+    let mut d = Diff::new();
+    d.insert(
+        "datamodel.Counter",
+        Key::from("countDocument"),
+        Change::New(Object::new(
+            "countDocument",
+            [
+                ("count", Value::Int(-3)),
+                ("f", Value::Float(0.5)),
+                ("b", Value::Bytes(vec![0, 255])),
+                ("n", Value::Null),
+                ("l", Value::List(vec![Value::Bool(true), Value::from("x")])),
+                (
+                    "m",
+                    Value::Map([("k".to_string(), Value::Int(i64::MIN))].into()),
+                ),
+            ],
+        )),
+    );
+    d.insert(
+        "T",
+        Key::Int(i64::MAX),
+        Change::Modify([("a".to_string(), Value::Int(1))].into()),
+    );
+    d.insert("T", Key::Int(-1), Change::Delete);
+    d
+}
+
+fn sample_frames() -> Vec<Frame> {
+    let v = VersionId::random();
+    vec![
+        Frame::fetch("GotCounter", VersionId::ROOT).with_types(["datamodel.Counter"]),
+        Frame::push("GotCounter", v, VersionId::random(), sample_diff()),
+        Frame::ack("GotCounter", VersionId::ROOT, v),
+        Frame {
+            app_name: Some("a".into()),
+            data: Some(Diff::new()),
+            request_type: Some(RequestType::Fetch),
+            start_version: Some(v),
+            end_version: Some(v),
+            wait: Some(true),
+            wait_timeout: Some(2.5),
+            status: Some(200),
+            types: Some(vec![]),
+        },
+        Frame::default(),
+    ]
+}
+
+#[test]
+fn round_trips() {
+    let limits = Limits::default();
+    let mut stream = Vec::new();
+    for f in sample_frames() {
+        let bytes = encode(&f);
+        assert_eq!(decode(&bytes, &limits).unwrap(), (f.clone(), bytes.len()));
+        stream.extend(bytes);
+    }
+    // a stream of frames decodes one after the other
+    let mut at = 0;
+    for f in sample_frames().iter().map(|f| f.app_name.clone()) {
+        let (got, used) = decode(&stream[at..], &limits).unwrap();
+        assert_eq!(got.app_name, f);
+        at += used;
+    }
+    assert_eq!(at, stream.len());
+}
+
+/// Listing 5.2's request, with its Types map and integer 0.0 timeout written as the thesis does.
+#[test]
+fn thesis_listing_5_2_shape() {
+    let v: VersionId = "04a17d60-2df8-4c1b-94e0-19c3949b6a60".parse().unwrap();
+    let bytes = framed(&map(vec![
+        (i(0), t("GotCounter")),
+        (i(2), i(0)),
+        (i(3), t(&v.to_string())),
+        (i(5), Cbor::Bool(false)),
+        (i(6), Cbor::Float(0.0)),
+        (
+            i(8),
+            map(vec![(
+                t("datamodel.Counter"),
+                Cbor::Array(vec![t("datamodel.Counter")]),
+            )]),
+        ),
+    ]));
+    let (f, _) = decode(&bytes, &Limits::default()).unwrap();
+    assert_eq!(f.request_type, Some(RequestType::Fetch));
+    assert_eq!(f.start_version, Some(v));
+    assert_eq!(f.types, Some(vec!["datamodel.Counter".to_string()]));
+}
+
+#[test]
+fn framing_errors() {
+    let limits = Limits::default();
+    let bytes = encode(&Frame::push(
+        "app",
+        VersionId::ROOT,
+        VersionId::random(),
+        sample_diff(),
+    ));
+    assert_eq!(
+        decode(&bytes[..2], &limits),
+        Err(FrameError::Incomplete {
+            needed: 4,
+            available: 2
+        })
+    );
+    assert_eq!(
+        decode(&bytes[..10], &limits),
+        Err(FrameError::Incomplete {
+            needed: bytes.len(),
+            available: 10
+        })
+    );
+    // oversized: rejected from the prefix alone
+    let big = [0x01, 0x00, 0x00, 0x01];
+    assert!(matches!(
+        decode(&big, &limits),
+        Err(FrameError::TooLarge { len: 16777217, .. })
+    ));
+    let small = Limits {
+        max_frame_bytes: 8,
+        ..limits
+    };
+    assert!(matches!(
+        decode(&bytes, &small),
+        Err(FrameError::TooLarge { .. })
+    ));
+    // trailing bytes inside the frame
+    let mut body = Vec::new();
+    ciborium::ser::into_writer(&map(vec![]), &mut body).unwrap();
+    body.push(0x00);
+    let mut f = (body.len() as u32).to_be_bytes().to_vec();
+    f.extend(&body);
+    assert_eq!(
+        decode(&f, &limits),
+        Err(FrameError::TrailingBytes { count: 1 })
+    );
+    // empty body, garbage body
+    assert!(matches!(
+        decode(&[0, 0, 0, 0], &limits),
+        Err(FrameError::Malformed(_))
+    ));
+    assert!(matches!(
+        decode(&[0, 0, 0, 1, 0xff], &limits),
+        Err(FrameError::Malformed(_))
+    ));
+    // a byte string claiming 2^62 bytes
+    let huge = [0, 0, 0, 9, 0x5b, 0x40, 0, 0, 0, 0, 0, 0, 0];
+    assert!(matches!(
+        decode(&huge, &limits),
+        Err(FrameError::Malformed(_))
+    ));
+}
+
+#[test]
+fn nesting_limit() {
+    let limits = Limits::default();
+    let nested = |depth: usize| {
+        let mut v = i(1);
+        for _ in 0..depth {
+            v = Cbor::Array(vec![v]);
+        }
+        let data = map(vec![(
+            t("T"),
+            map(vec![(
+                t("k"),
+                map(vec![(i(0), i(1)), (i(1), map(vec![(t("d"), v)]))]),
+            )]),
+        )]);
+        framed(&map(vec![(i(1), data)]))
+    };
+    // frame, data, objects of a type, change, dims = 5 levels before the value
+    assert!(decode(&nested(59), &limits).is_ok());
+    assert_eq!(
+        decode(&nested(60), &limits).map(|_| ()),
+        Err(FrameError::TooDeep { max: 64 })
+    );
+    assert_eq!(
+        decode(
+            &nested(10),
+            &Limits {
+                max_depth: 8,
+                ..limits
+            }
+        )
+        .map(|_| ()),
+        Err(FrameError::TooDeep { max: 8 })
+    );
+    // a raw bomb: 100 000 nested one-element arrays
+    let mut bomb = vec![0x81u8; 100_000];
+    bomb.push(0x00);
+    let mut f = (bomb.len() as u32).to_be_bytes().to_vec();
+    f.extend(bomb);
+    assert_eq!(
+        decode(&f, &limits).map(|_| ()),
+        Err(FrameError::TooDeep { max: 64 })
+    );
+}
+
+#[test]
+fn field_errors_are_typed() {
+    let limits = Limits::default();
+    let err = |v: Cbor| decode(&framed(&v), &limits).unwrap_err();
+    assert_eq!(
+        err(Cbor::Array(vec![])),
+        FrameError::NotAMap { found: "an array" }
+    );
+    assert_eq!(
+        err(map(vec![(t("0"), t("a"))])),
+        FrameError::BadKey { found: "text" }
+    );
+    assert_eq!(err(map(vec![(i(9), t("a"))])), FrameError::UnknownField(9));
+    assert_eq!(
+        err(map(vec![(i(-1), t("a"))])),
+        FrameError::UnknownField(-1)
+    );
+    assert_eq!(
+        err(map(vec![(i(0), t("a")), (i(0), t("b"))])),
+        FrameError::DuplicateField(Field::AppName)
+    );
+    assert_eq!(
+        err(map(vec![(i(0), i(5))])),
+        FrameError::FieldType {
+            field: Field::AppName,
+            expected: "text",
+            found: "an integer"
+        }
+    );
+    assert!(matches!(
+        err(map(vec![(i(2), i(7))])),
+        FrameError::BadValue {
+            field: Field::RequestType,
+            ..
+        }
+    ));
+    assert!(matches!(
+        err(map(vec![(i(3), t("nope"))])),
+        FrameError::BadValue {
+            field: Field::StartVersion,
+            ..
+        }
+    ));
+    assert!(matches!(
+        err(map(vec![(i(4), i(3))])),
+        FrameError::FieldType {
+            field: Field::EndVersion,
+            ..
+        }
+    ));
+    assert!(matches!(
+        err(map(vec![(i(5), i(1))])),
+        FrameError::FieldType {
+            field: Field::Wait,
+            ..
+        }
+    ));
+    assert!(matches!(
+        err(map(vec![(i(6), Cbor::Float(-1.0))])),
+        FrameError::BadValue {
+            field: Field::WaitTimeout,
+            ..
+        }
+    ));
+    assert!(matches!(
+        err(map(vec![(i(6), Cbor::Float(f64::NAN))])),
+        FrameError::BadValue { .. }
+    ));
+    assert!(matches!(
+        err(map(vec![(i(7), i(70000))])),
+        FrameError::BadValue {
+            field: Field::Status,
+            ..
+        }
+    ));
+    assert!(matches!(
+        err(map(vec![(i(8), Cbor::Array(vec![i(1)]))])),
+        FrameError::FieldType {
+            field: Field::Types,
+            ..
+        }
+    ));
+    assert!(matches!(
+        err(map(vec![(i(1), Cbor::Array(vec![]))])),
+        FrameError::FieldType {
+            field: Field::Data,
+            ..
+        }
+    ));
+
+    let data = |change: Cbor| {
+        map(vec![(
+            i(1),
+            map(vec![(t("T"), map(vec![(t("k"), change)]))]),
+        )])
+    };
+    let bad_data = |change: Cbor| match err(data(change)) {
+        FrameError::BadData { path, reason } => format!("{path}: {reason}"),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        bad_data(map(vec![(i(0), i(5))])),
+        "/T/\"k\": unknown event 5"
+    );
+    assert_eq!(
+        bad_data(map(vec![(i(1), map(vec![]))])),
+        "/T/\"k\": missing event (key 0)"
+    );
+    assert_eq!(
+        bad_data(map(vec![(i(0), i(2)), (i(1), map(vec![]))])),
+        "/T/\"k\": a delete carries no dims"
+    );
+    assert_eq!(
+        bad_data(map(vec![(i(0), i(1))])),
+        "/T/\"k\": a modify needs dims (key 1)"
+    );
+    assert_eq!(
+        bad_data(map(vec![(i(0), i(0)), (i(1), map(vec![(i(3), i(1))]))])),
+        "/T/\"k\": dimension name is an integer, not text"
+    );
+    assert_eq!(
+        bad_data(map(vec![
+            (i(0), i(0)),
+            (i(1), map(vec![(t("d"), Cbor::Tag(1, Box::new(i(0))))]))
+        ])),
+        "/T/\"k\"/d: unsupported value: a tagged value"
+    );
+    assert_eq!(
+        bad_data(map(vec![
+            (i(0), i(0)),
+            (i(1), map(vec![(t("d"), Cbor::Integer(u64::MAX.into()))]))
+        ])),
+        "/T/\"k\"/d: integer out of i64 range"
+    );
+    assert!(matches!(
+        err(map(vec![(
+            i(1),
+            map(vec![(t("T"), map(vec![(Cbor::Bool(true), map(vec![]))]))])
+        )])),
+        FrameError::BadData { .. }
+    ));
+}
+
+/// Thousands of random byte strings, every truncation and many corruptions of valid frames:
+/// decode returns (Ok or a typed error) and never panics.
+#[test]
+fn hostile_input_never_panics() {
+    let limits = Limits::default();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let valid: Vec<Vec<u8>> = sample_frames().iter().map(encode).collect();
+    let mut outcomes = [0usize; 2];
+    let mut record = |r: Result<(Frame, usize), FrameError>| outcomes[r.is_ok() as usize] += 1;
+
+    for _ in 0..5000 {
+        let len = rng.below(200) as usize;
+        let mut b: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        // half of them get a plausible length prefix so that the CBOR parser sees them
+        if rng.below(2) == 0 && len >= 4 {
+            b[..4].copy_from_slice(&((len - 4) as u32).to_be_bytes());
+        }
+        record(decode(&b, &limits));
+    }
+    for v in &valid {
+        for cut in 0..v.len() {
+            let r = decode(&v[..cut], &limits);
+            assert!(
+                matches!(r, Err(FrameError::Incomplete { .. })),
+                "cut {cut}: {r:?}"
+            );
+            // the same truncation, re-framed, reaches the CBOR parser
+            if cut > 4 {
+                let mut f = ((cut - 4) as u32).to_be_bytes().to_vec();
+                f.extend(&v[4..cut]);
+                record(decode(&f, &limits));
+            }
+        }
+        for _ in 0..1000 {
+            let mut c = v.clone();
+            for _ in 0..=rng.below(3) {
+                let at = 4 + rng.below((c.len() - 4) as u64) as usize;
+                c[at] ^= 1 << rng.below(8);
+            }
+            record(decode(&c, &limits));
+        }
+    }
+    assert!(outcomes[0] > 5000, "{outcomes:?}");
+}

@@ -1,0 +1,657 @@
+//! The version graph: a DAG of versions whose edges carry diffs, with 3-way merge, reference
+//! counts and garbage collection.
+//!
+//! # Version ids
+//!
+//! A [`VersionId`] is a 128-bit number written like a UUID (`04a17d60-2df8-4c1b-94e0-19c3949b6a60`,
+//! random, version-4 layout) except for the root, the empty state every graph starts from, which
+//! is `0` and written `ROOT` as in the thesis's Listing 5.3. Ids are random rather than counters
+//! so that a version committed in one process (a client dataframe) keeps its id when it is pushed
+//! to another (the store): both graphs then name the same state the same way.
+//!
+//! # Invariants
+//!
+//! * Every version is reachable from `ROOT`; the edge `a → b` carries `delta(a, b)`, so every
+//!   path between two versions composes to the same diff.
+//! * Objects are normalised against the schema (every declared dimension present), which makes
+//!   diff composition exact (see [`crate::diff`]).
+//! * [`VersionGraph::gc`] keeps `ROOT` and every version with a reference count above zero; it
+//!   removes the others, replacing each removed `p → v → c` by an edge `p → c` carrying the
+//!   composed diff.
+
+use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::diff::{changed_dims, Change, Diff, Snapshot};
+use crate::error::{Error, Result};
+use crate::schema::{Object, Schema};
+use crate::value::Key;
+
+/// Identifier of a version (see the module docs). Serialised as its string form.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VersionId(u128);
+
+impl VersionId {
+    /// The empty state every graph starts from; never garbage-collected.
+    pub const ROOT: VersionId = VersionId(0);
+
+    /// A fresh random id (UUID version-4 layout; never `ROOT`).
+    pub fn random() -> VersionId {
+        static SEED: OnceLock<RandomState> = OnceLock::new();
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let seed = SEED.get_or_init(RandomState::new);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let half = |salt: u8| {
+            let mut h = seed.build_hasher();
+            h.write_u64(n);
+            h.write_u128(nanos);
+            h.write_u8(salt);
+            u128::from(h.finish())
+        };
+        let mut v = (half(1) << 64) | half(2);
+        v = (v & !(0xF << 76)) | (0x4 << 76); // version nibble
+        v = (v & !(0x3 << 62)) | (0x2 << 62); // RFC 4122 variant
+        VersionId(v)
+    }
+
+    pub const fn from_u128(v: u128) -> VersionId {
+        VersionId(v)
+    }
+
+    pub const fn as_u128(self) -> u128 {
+        self.0
+    }
+
+    pub fn is_root(self) -> bool {
+        self == VersionId::ROOT
+    }
+}
+
+impl fmt::Display for VersionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_root() {
+            return f.write_str("ROOT");
+        }
+        let v = self.0;
+        write!(
+            f,
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            v >> 96,
+            (v >> 80) & 0xffff,
+            (v >> 64) & 0xffff,
+            (v >> 48) & 0xffff,
+            v & 0xffff_ffff_ffff
+        )
+    }
+}
+
+impl fmt::Debug for VersionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// A string is neither `ROOT` nor 32 hexadecimal digits (hyphens ignored).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid version id {0:?}: expected ROOT or 32 hex digits")]
+pub struct ParseVersionIdError(pub String);
+
+impl FromStr for VersionId {
+    type Err = ParseVersionIdError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "ROOT" {
+            return Ok(VersionId::ROOT);
+        }
+        let hex: String = s.chars().filter(|c| *c != '-').collect();
+        if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(ParseVersionIdError(s.to_owned()));
+        }
+        u128::from_str_radix(&hex, 16)
+            .map(VersionId)
+            .map_err(|_| ParseVersionIdError(s.to_owned()))
+    }
+}
+
+impl Serialize for VersionId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for VersionId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// What the application's merge function decides for one conflicting object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MergeOutcome {
+    /// The object exists after the merge, with this value (its key must be the conflict's key).
+    Keep(Object),
+    /// The object does not exist after the merge.
+    Delete,
+}
+
+/// An application merge function: `(type name, original, yours, theirs) -> outcome`, where each
+/// object is the state of the conflicting object at the common ancestor, on your side and on
+/// theirs (`None`: absent there). It is only called for real conflicts (the same dimension set
+/// to different values on both sides, or modified on one side and deleted on the other, or
+/// created differently on both); everything else merges by itself.
+///
+/// In a [`crate::Store`] push, *yours* is the pushed version and *theirs* the store's head; in a
+/// [`crate::Dataframe`] fetch, *yours* is the local head and *theirs* the store's head. So
+/// *theirs* is always the shared side.
+pub type MergeFnDyn =
+    dyn Fn(&str, Option<&Object>, Option<&Object>, Option<&Object>) -> MergeOutcome + Send + Sync;
+
+/// A shareable merge function.
+pub type MergeFn = Arc<MergeFnDyn>;
+
+/// Wraps a closure as a [`MergeFn`].
+pub fn merge_fn<F>(f: F) -> MergeFn
+where
+    F: Fn(&str, Option<&Object>, Option<&Object>, Option<&Object>) -> MergeOutcome
+        + Send
+        + Sync
+        + 'static,
+{
+    Arc::new(f)
+}
+
+/// The default merge rule, *theirs wins, per dimension*: if theirs deleted the object it is
+/// deleted; if only yours deleted it, theirs is kept; otherwise the result is theirs, plus every
+/// dimension that only your side changed (relative to the original).
+pub fn theirs_wins(
+    _type_name: &str,
+    original: Option<&Object>,
+    yours: Option<&Object>,
+    theirs: Option<&Object>,
+) -> MergeOutcome {
+    match (yours, theirs) {
+        (_, None) => MergeOutcome::Delete,
+        (None, Some(t)) => MergeOutcome::Keep(t.clone()),
+        (Some(y), Some(t)) => {
+            let mut out = t.clone();
+            if let Some(o) = original {
+                for (d, v) in &y.dims {
+                    let before = o.dims.get(d);
+                    if before != Some(v) && t.dims.get(d) == before {
+                        out.dims.insert(d.clone(), v.clone());
+                    }
+                }
+            }
+            MergeOutcome::Keep(out)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Node {
+    parents: Vec<VersionId>,
+    children: Vec<VersionId>,
+    refs: usize,
+}
+
+/// A DAG of versions rooted at [`VersionId::ROOT`] whose edges carry diffs.
+///
+/// Not thread-safe by itself: [`crate::Store`] wraps one per app in a mutex.
+#[derive(Debug, Clone)]
+pub struct VersionGraph {
+    schema: Schema,
+    nodes: HashMap<VersionId, Node>,
+    edges: HashMap<(VersionId, VersionId), Diff>,
+    /// The last materialised state (usually the newest commit), to make commits cheap.
+    cache: Option<(VersionId, Snapshot)>,
+}
+
+impl VersionGraph {
+    /// A graph holding only `ROOT` (the empty state).
+    pub fn new(schema: Schema) -> Self {
+        let mut nodes = HashMap::new();
+        nodes.insert(VersionId::ROOT, Node::default());
+        VersionGraph {
+            schema,
+            nodes,
+            edges: HashMap::new(),
+            cache: Some((VersionId::ROOT, Snapshot::new())),
+        }
+    }
+
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    pub fn contains(&self, v: VersionId) -> bool {
+        self.nodes.contains_key(&v)
+    }
+
+    /// Number of versions, `ROOT` included.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Only `ROOT` is left.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.len() == 1
+    }
+
+    pub fn edge_count(&self) -> usize {
+        self.edges.len()
+    }
+
+    pub fn versions(&self) -> impl Iterator<Item = VersionId> + '_ {
+        self.nodes.keys().copied()
+    }
+
+    /// Versions without children.
+    pub fn leaves(&self) -> Vec<VersionId> {
+        let mut v: Vec<_> = self
+            .nodes
+            .iter()
+            .filter(|(_, n)| n.children.is_empty())
+            .map(|(id, _)| *id)
+            .collect();
+        v.sort();
+        v
+    }
+
+    pub fn parents(&self, v: VersionId) -> Result<&[VersionId]> {
+        Ok(&self.node(v)?.parents)
+    }
+
+    pub fn children(&self, v: VersionId) -> Result<&[VersionId]> {
+        Ok(&self.node(v)?.children)
+    }
+
+    /// The diff carried by the edge `from → to`, if that edge exists.
+    pub fn edge(&self, from: VersionId, to: VersionId) -> Option<&Diff> {
+        self.edges.get(&(from, to))
+    }
+
+    fn node(&self, v: VersionId) -> Result<&Node> {
+        self.nodes.get(&v).ok_or(Error::UnknownVersion(v))
+    }
+
+    fn check(&self, v: VersionId) -> Result<()> {
+        self.node(v).map(|_| ())
+    }
+
+    /// Commits `diff` as a new child of `parent`, with a fresh random id.
+    pub fn commit(&mut self, parent: VersionId, diff: Diff) -> Result<VersionId> {
+        self.commit_as(parent, VersionId::random(), diff)
+    }
+
+    /// Commits `diff` as a new child `id` of `parent` (used to import versions made elsewhere).
+    /// The diff is validated against the schema, normalised, and must apply to the state of
+    /// `parent`.
+    pub fn commit_as(&mut self, parent: VersionId, id: VersionId, diff: Diff) -> Result<VersionId> {
+        self.check(parent)?;
+        if self.contains(id) {
+            return Err(Error::DuplicateVersion(id));
+        }
+        let diff = diff.normalize(&self.schema)?;
+        let mut state = self.take_state(parent)?;
+        if let Err(e) = state.apply(&diff) {
+            self.cache = Some((parent, state));
+            return Err(e.into());
+        }
+        self.insert_version(id, vec![(parent, diff)]);
+        self.cache = Some((id, state));
+        Ok(id)
+    }
+
+    fn insert_version(&mut self, id: VersionId, parents: Vec<(VersionId, Diff)>) {
+        let mut node = Node::default();
+        for (p, diff) in parents {
+            if let Some(pn) = self.nodes.get_mut(&p) {
+                pn.children.push(id);
+            }
+            node.parents.push(p);
+            self.edges.insert((p, id), diff);
+        }
+        self.nodes.insert(id, node);
+    }
+
+    /// A path `from → … → to` following edges, if `to` descends from `from`.
+    fn path(&self, from: VersionId, to: VersionId) -> Option<Vec<VersionId>> {
+        if from == to {
+            return Some(vec![from]);
+        }
+        let mut prev: HashMap<VersionId, VersionId> = HashMap::new();
+        let mut queue = VecDeque::from([from]);
+        while let Some(v) = queue.pop_front() {
+            for &c in &self.nodes.get(&v)?.children {
+                if c == from || prev.contains_key(&c) {
+                    continue;
+                }
+                prev.insert(c, v);
+                if c == to {
+                    let mut path = vec![to];
+                    let mut cur = to;
+                    while cur != from {
+                        cur = prev[&cur];
+                        path.push(cur);
+                    }
+                    path.reverse();
+                    return Some(path);
+                }
+                queue.push_back(c);
+            }
+        }
+        None
+    }
+
+    /// Whether `descendant` is `ancestor` or reachable from it.
+    pub fn is_ancestor(&self, ancestor: VersionId, descendant: VersionId) -> bool {
+        self.contains(ancestor)
+            && self.contains(descendant)
+            && self.path(ancestor, descendant).is_some()
+    }
+
+    fn apply_path(&self, state: &mut Snapshot, path: &[VersionId]) -> Result<()> {
+        for w in path.windows(2) {
+            state.apply(&self.edges[&(w[0], w[1])])?;
+        }
+        Ok(())
+    }
+
+    /// The state (every object) at version `v`.
+    pub fn state(&self, v: VersionId) -> Result<Snapshot> {
+        self.check(v)?;
+        if let Some((c, s)) = &self.cache {
+            if let Some(path) = self.path(*c, v) {
+                let mut s = s.clone();
+                self.apply_path(&mut s, &path)?;
+                return Ok(s);
+            }
+        }
+        let path = self
+            .path(VersionId::ROOT, v)
+            .ok_or(Error::UnknownVersion(v))?;
+        let mut s = Snapshot::new();
+        self.apply_path(&mut s, &path)?;
+        Ok(s)
+    }
+
+    fn take_state(&mut self, v: VersionId) -> Result<Snapshot> {
+        match self.cache.take() {
+            Some((c, s)) if c == v => Ok(s),
+            other => {
+                self.cache = other;
+                self.state(v)
+            }
+        }
+    }
+
+    /// One composed diff that turns the state at `from` into the state at `to` (not the list of
+    /// commits between them). Follows edges when `to` descends from `from`, otherwise compares
+    /// the two states.
+    pub fn delta(&self, from: VersionId, to: VersionId) -> Result<Diff> {
+        self.check(from)?;
+        self.check(to)?;
+        match self.path(from, to) {
+            Some(path) => {
+                let mut acc = Diff::new();
+                for w in path.windows(2) {
+                    acc.then(&self.edges[&(w[0], w[1])])?;
+                }
+                Ok(acc)
+            }
+            None => Ok(Diff::between(&self.state(from)?, &self.state(to)?)),
+        }
+    }
+
+    /// A nearest common ancestor of `a` and `b` (`ROOT` at worst).
+    pub fn common_ancestor(&self, a: VersionId, b: VersionId) -> Result<VersionId> {
+        self.check(a)?;
+        self.check(b)?;
+        let mut ancestors = HashSet::from([a]);
+        let mut queue = VecDeque::from([a]);
+        while let Some(v) = queue.pop_front() {
+            for &p in &self.nodes[&v].parents {
+                if ancestors.insert(p) {
+                    queue.push_back(p);
+                }
+            }
+        }
+        let mut seen = HashSet::from([b]);
+        let mut queue = VecDeque::from([b]);
+        while let Some(v) = queue.pop_front() {
+            if ancestors.contains(&v) {
+                return Ok(v);
+            }
+            for &p in &self.nodes[&v].parents {
+                if seen.insert(p) {
+                    queue.push_back(p);
+                }
+            }
+        }
+        Ok(VersionId::ROOT)
+    }
+
+    /// Three-way merge of `ours` and `theirs`, which both descend from `base`.
+    ///
+    /// Changes to different objects, or to different dimensions of one object, combine; the same
+    /// change made on both sides is taken once. Any other overlap is a conflict, decided by
+    /// `merge_fn(type, original, ours, theirs)` (e.g. [`theirs_wins`]). Returns the merged
+    /// version: a new version with parents `ours` and `theirs`, or one of them when the other
+    /// adds nothing (fast-forward).
+    pub fn merge(
+        &mut self,
+        base: VersionId,
+        ours: VersionId,
+        theirs: VersionId,
+        merge_fn: &MergeFnDyn,
+    ) -> Result<VersionId> {
+        self.check(base)?;
+        self.check(ours)?;
+        self.check(theirs)?;
+        if ours == theirs || theirs == base {
+            return Ok(ours);
+        }
+        if ours == base {
+            return Ok(theirs);
+        }
+        let d_ours = self.delta(base, ours)?;
+        let d_theirs = self.delta(base, theirs)?;
+        let base_state = self.state(base)?;
+        let ours_state = self.state(ours)?;
+        let theirs_state = self.state(theirs)?;
+
+        let mut merged = Diff::new();
+        for (t, k, co) in d_ours.iter() {
+            let Some(ct) = d_theirs.get(t, k) else {
+                merged.insert(t, k.clone(), co.clone());
+                continue;
+            };
+            let combined = match (co, ct) {
+                (Change::Delete, Change::Delete) => Some(Some(Change::Delete)),
+                (Change::New(a), Change::New(b)) if a == b => Some(Some(co.clone())),
+                (Change::Modify(a), Change::Modify(b))
+                    if a.iter().all(|(d, v)| b.get(d).is_none_or(|w| w == v)) =>
+                {
+                    let mut dims = a.clone();
+                    dims.extend(b.iter().map(|(d, v)| (d.clone(), v.clone())));
+                    Some(Some(Change::Modify(dims)))
+                }
+                _ => None,
+            };
+            let change = match combined {
+                Some(c) => c,
+                None => {
+                    let original = base_state.get(t, k);
+                    let outcome =
+                        merge_fn(t, original, ours_state.get(t, k), theirs_state.get(t, k));
+                    self.resolved_change(t, k, original, outcome)?
+                }
+            };
+            if let Some(c) = change {
+                merged.insert(t, k.clone(), c);
+            }
+        }
+        for (t, k, ct) in d_theirs.iter() {
+            if d_ours.get(t, k).is_none() {
+                merged.insert(t, k.clone(), ct.clone());
+            }
+        }
+
+        let mut merged_state = base_state;
+        merged_state.apply(&merged)?;
+        let id = VersionId::random();
+        let parents = vec![
+            (ours, Diff::between(&ours_state, &merged_state)),
+            (theirs, Diff::between(&theirs_state, &merged_state)),
+        ];
+        self.insert_version(id, parents);
+        self.cache = Some((id, merged_state));
+        Ok(id)
+    }
+
+    /// The change from the original object to the merge function's answer.
+    fn resolved_change(
+        &self,
+        type_name: &str,
+        key: &Key,
+        original: Option<&Object>,
+        outcome: MergeOutcome,
+    ) -> Result<Option<Change>> {
+        let checked = |obj: Object| -> Result<Object> {
+            if obj.key != *key {
+                return Err(Error::MergeKeyMismatch {
+                    type_name: type_name.to_owned(),
+                    expected: key.clone(),
+                    got: obj.key,
+                });
+            }
+            Ok(self.schema.get(type_name)?.normalize(obj)?)
+        };
+        Ok(match (original, outcome) {
+            (Some(o), MergeOutcome::Keep(n)) => {
+                let dims = changed_dims(o, &checked(n)?);
+                (!dims.is_empty()).then_some(Change::Modify(dims))
+            }
+            (Some(_), MergeOutcome::Delete) => Some(Change::Delete),
+            (None, MergeOutcome::Keep(n)) => Some(Change::New(checked(n)?)),
+            (None, MergeOutcome::Delete) => None,
+        })
+    }
+
+    /// Adds one reference to `v` (a dataframe's head, a client's last known version, ...).
+    pub fn retain(&mut self, v: VersionId) -> Result<()> {
+        self.nodes.get_mut(&v).ok_or(Error::UnknownVersion(v))?.refs += 1;
+        Ok(())
+    }
+
+    /// Drops one reference to `v`; [`Error::RefNotHeld`] if it has none.
+    pub fn release(&mut self, v: VersionId) -> Result<()> {
+        let node = self.nodes.get_mut(&v).ok_or(Error::UnknownVersion(v))?;
+        if node.refs == 0 {
+            return Err(Error::RefNotHeld(v));
+        }
+        node.refs -= 1;
+        Ok(())
+    }
+
+    /// Moves one reference from `old` to `new` (retain `new`, then release `old`).
+    pub fn move_ref(&mut self, old: VersionId, new: VersionId) -> Result<()> {
+        if old == new {
+            return self.check(new);
+        }
+        self.retain(new)?;
+        if let Err(e) = self.release(old) {
+            self.release(new)?;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Reference count of `v` (0 if unknown).
+    pub fn refs(&self, v: VersionId) -> usize {
+        self.nodes.get(&v).map_or(0, |n| n.refs)
+    }
+
+    /// Removes every version but `ROOT` and the referenced ones, composing the diffs of removed
+    /// versions into edges between the survivors. Returns how many versions were removed.
+    pub fn gc(&mut self) -> Result<usize> {
+        let mut doomed: Vec<VersionId> = self
+            .nodes
+            .iter()
+            .filter(|(id, n)| !id.is_root() && n.refs == 0)
+            .map(|(id, _)| *id)
+            .collect();
+        doomed.sort();
+        for &v in &doomed {
+            self.remove_version(v)?;
+        }
+        if let Some((c, _)) = &self.cache {
+            if !self.nodes.contains_key(c) {
+                self.cache = None;
+            }
+        }
+        Ok(doomed.len())
+    }
+
+    /// Removes `v` if it is an unreferenced leaf (a version whose use failed); returns whether
+    /// it was removed.
+    pub fn discard(&mut self, v: VersionId) -> bool {
+        match self.nodes.get(&v) {
+            Some(n) if !v.is_root() && n.refs == 0 && n.children.is_empty() => {
+                let ok = self.remove_version(v).is_ok();
+                if matches!(&self.cache, Some((c, _)) if *c == v) {
+                    self.cache = None;
+                }
+                ok
+            }
+            _ => false,
+        }
+    }
+
+    fn remove_version(&mut self, v: VersionId) -> Result<()> {
+        let node = self.node(v)?.clone();
+        let mut bridges = Vec::new();
+        for &p in &node.parents {
+            for &c in &node.children {
+                if !self.edges.contains_key(&(p, c)) {
+                    bridges.push(((p, c), self.edges[&(p, v)].compose(&self.edges[&(v, c)])?));
+                }
+            }
+        }
+        for &p in &node.parents {
+            self.edges.remove(&(p, v));
+            if let Some(pn) = self.nodes.get_mut(&p) {
+                pn.children.retain(|x| *x != v);
+            }
+        }
+        for &c in &node.children {
+            self.edges.remove(&(v, c));
+            if let Some(cn) = self.nodes.get_mut(&c) {
+                cn.parents.retain(|x| *x != v);
+            }
+        }
+        for ((p, c), d) in bridges {
+            self.edges.insert((p, c), d);
+            if let Some(pn) = self.nodes.get_mut(&p) {
+                pn.children.push(c);
+            }
+            if let Some(cn) = self.nodes.get_mut(&c) {
+                cn.parents.push(p);
+            }
+        }
+        self.nodes.remove(&v);
+        Ok(())
+    }
+}

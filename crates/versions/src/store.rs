@@ -1,0 +1,358 @@
+//! The thread-safe store: one version graph per app name, shared by every thread of the process.
+//!
+//! # References held in a store
+//!
+//! The store holds one reference on each app's head. A client that wants to fetch or push from a
+//! version later (a [`Dataframe`](crate::Dataframe), a remote client of the CBOR protocol) holds
+//! a reference on the last version it has, so that [`Store::gc`] keeps it: fetches and pushes
+//! with `hold: true` retain the version they hand out atomically, and the client releases its
+//! previous version once it has moved on.
+//!
+//! Merge functions run while the app's lock is held: they must not call back into the store for
+//! the same app.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex, MutexGuard, RwLock};
+
+use crate::diff::{Diff, Snapshot};
+use crate::error::{Error, Result};
+use crate::graph::{theirs_wins, MergeFn, VersionGraph, VersionId};
+use crate::schema::Schema;
+
+/// A fetch: the diff from `from` to the app's head.
+#[derive(Debug, Clone)]
+pub struct FetchRequest {
+    pub from: VersionId,
+    /// Block while the head is still `from`, at most this long ([`Error::Timeout`] then).
+    pub wait: Option<Duration>,
+    /// Retain the returned head on behalf of the caller (see the module docs).
+    pub hold: bool,
+}
+
+impl FetchRequest {
+    pub fn new(from: VersionId) -> Self {
+        FetchRequest {
+            from,
+            wait: None,
+            hold: false,
+        }
+    }
+
+    pub fn wait(mut self, timeout: Duration) -> Self {
+        self.wait = Some(timeout);
+        self
+    }
+
+    pub fn hold(mut self) -> Self {
+        self.hold = true;
+        self
+    }
+}
+
+/// The answer to a [`FetchRequest`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchReply {
+    pub head: VersionId,
+    /// One composed diff from the request's `from` to `head`.
+    pub diff: Diff,
+}
+
+/// A push: `diff` applies to version `from`.
+#[derive(Clone)]
+pub struct PushRequest {
+    pub from: VersionId,
+    /// Id of the pushed version (the client's own id for it); random when `None`.
+    pub version: Option<VersionId>,
+    pub diff: Diff,
+    /// Merge function for conflicts if `from` is not the head; the app's one (or
+    /// [`theirs_wins`]) when `None`. *Yours* is the pushed side, *theirs* the head.
+    pub merge_fn: Option<MergeFn>,
+    /// Retain the pushed version on behalf of the caller.
+    pub hold: bool,
+}
+
+impl PushRequest {
+    pub fn new(from: VersionId, diff: Diff) -> Self {
+        PushRequest {
+            from,
+            version: None,
+            diff,
+            merge_fn: None,
+            hold: false,
+        }
+    }
+
+    pub fn version(mut self, id: VersionId) -> Self {
+        self.version = Some(id);
+        self
+    }
+
+    pub fn merge_fn(mut self, f: MergeFn) -> Self {
+        self.merge_fn = Some(f);
+        self
+    }
+
+    pub fn hold(mut self) -> Self {
+        self.hold = true;
+        self
+    }
+}
+
+/// The answer to a [`PushRequest`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushReply {
+    /// The app's head after the push: the pushed version, or a merge of it with the old head.
+    pub head: VersionId,
+    /// The id the pushed version got.
+    pub version: VersionId,
+    /// Whether a merge was needed (`from` was not the head).
+    pub merged: bool,
+}
+
+struct AppState {
+    graph: VersionGraph,
+    head: VersionId,
+    merge_fn: Option<MergeFn>,
+}
+
+struct App {
+    state: Mutex<AppState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct StoreInner {
+    apps: RwLock<HashMap<String, Arc<App>>>,
+}
+
+/// Named version graphs shared by every thread; cloning a `Store` gives another handle to the
+/// same store.
+#[derive(Clone, Default)]
+pub struct Store {
+    inner: Arc<StoreInner>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("apps", &self.apps()).finish()
+    }
+}
+
+impl Store {
+    pub fn new() -> Self {
+        Store::default()
+    }
+
+    /// Creates an app (an empty version graph whose head is `ROOT`).
+    pub fn create_app(&self, name: &str, schema: Schema) -> Result<()> {
+        let mut apps = self.inner.apps.write();
+        if apps.contains_key(name) {
+            return Err(Error::AppExists(name.to_owned()));
+        }
+        let mut graph = VersionGraph::new(schema);
+        graph.retain(VersionId::ROOT)?;
+        let app = App {
+            state: Mutex::new(AppState {
+                graph,
+                head: VersionId::ROOT,
+                merge_fn: None,
+            }),
+            changed: Condvar::new(),
+        };
+        apps.insert(name.to_owned(), Arc::new(app));
+        Ok(())
+    }
+
+    /// Sets the app's merge function for pushes that carry none (`None`: [`theirs_wins`]).
+    pub fn set_merge_fn(&self, app: &str, f: Option<MergeFn>) -> Result<()> {
+        self.app(app)?.state.lock().merge_fn = f;
+        Ok(())
+    }
+
+    /// The app names, sorted.
+    pub fn apps(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.inner.apps.read().keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    pub fn has_app(&self, app: &str) -> bool {
+        self.inner.apps.read().contains_key(app)
+    }
+
+    fn app(&self, name: &str) -> Result<Arc<App>> {
+        self.inner
+            .apps
+            .read()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Error::UnknownApp(name.to_owned()))
+    }
+
+    pub fn schema(&self, app: &str) -> Result<Schema> {
+        Ok(self.app(app)?.state.lock().graph.schema().clone())
+    }
+
+    pub fn head(&self, app: &str) -> Result<VersionId> {
+        Ok(self.app(app)?.state.lock().head)
+    }
+
+    /// The state of the app at version `v`.
+    pub fn state(&self, app: &str, v: VersionId) -> Result<Snapshot> {
+        self.app(app)?.state.lock().graph.state(v)
+    }
+
+    /// Runs `f` on the app's graph (for inspection), under its lock.
+    pub fn with_graph<R>(&self, app: &str, f: impl FnOnce(&VersionGraph) -> R) -> Result<R> {
+        Ok(f(&self.app(app)?.state.lock().graph))
+    }
+
+    /// Number of versions the app's graph holds (`ROOT` included).
+    pub fn version_count(&self, app: &str) -> Result<usize> {
+        self.with_graph(app, VersionGraph::len)
+    }
+
+    /// The head and one composed diff from `from` to it.
+    pub fn fetch(&self, app: &str, from: VersionId) -> Result<(VersionId, Diff)> {
+        let r = self.fetch_request(app, &FetchRequest::new(from))?;
+        Ok((r.head, r.diff))
+    }
+
+    /// [`Store::fetch`], blocking first while the head is still `from` (at most `timeout`).
+    pub fn fetch_wait(
+        &self,
+        app: &str,
+        from: VersionId,
+        timeout: Duration,
+    ) -> Result<(VersionId, Diff)> {
+        let r = self.fetch_request(app, &FetchRequest::new(from).wait(timeout))?;
+        Ok((r.head, r.diff))
+    }
+
+    pub fn fetch_request(&self, app: &str, req: &FetchRequest) -> Result<FetchReply> {
+        let a = self.app(app)?;
+        let mut st = a.state.lock();
+        st.graph.parents(req.from)?;
+        if let Some(timeout) = req.wait {
+            wait_locked(&a, &mut st, app, req.from, timeout)?;
+        }
+        let head = st.head;
+        let diff = st.graph.delta(req.from, head)?;
+        if req.hold {
+            st.graph.retain(head)?;
+        }
+        Ok(FetchReply { head, diff })
+    }
+
+    /// Blocks until the app's head is not `since` any more and returns it, or fails with
+    /// [`Error::Timeout`] after `timeout`.
+    pub fn wait_for_change(
+        &self,
+        app: &str,
+        since: VersionId,
+        timeout: Duration,
+    ) -> Result<VersionId> {
+        let a = self.app(app)?;
+        let mut st = a.state.lock();
+        wait_locked(&a, &mut st, app, since, timeout)?;
+        Ok(st.head)
+    }
+
+    /// Pushes `diff` (based on `from`) and returns the new head; merges with the app's merge
+    /// function when `from` is not the head.
+    pub fn push(&self, app: &str, from: VersionId, diff: Diff) -> Result<VersionId> {
+        Ok(self.push_request(app, PushRequest::new(from, diff))?.head)
+    }
+
+    pub fn push_request(&self, app: &str, req: PushRequest) -> Result<PushReply> {
+        let a = self.app(app)?;
+        let mut st = a.state.lock();
+        let id = req.version.unwrap_or_else(VersionId::random);
+        st.graph.commit_as(req.from, id, req.diff)?;
+        let old = st.head;
+        let merged = req.from != old;
+        let head = if merged {
+            let f = req.merge_fn.or_else(|| st.merge_fn.clone());
+            let r = match &f {
+                Some(f) => st.graph.merge(req.from, id, old, f.as_ref()),
+                None => st.graph.merge(req.from, id, old, &theirs_wins),
+            };
+            match r {
+                Ok(m) => m,
+                Err(e) => {
+                    st.graph.discard(id);
+                    return Err(e);
+                }
+            }
+        } else {
+            id
+        };
+        st.graph.move_ref(old, head)?;
+        st.head = head;
+        if req.hold {
+            st.graph.retain(id)?;
+        }
+        if head != old {
+            a.changed.notify_all();
+        }
+        Ok(PushReply {
+            head,
+            version: id,
+            merged,
+        })
+    }
+
+    /// Adds a reference on `v` for the caller.
+    pub fn retain(&self, app: &str, v: VersionId) -> Result<()> {
+        self.app(app)?.state.lock().graph.retain(v)
+    }
+
+    /// Drops one of the caller's references on `v` ([`Error::RefNotHeld`] if there is none).
+    pub fn release(&self, app: &str, v: VersionId) -> Result<()> {
+        self.app(app)?.state.lock().graph.release(v)
+    }
+
+    /// Drops a reference on `v` if there is one; `Ok(false)` if there was none (for protocol
+    /// clients, whose references the store cannot tell apart).
+    pub fn release_if_held(&self, app: &str, v: VersionId) -> Result<bool> {
+        match self.release(app, v) {
+            Ok(()) => Ok(true),
+            Err(Error::RefNotHeld(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Garbage-collects the app's graph (see [`VersionGraph::gc`]); returns how many versions
+    /// were removed.
+    pub fn gc(&self, app: &str) -> Result<usize> {
+        self.app(app)?.state.lock().graph.gc()
+    }
+}
+
+fn wait_locked(
+    app: &App,
+    st: &mut MutexGuard<'_, AppState>,
+    name: &str,
+    since: VersionId,
+    timeout: Duration,
+) -> Result<()> {
+    let deadline = Instant::now().checked_add(timeout);
+    while st.head == since {
+        match deadline {
+            None => app.changed.wait(st),
+            Some(d) => {
+                if app.changed.wait_until(st, d).timed_out() && st.head == since {
+                    return Err(Error::Timeout {
+                        app: name.to_owned(),
+                        since,
+                        waited: timeout,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
