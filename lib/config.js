@@ -11,6 +11,8 @@ const { FluxionConfigError } = require('./errors');
 
 const KNOWN = {
   rupturePoints: 'object',
+  statelessModules: 'array',
+  compileNodeModules: 'array',
 };
 const RUPTURE_KINDS = ['start', 'post'];
 
@@ -28,6 +30,13 @@ function validate(config, source) {
   for (const key of Object.keys(config)) {
     if (!(key in KNOWN)) {
       throw new FluxionConfigError(key, `unknown key; known keys: ${Object.keys(KNOWN).join(', ')}`, source);
+    }
+  }
+  for (const key of ['statelessModules', 'compileNodeModules']) {
+    const list = config[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list) || list.some((x) => typeof x !== 'string')) {
+      throw new FluxionConfigError(key, 'must be an array of package names', source);
     }
   }
   const rp = config.rupturePoints;

@@ -1,11 +1,52 @@
 'use strict';
+const { isMainThread } = require('node:worker_threads');
 const { compile, graph } = require('./compile');
 const errors = require('./errors');
 const native = require('./native');
 
+/**
+ * Runs an Express app's fluxions on worker threads. Returns the same app, so
+ * `http.createServer(app)`, `app.listen` and supertest keep working. Modules must be loaded
+ * through the require hook (`node -r fluxion/register`) for their handlers to move.
+ * @template T
+ * @param {T} app
+ * @returns {T}
+ */
+function fluxionize(app) {
+  if (!app || typeof app !== 'function' || typeof app.use !== 'function') {
+    throw new TypeError('fluxionize(app): expected an Express application (the function express() returns)');
+  }
+  require('./register').install();
+  if (isMainThread) require('./scheduler').start();
+  return app;
+}
+
+/**
+ * Per-fluxion figures for the whole process, from whichever thread calls it.
+ * @returns {import('../index').FluxionStats[]}
+ */
+function stats() {
+  return native.load().statsSnapshot();
+}
+
+/** Stops a worker thread (it is replaced; its in-flight requests get an error response). */
+function terminateWorker(which) {
+  if (!isMainThread) throw new Error('fluxion: terminateWorker() is called from the main thread');
+  return require('./scheduler').terminateWorker(which);
+}
+
+/** The worker pool: slot, thread id and requests in flight of each worker. */
+function workers() {
+  return isMainThread ? require('./scheduler').workers() : [];
+}
+
 module.exports = {
   compile,
   graph,
+  fluxionize,
+  stats,
+  terminateWorker,
+  workers,
   /** The compiler's version (part of every cache key). */
   version: () => native.load().version(),
   ...errors,

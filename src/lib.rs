@@ -1,6 +1,8 @@
 //! N-API glue: the compiler (and later the runtime core) exposed to Node.js. Thin by design: all
 //! logic lives in the plain-Rust crates under `crates/`, which `cargo test` runs without Node.
 
+mod stats;
+
 use fluxion_compiler::{CompileError, Emit, Options, Rules, RuptureKind};
 use napi_derive::napi;
 
@@ -104,21 +106,9 @@ pub fn compile(source: String, opts: Option<NativeCompileOptions>) -> NativeComp
     };
     // A compiler bug must never take the app down: report it as an error instead.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
-        Ok(Ok((output, warnings))) => NativeCompileResult {
+        Ok(Ok((output, ws))) => NativeCompileResult {
             output: Some(output),
-            warnings: warnings
-                .into_iter()
-                .map(|w| NativeWarning {
-                    code: serde_json::to_value(w.code)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
-                    message: w.message,
-                    file: w.file,
-                    line: w.loc.line,
-                    column: w.loc.col,
-                })
-                .collect(),
+            warnings: warnings(ws),
             error: None,
         },
         Ok(Err(e)) => NativeCompileResult {
@@ -129,20 +119,87 @@ pub fn compile(source: String, opts: Option<NativeCompileOptions>) -> NativeComp
         Err(panic) => NativeCompileResult {
             output: None,
             warnings: vec![],
-            error: Some(NativeError {
-                kind: "internal".into(),
-                message: panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "compiler panic".into()),
-                file: opts.filename.clone(),
-                line: None,
-                column: None,
-                frame: None,
-                key: None,
-            }),
+            error: Some(panic_error(panic, opts.filename.clone())),
         },
+    }
+}
+
+#[napi(object)]
+pub struct NativeTransformResult {
+    /// The module rewritten for the runtime.
+    pub code: Option<String>,
+    /// Its source map (JSON).
+    pub map: Option<String>,
+    /// The fluxion graph with placement hints (JSON).
+    pub graph: Option<String>,
+    pub warnings: Vec<NativeWarning>,
+    pub error: Option<NativeError>,
+}
+
+fn warnings(ws: Vec<fluxion_compiler::Warning>) -> Vec<NativeWarning> {
+    ws.into_iter()
+        .map(|w| NativeWarning {
+            code: serde_json::to_value(w.code)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            message: w.message,
+            file: w.file,
+            line: w.loc.line,
+            column: w.loc.col,
+        })
+        .collect()
+}
+
+fn panic_error(panic: Box<dyn std::any::Any + Send>, file: Option<String>) -> NativeError {
+    NativeError {
+        kind: "internal".into(),
+        message: panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "compiler panic".into()),
+        file,
+        line: None,
+        column: None,
+        frame: None,
+        key: None,
+    }
+}
+
+/// Rewrites one module for the runtime: its fluxions register with `require(runtime)`.
+#[napi]
+pub fn transform(
+    source: String,
+    opts: Option<NativeCompileOptions>,
+    runtime: String,
+) -> NativeTransformResult {
+    let opts = opts.unwrap_or(NativeCompileOptions {
+        filename: None,
+        emit: None,
+        rupture_points: None,
+    });
+    let run = || {
+        let (file, _, options) = options(&opts)?;
+        fluxion_compiler::transform(&file, &source, &runtime, &options)
+    };
+    let fail = |error| NativeTransformResult {
+        code: None,
+        map: None,
+        graph: None,
+        warnings: vec![],
+        error: Some(error),
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(Ok((js, graph))) => NativeTransformResult {
+            code: Some(js.code),
+            map: Some(js.map),
+            graph: Some(fluxion_compiler::emit::json::print(&graph)),
+            warnings: warnings(graph.warnings),
+            error: None,
+        },
+        Ok(Err(e)) => fail(error(e)),
+        Err(panic) => fail(panic_error(panic, opts.filename.clone())),
     }
 }
 

@@ -40,6 +40,10 @@ pub struct Func {
     pub segments: Vec<SegmentStart>,
     /// Contains `eval` or `with`: never moved, touches everything in scope.
     pub opaque: bool,
+    pub is_arrow: bool,
+    /// An arrow that reads `this` or `arguments` of the function around it: it cannot be
+    /// re-created anywhere else.
+    pub uses_this: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -110,6 +114,16 @@ pub struct Binding {
     pub resource: Option<ResourceKind>,
 }
 
+/// `res.send(...)`, `req.query`, `res.status(404).json(...)`: a property of a parameter used
+/// directly (or through a chain of calls on it).
+#[derive(Debug, Clone)]
+pub struct MemberUse {
+    pub binding: BindingId,
+    pub prop: String,
+    pub at: Place,
+    pub call: bool,
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Access {
     pub binding: BindingId,
@@ -163,7 +177,13 @@ pub struct Facts {
     /// Places that call `listen`/`createServer`: they own sockets.
     pub network_at: Vec<Place>,
     pub top_opaque: bool,
+    /// `require(...)` called inside functions: modules loaded at run time, per thread.
+    pub require_at: Vec<Place>,
+    pub member_uses: Vec<MemberUse>,
     pub warnings: Vec<Warning>,
+    /// Directives (`'use strict'`) end here: code inserted at the top goes after them.
+    pub prologue_end: usize,
+    pub is_module: bool,
 }
 
 type Id = (Atom, SyntaxContext);
@@ -264,6 +284,36 @@ fn strip_parens(mut e: &Expr) -> &Expr {
     }
 }
 
+/// End offset of the leading directives (`'use strict';`), or the start of the first statement.
+fn directives_end<'s>(stmts: impl Iterator<Item = Option<&'s Stmt>>, a: &Analyzer) -> usize {
+    let mut end = 0;
+    for s in stmts {
+        match s {
+            Some(Stmt::Expr(e)) if matches!(&*e.expr, Expr::Lit(Lit::Str(_))) => {
+                end = a.off(e.span.hi);
+            }
+            _ => break,
+        }
+    }
+    end
+}
+
+/// `res` in `res.x`, `res.status(404).x`: the parameter a member is read from, directly or
+/// through a chain of method calls on it.
+fn chain_root(e: &Expr) -> Option<&Ident> {
+    match strip_parens(e) {
+        Expr::Ident(i) => Some(i),
+        Expr::Call(c) => match &c.callee {
+            Callee::Expr(callee) => match strip_parens(callee) {
+                Expr::Member(m) => chain_root(&m.obj),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The identifier at the root of `a.b[c].d`.
 fn root_ident(e: &Expr) -> Option<&Ident> {
     match strip_parens(e) {
@@ -288,14 +338,14 @@ fn require_module(call: &CallExpr) -> Option<String> {
         return None;
     }
     match &*call.args[0].expr {
-        Expr::Lit(Lit::Str(s)) => Some(normalize_module(&str_value(s))),
+        Expr::Lit(Lit::Str(s)) => Some(str_value(s)),
         _ => None,
     }
 }
 
 /// `node:fs` is `fs`; a relative module (`./lib/db.js`) is named by its file stem (`db`), so that a
 /// project rule `db.query` matches `require('./db').query`.
-fn normalize_module(m: &str) -> String {
+pub fn normalize_module(m: &str) -> String {
     if m.starts_with('.') || m.starts_with('/') {
         let stem = m.rsplit('/').next().unwrap_or(m);
         let stem = stem.split('.').next().unwrap_or(stem);
@@ -440,6 +490,8 @@ impl Declarations<'_> {
             is_iife: false,
             segments: Vec::new(),
             opaque: false,
+            is_arrow: false,
+            uses_this: false,
         });
         self.func_by_span.insert((span.lo.0, span.hi.0), f);
         f
@@ -585,6 +637,7 @@ impl Visit for Declarations<'_> {
     fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
         let name = self.pending_name.take();
         let f = self.new_func(n.span, name, n.is_async);
+        self.facts.funcs[f].is_arrow = true;
         self.stack.push(f);
         self.declare_params(f, n.params.iter());
         n.params.visit_with(self);
@@ -727,7 +780,7 @@ impl Visit for Declarations<'_> {
     }
 
     fn visit_import_decl(&mut self, n: &ImportDecl) {
-        let module = normalize_module(&str_value(&n.src));
+        let module = str_value(&n.src);
         for s in &n.specifiers {
             let (local, prop) = match s {
                 ImportSpecifier::Named(ns) => {
@@ -814,6 +867,18 @@ struct Uses<'a> {
 }
 
 impl Uses<'_> {
+    /// `this`/`arguments` belong to the nearest non-arrow function: every arrow in between
+    /// depends on it.
+    fn mark_this(&mut self) {
+        for fr in self.stack.iter().rev() {
+            let f = &mut self.facts.funcs[fr.func];
+            if !f.is_arrow {
+                break;
+            }
+            f.uses_this = true;
+        }
+    }
+
     fn place(&self) -> Place {
         self.stack
             .last()
@@ -1010,7 +1075,7 @@ impl Uses<'_> {
             }
             Expr::Call(c) => {
                 if let Some(m) = require_module(c) {
-                    return Some(vec![m]);
+                    return Some(vec![normalize_module(&m)]);
                 }
                 let Callee::Expr(callee) = &c.callee else {
                     return None;
@@ -1045,7 +1110,7 @@ impl Uses<'_> {
             OriginRoot::Binding(r) if *r != b => self.binding_path(*r, depth + 1),
             OriginRoot::Binding(_) => return fallback(),
             OriginRoot::Global(g) => vec![g.clone()],
-            OriginRoot::Module(m) => vec![m.clone()],
+            OriginRoot::Module(m) => vec![normalize_module(m)],
         };
         for s in &origin.segs {
             match s {
@@ -1190,7 +1255,31 @@ enum PatMode {
 
 impl Visit for Uses<'_> {
     fn visit_ident(&mut self, i: &Ident) {
+        if &*i.sym == "arguments" && i.ctxt == self.a.unresolved {
+            self.mark_this();
+        }
         self.read_ident(i, false);
+    }
+
+    fn visit_this_expr(&mut self, _: &ThisExpr) {
+        self.mark_this();
+    }
+
+    fn visit_module(&mut self, m: &Module) {
+        self.facts.is_module = true;
+        self.facts.prologue_end = directives_end(
+            m.body.iter().map(|i| match i {
+                ModuleItem::Stmt(s) => Some(s),
+                ModuleItem::ModuleDecl(_) => None,
+            }),
+            self.a,
+        );
+        m.visit_children_with(self);
+    }
+
+    fn visit_script(&mut self, s: &Script) {
+        self.facts.prologue_end = directives_end(s.body.iter().map(Some), self.a);
+        s.visit_children_with(self);
     }
 
     fn visit_function(&mut self, n: &Function) {
@@ -1374,6 +1463,17 @@ impl Visit for Uses<'_> {
         if let MemberProp::Computed(c) = &n.prop {
             c.visit_with(self);
         }
+        if let Some(b) = chain_root(&n.obj).and_then(|i| self.binding(i)) {
+            if self.facts.bindings[b].param_of.is_some() {
+                let at = self.place();
+                self.facts.member_uses.push(MemberUse {
+                    binding: b,
+                    prop: prop_name(&n.prop).unwrap_or_else(|| "[]".into()),
+                    at,
+                    call: false,
+                });
+            }
+        }
         // `routes.handler` of a local object literal: a reference to that function.
         if let (Expr::Ident(obj), Some(p)) = (strip_parens(&n.obj), prop_name(&n.prop)) {
             if let Some(b) = self.binding(obj) {
@@ -1397,11 +1497,36 @@ impl Visit for Uses<'_> {
             if &*i.sym == "eval" && i.ctxt == self.a.unresolved {
                 self.make_opaque(n.span, WarningCode::OpaqueEval, "direct `eval`");
             }
+            if &*i.sym == "require" && i.ctxt == self.a.unresolved && self.place() != Place::Top {
+                let at = self.place();
+                self.facts.require_at.push(at);
+            }
+            // Calling a parameter (`next()`) uses it, like a method call would.
+            if let Some(b) = self.binding(i) {
+                if self.facts.bindings[b].param_of.is_some() {
+                    let at = self.place();
+                    self.facts.member_uses.push(MemberUse {
+                        binding: b,
+                        prop: "()".into(),
+                        at,
+                        call: true,
+                    });
+                }
+            }
         }
         let path = self.path_of(callee, 0);
+        let uses_before = self.facts.member_uses.len();
         match strip_parens(callee) {
             Expr::Ident(i) => self.read_ident(i, true),
             other => other.visit_with(self),
+        }
+        // The member use recorded last while visiting the callee is the called one.
+        if self.facts.member_uses.len() > uses_before
+            && matches!(strip_parens(callee), Expr::Member(_))
+        {
+            if let Some(u) = self.facts.member_uses.last_mut() {
+                u.call = true;
+            }
         }
         self.callee_effects(callee, path.as_deref());
         // `Object.assign(target, ...)` and friends write their first argument.

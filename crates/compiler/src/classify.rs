@@ -12,7 +12,10 @@
 //! (`template` called from `reply` is part of `reply`), so its reads and writes count there.
 
 use crate::analyze::{Callback, Facts, FuncId, OriginRoot, Place, ResourceKind, Seg};
-use crate::graph::{Fluxion, FluxionKind, Graph, RupturePoint, Stream, VarKind, Variable};
+use crate::graph::{
+    Fluxion, FluxionKind, Graph, Hints, ResourceUse, Rewrite, RupturePoint, StateUse, Stream,
+    VarKind, Variable,
+};
 use crate::rules::RuptureKind;
 use crate::source::SourceText;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -36,6 +39,9 @@ struct Builder<'a> {
     attrib_memo: HashMap<FuncId, BTreeSet<Part>>,
     in_progress: BTreeSet<FuncId>,
     edges: Vec<(Flx, Flx, RuptureKind, BTreeSet<usize>)>,
+    /// binding -> fluxion -> (read, written), after initialisation.
+    uses: BTreeMap<usize, BTreeMap<Flx, (bool, bool)>>,
+    kinds: HashMap<usize, VarKind>,
 }
 
 pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
@@ -47,6 +53,8 @@ pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
         attrib_memo: HashMap::new(),
         in_progress: BTreeSet::new(),
         edges: Vec::new(),
+        uses: BTreeMap::new(),
+        kinds: HashMap::new(),
     };
     b.create_fluxions();
     b.create_edges();
@@ -54,12 +62,18 @@ pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
     let rupture_points = b.rupture_points();
     b.finish_streams();
     b.fill_text();
+    b.fill_hints();
+    let rewrite = b.rewrite();
+    let stateful = b.stateful();
     Graph {
         file: file.to_string(),
         fluxions: b.fluxions,
         variables,
         rupture_points,
         warnings: facts.warnings.clone(),
+        stateful,
+        es_module: facts.is_module,
+        rewrite,
     }
 }
 
@@ -78,6 +92,7 @@ impl Builder<'_> {
             name = format!("{name}_{i}");
         }
         self.fluxions.push(Fluxion {
+            id: format!("{name}@{}", span.0),
             name,
             kind,
             tags: Vec::new(),
@@ -86,6 +101,7 @@ impl Builder<'_> {
             loc: self.src.loc(span.0),
             span,
             opaque: false,
+            hints: Hints::default(),
             text: String::new(),
         });
         self.fluxions.len() - 1
@@ -344,6 +360,7 @@ impl Builder<'_> {
             }
         }
         self.opaque_accesses(&mut uses);
+        self.uses = uses.clone();
 
         let mut vars = Vec::new();
         let mut tags: BTreeMap<Flx, BTreeSet<String>> = BTreeMap::new();
@@ -419,6 +436,7 @@ impl Builder<'_> {
             } else {
                 VarKind::Share
             };
+            self.kinds.insert(b, kind);
             let mut tag = None;
             match kind {
                 VarKind::Scope | VarKind::Code => {
@@ -682,5 +700,249 @@ impl Builder<'_> {
             text.push_str(self.src.slice(pos, hi));
             self.fluxions[x].text = text;
         }
+    }
+}
+
+impl Builder<'_> {
+    fn in_subtree(&self, mut p: Place, f: FuncId) -> bool {
+        loop {
+            match p {
+                Place::Top => return false,
+                Place::In(g, _) if g == f => return true,
+                Place::In(g, _) => p = self.facts.funcs[g].parent,
+            }
+        }
+    }
+
+    /// The variables a post callback's factory takes, when it can be re-created on another
+    /// thread: every variable it uses from the functions around it travels in its message.
+    fn factory_params(&self, f: FuncId) -> Option<Vec<String>> {
+        let func = &self.facts.funcs[f];
+        if func.opaque || func.uses_this {
+            return None;
+        }
+        let mut ancestors = BTreeSet::new();
+        let mut p = func.parent;
+        while let Place::In(g, _) = p {
+            ancestors.insert(g);
+            p = self.facts.funcs[g].parent;
+        }
+        let mut params: BTreeSet<(usize, usize)> = BTreeSet::new();
+        for a in &self.facts.accesses {
+            if !self.in_subtree(a.at, f) {
+                continue;
+            }
+            let binding = &self.facts.bindings[a.binding];
+            match binding.decl {
+                Place::In(g, _) if ancestors.contains(&g) => match self.kinds.get(&a.binding) {
+                    Some(VarKind::Stream | VarKind::Resource) => {
+                        params.insert((binding.offset, a.binding));
+                    }
+                    _ => return None,
+                },
+                _ => {}
+            }
+        }
+        Some(
+            params
+                .into_iter()
+                .map(|(_, b)| self.facts.bindings[b].name.clone())
+                .collect(),
+        )
+    }
+
+    fn fill_hints(&mut self) {
+        let facts = self.facts;
+        let n = self.fluxions.len();
+        let mut hints: Vec<Hints> = vec![Hints::default(); n];
+        // Resources: member uses and plain reads, per fluxion.
+        let mut member: BTreeMap<(Flx, usize), (BTreeSet<String>, BTreeSet<String>, usize)> =
+            BTreeMap::new();
+        for u in &facts.member_uses {
+            if facts.bindings[u.binding].resource.is_none() {
+                continue;
+            }
+            for part in self.attrib(u.at) {
+                let e = member.entry((part.flx, u.binding)).or_default();
+                if u.call {
+                    e.1.insert(u.prop.clone());
+                } else {
+                    e.0.insert(u.prop.clone());
+                }
+                e.2 += 1;
+            }
+        }
+        let mut reads: BTreeMap<(Flx, usize), usize> = BTreeMap::new();
+        let mut modules: BTreeMap<Flx, BTreeSet<String>> = BTreeMap::new();
+        for a in &facts.accesses {
+            let binding = &facts.bindings[a.binding];
+            for part in self.attrib(a.at) {
+                if binding.resource.is_some() && !a.write {
+                    *reads.entry((part.flx, a.binding)).or_default() += 1;
+                }
+                if let Some(crate::analyze::Origin {
+                    root: OriginRoot::Module(m),
+                    ..
+                }) = &binding.origin
+                {
+                    if self.kinds.get(&a.binding) == Some(&VarKind::Module) || binding.is_import {
+                        modules.entry(part.flx).or_default().insert(m.clone());
+                    }
+                }
+            }
+        }
+        for (&(x, b), &count) in &reads {
+            let binding = &facts.bindings[b];
+            let (props, calls, uses) = member.remove(&(x, b)).unwrap_or_default();
+            hints[x].resources.push(ResourceUse {
+                name: binding.name.clone(),
+                kind: binding.resource.expect("filtered above"),
+                props: props.into_iter().collect(),
+                calls: calls.into_iter().collect(),
+                escapes: count > uses,
+            });
+        }
+        for (&b, users) in &self.uses {
+            let binding = &facts.bindings[b];
+            if binding.decl != Place::Top {
+                continue;
+            }
+            let Some(&kind) = self.kinds.get(&b) else {
+                continue;
+            };
+            if matches!(kind, VarKind::Module | VarKind::Resource) {
+                continue;
+            }
+            // A function never reassigned is code every thread has, even when one fluxion uses it.
+            let kind = if binding.func.is_some() && !binding.reassigned {
+                VarKind::Code
+            } else {
+                kind
+            };
+            for (&x, &(_, w)) in users {
+                hints[x].state.push(StateUse {
+                    name: binding.name.clone(),
+                    kind,
+                    write: w,
+                });
+            }
+        }
+        for (x, m) in modules {
+            hints[x].modules = m.into_iter().collect();
+        }
+        for &at in &facts.require_at {
+            for part in self.attrib(at) {
+                hints[part.flx].dynamic_require = true;
+            }
+        }
+        let roots: Vec<((FuncId, u32), Flx)> = self.roots.iter().map(|(k, v)| (*k, *v)).collect();
+        for ((f, k), x) in roots {
+            hints[x].uses_this = facts.funcs[f].uses_this;
+            let is_post = facts.sites.iter().any(|s| {
+                s.kind == RuptureKind::Post
+                    && s.callbacks
+                        .iter()
+                        .any(|c| matches!(c, Callback::Func { func, .. } if *func == f))
+            });
+            if k == 0 && is_post {
+                hints[x].factory = self.factory_params(f);
+            }
+        }
+        for (x, h) in hints.into_iter().enumerate() {
+            self.fluxions[x].hints = h;
+        }
+    }
+
+    fn stateful(&self) -> bool {
+        self.uses.iter().any(|(&b, users)| {
+            let binding = &self.facts.bindings[b];
+            binding.decl == Place::Top
+                && !matches!(
+                    self.kinds.get(&b),
+                    Some(VarKind::Module | VarKind::Code | VarKind::Resource) | None
+                )
+                && users.values().any(|&(_, w)| w)
+        })
+    }
+
+    /// Wraps every registered callback; re-creatable post callbacks also get a factory.
+    fn rewrite(&mut self) -> Rewrite {
+        let facts = self.facts;
+        let mut rw = Rewrite {
+            prologue_at: facts.prologue_end,
+            ..Default::default()
+        };
+        let mut done: BTreeSet<(usize, usize)> = BTreeSet::new();
+        for site in &facts.sites {
+            for c in &site.callbacks {
+                let Callback::Func { func, arg } = c else {
+                    continue;
+                };
+                let Some(&x) = self.roots.get(&(*func, 0)) else {
+                    continue;
+                };
+                if !done.insert(*arg) {
+                    continue;
+                }
+                let id = serde_json::to_string(&self.fluxions[x].id).expect("a string");
+                let inline = *arg == facts.funcs[*func].span;
+                match site.kind {
+                    // Route handlers become dispatchers on the main thread; other listeners keep
+                    // their identity (`removeListener(fn)` must still find them).
+                    RuptureKind::Start => {
+                        let api = if site.params == crate::rules::ParamShape::Express {
+                            "route"
+                        } else {
+                            "fn"
+                        };
+                        rw.wraps
+                            .push((arg.0, arg.1, format!("__flx.{api}({id}, "), ")".into()));
+                    }
+                    RuptureKind::Post => {
+                        // A promise callback's return value feeds the chain: it runs in place.
+                        let promise = [".then", ".catch", ".finally"]
+                            .iter()
+                            .any(|m| site.pattern.ends_with(m));
+                        let params = if promise {
+                            None
+                        } else {
+                            self.fluxions[x].hints.factory.clone()
+                        };
+                        let top_level = facts.funcs[*func].parent == Place::Top;
+                        match params {
+                            Some(params) if inline || top_level => {
+                                let vars = params
+                                    .iter()
+                                    .map(|p| format!("{p}: {p}"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ");
+                                rw.wraps.push((
+                                    arg.0,
+                                    arg.1,
+                                    format!("__flx.post({id}, {{{vars}}}, "),
+                                    ")".into(),
+                                ));
+                                let body = if inline {
+                                    facts.funcs[*func].span
+                                } else {
+                                    *arg
+                                };
+                                rw.factories
+                                    .push((self.fluxions[x].id.clone(), params, body));
+                            }
+                            _ => rw.wraps.push((
+                                arg.0,
+                                arg.1,
+                                format!("__flx.post({id}, null, "),
+                                ")".into(),
+                            )),
+                        }
+                    }
+                }
+                self.fluxions[x].hints.registered = true;
+            }
+        }
+        rw.wraps.sort_by_key(|w| (w.0, std::cmp::Reverse(w.1)));
+        rw
     }
 }

@@ -14,6 +14,24 @@ pub struct Graph {
     pub variables: Vec<Variable>,
     pub rupture_points: Vec<RupturePoint>,
     pub warnings: Vec<Warning>,
+    /// Some module-level variable is written after the module's top level ran: every thread
+    /// that loads this module gets its own copy, so code using it must run where its owner does.
+    pub stateful: bool,
+    /// An ES module (`import`/`export`); the others are scripts (CommonJS).
+    pub es_module: bool,
+    #[serde(skip)]
+    pub rewrite: Rewrite,
+}
+
+/// How to turn the module into one that registers its fluxions with the runtime.
+#[derive(Debug, Clone, Default)]
+pub struct Rewrite {
+    /// Where code may be inserted at the top (after the directives).
+    pub prologue_at: usize,
+    /// Text inserted around a callback argument: `(start, end, before, after)`.
+    pub wraps: Vec<(usize, usize, String, String)>,
+    /// Post callbacks that another thread can re-create: `(id, params, span)`.
+    pub factories: Vec<(String, Vec<String>, (usize, usize))>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,6 +49,8 @@ pub enum FluxionKind {
 #[serde(rename_all = "camelCase")]
 pub struct Fluxion {
     pub name: String,
+    /// Unique in its module: `name@offset`. The runtime prefixes the file name.
+    pub id: String,
     pub kind: FluxionKind,
     /// `network` when it touches sockets; `grp_x` for each shared variable `x`.
     pub tags: Vec<String>,
@@ -42,9 +62,53 @@ pub struct Fluxion {
     pub span: (usize, usize),
     /// Contains `eval`/`with`: never moved.
     pub opaque: bool,
+    /// What the runtime needs to decide where it may run.
+    pub hints: Hints,
     /// Its code, with downstream fluxions replaced by `>> name` / `-> name`.
     #[serde(skip)]
     pub text: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Hints {
+    /// Resources it touches and how.
+    pub resources: Vec<ResourceUse>,
+    /// Module-level variables it reads or writes (not imports).
+    pub state: Vec<StateUse>,
+    /// Modules whose exports it uses (`require`/`import` specifiers).
+    pub modules: Vec<String>,
+    /// For a post callback that can be re-created on another thread: the variables its
+    /// factory takes (its stream and resource variables).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub factory: Option<Vec<String>>,
+    /// An arrow depending on the enclosing `this`/`arguments`.
+    pub uses_this: bool,
+    /// Its start or post callback is registered with the runtime (see `Rewrite`).
+    pub registered: bool,
+    /// Calls `require` while it runs: it would load its own copy of modules on another thread.
+    pub dynamic_require: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceUse {
+    pub name: String,
+    pub kind: ResourceKind,
+    /// Properties read or written directly (`req.query`, `res.locals`).
+    pub props: Vec<String>,
+    /// Methods called (`res.send`, `res.status(404).json` gives status and json).
+    pub calls: Vec<String>,
+    /// Used other than through its members: passed to a function, stored, returned.
+    pub escapes: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateUse {
+    pub name: String,
+    pub kind: VarKind,
+    pub write: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

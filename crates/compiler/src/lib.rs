@@ -64,6 +64,17 @@ pub fn analyze(file: &str, text: &str, options: &Options) -> Result<Graph, Compi
     })
 }
 
+/// The module rewritten for the runtime, with its graph (hints included) and a source map.
+pub fn transform(
+    file: &str,
+    text: &str,
+    runtime: &str,
+    options: &Options,
+) -> Result<(emit::js::JsOutput, Graph), CompileError> {
+    let graph = analyze(file, text, options)?;
+    Ok((emit::js::emit(&graph, text, runtime), graph))
+}
+
 /// Compiles one module and prints its graph in the requested format.
 pub fn compile(
     file: &str,

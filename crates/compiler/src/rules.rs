@@ -102,7 +102,6 @@ const NODE_POST: &[&str] = &[
     "*.then",
     "*.catch",
     "*.finally",
-    "util.promisify",
     "raw-body",
     "stream.pipeline",
     "stream.finished",

@@ -2,4 +2,5 @@
 
 pub mod dot;
 pub mod flx;
+pub mod js;
 pub mod json;

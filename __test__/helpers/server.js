@@ -1,0 +1,52 @@
+'use strict';
+// Starts an app in a child process, with or without fluxion, and talks to it over loopback.
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/**
+ * @param {string} app path of the app's entry module (it prints `listening <port>`)
+ * @param {{ fluxion?: boolean, env?: object }} [opts]
+ */
+function startApp(app, opts = {}) {
+  const args = opts.fluxion === false ? [app] : ['-r', path.join(ROOT, 'register.js'), app];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, PORT: '0', FLUXION_MODULE: ROOT, FLUXION_CACHE: '0', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`app did not start:\n${stderr}`)), 15000);
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const m = /listening (\d+)/.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          url: `http://127.0.0.1:${m[1]}`,
+          child,
+          stderr: () => stderr,
+          stdout: () => stdout,
+          stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill()))),
+        });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`app exited with ${code}:\n${stderr}`));
+    });
+  });
+}
+
+/** A request's observable outcome: status, body, and the headers an app controls. */
+async function outcome(url, init) {
+  const r = await fetch(url, { redirect: 'manual', ...init });
+  const headers = {};
+  for (const [k, v] of r.headers) if (!['date', 'connection', 'keep-alive'].includes(k)) headers[k] = v;
+  return { status: r.status, headers, body: await r.text() };
+}
+
+module.exports = { startApp, outcome, ROOT };

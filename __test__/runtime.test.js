@@ -1,0 +1,91 @@
+'use strict';
+// The runtime on worker threads: the paper's Listing 1 keeps an exact counter under concurrency,
+// a stateless route spreads over workers, a worker killed under load does not hang the server,
+// and a module fluxion cannot compile still runs.
+const path = require('node:path');
+const { startApp, outcome } = require('./helpers/server');
+
+const apps = path.join(__dirname, 'apps');
+jest.setTimeout(60000);
+
+test('Listing 1 under -r fluxion/register: 200 concurrent requests count 1..200 exactly once', async () => {
+  const app = await startApp(path.join(apps, 'listing1.js'));
+  try {
+    const bodies = await Promise.all(Array.from({ length: 200 }, () => fetch(app.url + '/').then((r) => r.text())));
+    const counts = bodies.map((b) => Number(/^count: (\d+) /.exec(b)[1])).sort((a, b) => a - b);
+    expect(counts).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    const stats = await fetch(app.url + '/__stats').then((r) => r.json());
+    const handler = stats.find((s) => s.id.endsWith('#handler@394'));
+    const reply = stats.find((s) => s.id.endsWith('#reply@449'));
+    // handler is stateless: it runs on worker threads (never on the main thread, id 0).
+    expect(handler.placement).toBe('replicated');
+    expect(handler.executions.reduce((n, e) => n + e.count, 0)).toBe(200);
+    expect(handler.executions.every((e) => e.threadId !== 0)).toBe(true);
+    // reply owns `count`: one thread hosts its context, and runs every one of its executions.
+    expect(reply.placement).toMatch(/^group /);
+    expect(reply.executions).toHaveLength(1);
+    expect(reply.executions[0].count).toBe(200);
+  } finally {
+    await app.stop();
+  }
+});
+
+test('a stateless CPU-bound route runs on 2 workers and answers as without fluxion', async () => {
+  const plain = await startApp(path.join(apps, 'cpu.js'), { fluxion: false });
+  const flx = await startApp(path.join(apps, 'cpu.js'), { env: { FLUXION_WORKERS: '2' } });
+  try {
+    const ns = Array.from({ length: 60 }, (_, i) => i);
+    const expected = await Promise.all(ns.map((n) => outcome(`${plain.url}/cpu/${n}`)));
+    const got = await Promise.all(ns.map((n) => outcome(`${flx.url}/cpu/${n}`)));
+    expect(got).toEqual(expected);
+    const stats = await fetch(flx.url + '/__stats').then((r) => r.json());
+    const cpu = stats.find((s) => /#anonymous_\d+@/.test(s.id) && s.executions.reduce((n, e) => n + e.count, 0) === 60);
+    expect(cpu).toBeDefined();
+    const threads = cpu.executions.filter((e) => e.threadId !== 0);
+    expect(threads.length).toBeGreaterThanOrEqual(2);
+  } finally {
+    await plain.stop();
+    await flx.stop();
+  }
+});
+
+test('a worker killed under load: no hang, error responses for its requests, the server goes on', async () => {
+  const app = await startApp(path.join(apps, 'cpu.js'), { env: { FLUXION_WORKERS: '2' } });
+  try {
+    const load = Array.from({ length: 80 }, (_, i) => outcome(`${app.url}/cpu/${i}`));
+    await new Promise((r) => setTimeout(r, 20));
+    const killed = await fetch(app.url + '/__kill').then((r) => r.json());
+    expect(killed).toHaveLength(2);
+    const results = await Promise.all(load);
+    const statuses = results.map((r) => r.status);
+    for (const s of new Set(statuses)) expect([200, 500]).toContain(s);
+    // The killed worker had requests in flight: they got Express's error response.
+    expect(killed[0].inflight).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s === 500).length).toBeGreaterThan(0);
+    // After the replacement, every request is answered normally.
+    const after = await Promise.all(Array.from({ length: 20 }, (_, i) => outcome(`${app.url}/cpu/${i}`)));
+    expect(after.every((r) => r.status === 200)).toBe(true);
+    const workers = await fetch(app.url + '/__kill').then((r) => r.json());
+    expect(workers.map((w) => w.threadId)).not.toContain(killed[0].threadId);
+  } finally {
+    await app.stop();
+  }
+});
+
+test('a module fluxion cannot compile loads unmodified, with one warning', async () => {
+  const app = await startApp(path.join(apps, 'uses-annexb.js'));
+  try {
+    expect(await fetch(app.url + '/').then((r) => r.text())).toBe('annex b');
+    const warnings = app.stderr().match(/FLUXION_UNCOMPILED/g) || [];
+    expect(warnings).toHaveLength(1);
+    expect(app.stderr()).toContain('annexb.js:2:11');
+  } finally {
+    await app.stop();
+  }
+});
+
+test('FLUXION_STRICT=1 turns an uncompilable module into a clear error', async () => {
+  await expect(startApp(path.join(apps, 'uses-annexb.js'), { env: { FLUXION_STRICT: '1' } })).rejects.toThrow(
+    /fluxion: cannot compile .*annexb\.js:2:11: Declaration is not allowed/
+  );
+});

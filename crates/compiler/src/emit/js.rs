@@ -1,0 +1,137 @@
+//! The module rewritten for the runtime: every fluxion callback registered (`__flx.fn`,
+//! `__flx.post`), and a factory per post callback that another thread can re-create. Original
+//! code keeps its lines (insertions only, no newline added before the end), and a source map
+//! points the appended factories back to their original lines.
+
+use crate::graph::Graph;
+use crate::source::SourceText;
+use bytes_str::BytesStr;
+use swc_sourcemap::SourceMapBuilder;
+
+pub struct JsOutput {
+    pub code: String,
+    /// Source map (v3) as JSON.
+    pub map: String,
+}
+
+struct Out<'a> {
+    src: &'a SourceText<'a>,
+    graph: &'a Graph,
+    code: String,
+    line: u32,
+    col: u32,
+    map: SourceMapBuilder,
+    source: BytesStr,
+}
+
+impl Out<'_> {
+    fn insert(&mut self, s: &str) {
+        for ch in s.chars() {
+            if ch == '\n' {
+                self.line += 1;
+                self.col = 0;
+            } else {
+                self.col += ch.len_utf16() as u32;
+            }
+        }
+        self.code.push_str(s);
+    }
+
+    fn mark(&mut self, offset: usize) {
+        let loc = self.src.loc(offset);
+        self.map.add(
+            self.line,
+            self.col,
+            loc.line - 1,
+            loc.col - 1,
+            Some(self.source.clone()),
+            None,
+            false,
+        );
+    }
+
+    /// Copies original text, mapping every line it starts.
+    fn raw(&mut self, a: usize, b: usize) {
+        if a >= b {
+            return;
+        }
+        self.mark(a);
+        let text = self.src.slice(a, b);
+        let mut offset = a;
+        for (i, piece) in text.split_inclusive('\n').enumerate() {
+            if i > 0 {
+                self.mark(offset);
+            }
+            self.insert(piece);
+            offset += piece.len();
+        }
+    }
+
+    /// Copies `[a, b)` with every wrap inside it applied.
+    fn copy(&mut self, a: usize, b: usize) {
+        let wraps = &self.graph.rewrite.wraps;
+        let mut pos = a;
+        let inner: Vec<(usize, usize, String, String)> = wraps
+            .iter()
+            .filter(|w| w.0 >= a && w.1 <= b && (w.0, w.1) != (a, b))
+            .cloned()
+            .collect();
+        for (s, e, before, after) in inner {
+            if s < pos {
+                continue; // nested in a wrap already copied
+            }
+            self.raw(pos, s);
+            self.insert(&before);
+            self.copy(s, e);
+            self.insert(&after);
+            pos = e;
+        }
+        self.raw(pos, b);
+    }
+}
+
+/// `runtime` is what the prologue requires (an absolute path, or `fluxion/runtime`).
+pub fn emit(graph: &Graph, text: &str, runtime: &str) -> JsOutput {
+    let src = SourceText::new(text);
+    let mut map = SourceMapBuilder::new(None);
+    let source = BytesStr::from(graph.file.clone());
+    let id = map.add_source(source.clone());
+    map.set_source_contents(id, Some(BytesStr::from(text.to_string())));
+    let mut out = Out {
+        src: &src,
+        graph,
+        code: String::with_capacity(text.len() + 256),
+        line: 0,
+        col: 0,
+        map,
+        source,
+    };
+    let mut at = graph.rewrite.prologue_at;
+    if at == 0 && text.starts_with("#!") {
+        at = text.find('\n').map_or(text.len(), |i| i + 1);
+    }
+    let runtime = serde_json::to_string(runtime).expect("a string");
+    out.copy(0, at);
+    // No newline: every original line keeps its number.
+    out.insert(&format!("var __flx = require({runtime})(module);"));
+    out.copy(at, text.len());
+    for (id, params, (a, b)) in &graph.rewrite.factories {
+        let id = serde_json::to_string(id).expect("a string");
+        out.insert(&format!(
+            "\n;__flx.factory({id}, function ({}) {{ return (",
+            params.join(", ")
+        ));
+        out.copy(*a, *b);
+        out.insert("); });");
+    }
+    out.insert("\n");
+    let mut buf = Vec::new();
+    out.map
+        .into_sourcemap()
+        .to_writer(&mut buf)
+        .expect("writing to memory");
+    JsOutput {
+        code: out.code,
+        map: String::from_utf8(buf).expect("source maps are JSON"),
+    }
+}

@@ -1,0 +1,255 @@
+'use strict';
+// req, res and next across threads (the paper's express_dispatcher, generalised): a request
+// snapshot with Express's request methods, a response whose calls are replayed in order on the
+// main thread, and a next() that merges the worker's changes to req back first.
+const v8 = require('node:v8');
+
+/** Request fields computed from the socket or by prototype getters, copied as values. */
+const REQ_FIELDS = [
+  'method', 'url', 'originalUrl', 'baseUrl', 'path', 'params', 'query', 'headers', 'rawHeaders',
+  'body', 'cookies', 'signedCookies', 'ip', 'ips', 'protocol', 'secure', 'hostname', 'subdomains',
+  'xhr', 'httpVersion', 'fresh', 'stale',
+];
+const SKIP_OWN = new Set([
+  'socket', 'client', 'res', 'next', 'app', 'route', '_readableState', '_events', '_eventsCount',
+  '_maxListeners', 'connection', 'rawTrailers', 'trailers', 'aborted', 'upgrade', 'complete',
+  '_consuming', '_dumped', '_parsedUrl', '_parsedOriginalUrl', 'readable',
+]);
+
+function cloneable(v) {
+  try {
+    v8.serialize(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Keeps what structured clone drops from errors: class name and own properties. */
+function encodeError(e) {
+  if (!(e instanceof Error)) return { plain: e };
+  const props = {};
+  for (const k of Object.keys(e)) if (cloneable(e[k])) props[k] = e[k];
+  return { error: true, name: e.name, message: e.message, stack: e.stack, props };
+}
+
+function decodeError(x) {
+  if (!x || !x.error) return x && x.plain;
+  const e = new Error(x.message);
+  if (x.name && x.name !== 'Error') Object.defineProperty(e, 'name', { value: x.name, writable: true, configurable: true });
+  e.stack = x.stack;
+  Object.assign(e, x.props);
+  return e;
+}
+
+function encodeArgs(args) {
+  return args.map((a) => (a instanceof Error ? { __err: encodeError(a) } : { v: a }));
+}
+function decodeArgs(args) {
+  return args.map((a) => ('__err' in a ? decodeError(a.__err) : a.v));
+}
+
+/** Main thread: what a worker needs to rebuild `req`. */
+function snapshotRequest(req) {
+  const snap = {};
+  for (const k of REQ_FIELDS) {
+    let v;
+    try {
+      v = req[k];
+    } catch {
+      continue;
+    }
+    if (v !== undefined && typeof v !== 'function' && cloneable(v)) snap[k] = v;
+  }
+  // Whatever earlier middleware attached (req.user, req.id...), when it can be copied.
+  for (const k of Object.keys(req)) {
+    if (k in snap || SKIP_OWN.has(k) || k.startsWith('_')) continue;
+    const v = req[k];
+    if (typeof v !== 'function' && cloneable(v)) snap[k] = v;
+  }
+  return snap;
+}
+
+function settingsOf(app) {
+  const out = {};
+  const s = (app && app.settings) || {};
+  for (const k of Object.keys(s)) if (typeof s[k] !== 'function' && cloneable(s[k])) out[k] = s[k];
+  return out;
+}
+
+function snapshotResponse(res) {
+  const locals = {};
+  for (const k of Object.keys(res.locals || {})) if (cloneable(res.locals[k])) locals[k] = res.locals[k];
+  return { headers: res.getHeaders(), statusCode: res.statusCode, headersSent: res.headersSent, locals };
+}
+
+/** Worker: a request object with Express's request prototype and the snapshot's values. */
+function standInRequest(proto, snap, settings) {
+  const req = Object.create(proto);
+  for (const [k, v] of Object.entries(snap)) {
+    Object.defineProperty(req, k, { value: v, writable: true, configurable: true, enumerable: true });
+  }
+  const app = {
+    settings,
+    locals: {},
+    get: (k) => settings[k],
+    set() {
+      return app;
+    },
+    enabled: (k) => Boolean(settings[k]),
+    disabled: (k) => !settings[k],
+  };
+  Object.defineProperty(req, 'app', { value: app, writable: true, configurable: true, enumerable: false });
+  return req;
+}
+
+/** Worker: the own properties of the stand-in that differ from the snapshot. */
+function requestChanges(req, snap) {
+  const changes = {};
+  for (const k of Object.keys(req)) {
+    const v = req[k];
+    if (typeof v === 'function' || !cloneable(v)) continue;
+    if (k in snap && Buffer.compare(v8.serialize(v), v8.serialize(snap[k])) === 0) continue;
+    changes[k] = v;
+  }
+  return changes;
+}
+
+/** Main thread: applies a worker's changes to the real request. */
+function applyRequestChanges(req, changes) {
+  for (const [k, v] of Object.entries(changes || {})) {
+    Object.defineProperty(req, k, { value: v, writable: true, configurable: true, enumerable: true });
+  }
+}
+
+/** Express's own JSON body, built where the object lives (keeps toJSON of class instances). */
+function stringify(value, settings) {
+  const json = value !== undefined
+    ? JSON.stringify(value, settings['json replacer'], settings['json spaces'])
+    : undefined;
+  if (settings['json escape'] && typeof json === 'string') {
+    return json.replace(/[<>&]/g, (c) => (c === '<' ? '\\u003c' : c === '>' ? '\\u003e' : '\\u0026'));
+  }
+  return json;
+}
+
+const TERMINAL = new Set(['send', 'json', 'end', 'redirect', 'sendStatus', 'render', 'writeHead', 'write']);
+
+/**
+ * Worker: a response whose calls are recorded and flushed, in order, to the main thread.
+ * @param {object} state `{ headers, statusCode, headersSent, locals }` from the main thread
+ * @param {(ops: Array<[string, unknown[]]>) => void} flush
+ */
+function proxyResponse(state, settings, flush) {
+  const headers = Object.assign(Object.create(null), state.headers);
+  let ops = [];
+  let scheduled = false;
+  const res = {
+    locals: state.locals || {},
+    statusCode: state.statusCode,
+    headersSent: Boolean(state.headersSent),
+    __fluxionFlush() {
+      if (ops.length) {
+        const batch = ops;
+        ops = [];
+        flush(batch);
+      }
+      scheduled = false;
+    },
+  };
+  const record = (name, args) => {
+    ops.push([name, args]);
+    if (TERMINAL.has(name)) res.headersSent = true;
+    if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(() => res.__fluxionFlush());
+    }
+  };
+  const setHeader = (field, val) => {
+    if (typeof field === 'object') for (const [k, v] of Object.entries(field)) headers[k.toLowerCase()] = v;
+    else headers[String(field).toLowerCase()] = val;
+  };
+  let code = state.statusCode;
+  const chain = (name, mirror) =>
+    function (...args) {
+      if (mirror) mirror(...args);
+      record(name, args);
+      return res;
+    };
+  Object.assign(res, {
+    status: chain('status', (c) => (code = c)),
+    set: chain('set', setHeader),
+    header: chain('header', setHeader),
+    setHeader: chain('setHeader', setHeader),
+    append: chain('append'),
+    removeHeader: chain('removeHeader', (f) => delete headers[String(f).toLowerCase()]),
+    type: chain('type'),
+    contentType: chain('contentType'),
+    vary: chain('vary'),
+    location: chain('location'),
+    links: chain('links'),
+    attachment: chain('attachment'),
+    cookie: chain('cookie'),
+    clearCookie: chain('clearCookie'),
+    send: chain('send'),
+    end: chain('end'),
+    redirect: chain('redirect'),
+    sendStatus: chain('sendStatus', (c) => (code = c)),
+    write(...args) {
+      record('write', args);
+      return true;
+    },
+    writeHead: chain('writeHead', (c) => (code = c)),
+    render(view, locals, cb) {
+      if (typeof locals === 'function' || cb) throw new Error('fluxion: res.render with a callback cannot run on a worker');
+      record('render', locals === undefined ? [view] : [view, locals]);
+    },
+    json(obj) {
+      record('json-body', [stringify(obj, settings)]);
+      return res;
+    },
+    get: (f) => headers[String(f).toLowerCase()],
+    getHeader: (f) => headers[String(f).toLowerCase()],
+    getHeaders: () => ({ ...headers }),
+    hasHeader: (f) => String(f).toLowerCase() in headers,
+  });
+  // statusCode assignments are recorded too.
+  Object.defineProperty(res, 'statusCode', {
+    get: () => code,
+    set: (c) => {
+      code = c;
+      record('statusCode=', [c]);
+    },
+    enumerable: true,
+  });
+  return res;
+}
+
+/** Main thread: replays recorded calls on the real response. */
+function applyResponseOps(res, ops) {
+  for (const [name, args] of ops) {
+    if (name === 'json-body') {
+      if (!res.get('Content-Type')) res.set('Content-Type', 'application/json');
+      res.send(args[0]);
+    } else if (name === 'statusCode=') {
+      res.statusCode = args[0];
+    } else {
+      res[name](...args);
+    }
+  }
+}
+
+module.exports = {
+  snapshotRequest,
+  snapshotResponse,
+  settingsOf,
+  standInRequest,
+  requestChanges,
+  applyRequestChanges,
+  proxyResponse,
+  applyResponseOps,
+  encodeError,
+  decodeError,
+  encodeArgs,
+  decodeArgs,
+};

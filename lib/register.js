@@ -1,0 +1,79 @@
+'use strict';
+// The require hook: user modules are compiled as they load (node_modules untouched unless the
+// project lists packages in `compileNodeModules`), on the main thread and in every worker. A
+// module fluxion cannot compile loads unmodified with one warning; FLUXION_STRICT=1 makes that
+// an error.
+const path = require('node:path');
+const { addHook } = require('pirates');
+const native = require('./native');
+const config = require('./config');
+const cache = require('./cache');
+const runtime = require('./runtime');
+
+const LIB = __dirname;
+const RUNTIME = path.join(__dirname, 'runtime.js');
+let installed = false;
+
+function inNodeModules(file) {
+  return file.split(path.sep).includes('node_modules');
+}
+
+function wanted(file) {
+  if (file.startsWith(LIB + path.sep)) return false;
+  if (!inNodeModules(file)) return true;
+  const cfg = config.forFile(process.cwd() + path.sep + 'x.js');
+  const pkgs = cfg.compileNodeModules || [];
+  return pkgs.some((p) => file.includes(`${path.sep}node_modules${path.sep}${p}${path.sep}`));
+}
+
+function transform(code, filename) {
+  const cfg = config.forFile(filename);
+  const rp = cfg.rupturePoints || {};
+  const key = cache.keyOf([native.load().version(), RUNTIME, JSON.stringify(cfg), filename, code]);
+  let out = cache.get(key);
+  if (!out) {
+    const r = native.load().transform(code, { filename, rupturePoints: { start: rp.start || [], post: rp.post || [] } }, RUNTIME);
+    if (r.error) {
+      const where = r.error.line ? `${r.error.file}:${r.error.line}:${r.error.column}` : filename;
+      const err = new Error(`fluxion: cannot compile ${where}: ${r.error.message}`);
+      err.code = r.error.kind === 'internal' ? 'FLUXION_INTERNAL' : 'FLUXION_UNCOMPILED';
+      throw err;
+    }
+    out = { code: r.code, map: r.map, graph: JSON.parse(r.graph) };
+    cache.set(key, out);
+  }
+  return out;
+}
+
+const warned = new Set();
+
+function hook(code, filename) {
+  let out;
+  try {
+    out = transform(code, filename);
+  } catch (err) {
+    if (process.env.FLUXION_STRICT === '1') throw err;
+    if (!warned.has(filename)) {
+      warned.add(filename);
+      process.emitWarning(`${err.message}\n  It loads unmodified and runs on the main thread.`, {
+        code: 'FLUXION_UNCOMPILED',
+      });
+    }
+    return code;
+  }
+  runtime.state.graphs.set(filename, out.graph);
+  if (out.graph.esModule || !out.graph.fluxions.some((f) => f.hints.registered)) return code;
+  const map = Buffer.from(out.map).toString('base64');
+  return `${out.code}//# sourceMappingURL=data:application/json;charset=utf-8;base64,${map}\n`;
+}
+
+/** Installs the require hook (idempotent). */
+function install() {
+  if (installed) return;
+  installed = true;
+  if (typeof process.setSourceMapsEnabled === 'function') process.setSourceMapsEnabled(true);
+  runtime.state.config = config.forFile(path.join(process.cwd(), 'x.js'));
+  addHook(hook, { exts: ['.js', '.cjs'], ignoreNodeModules: false, matcher: wanted });
+}
+
+module.exports = { install, transform };

@@ -1,0 +1,222 @@
+'use strict';
+// What compiled modules call (`var __flx = require(<this file>)(module)`), on every thread:
+// fluxions register here, post callbacks are routed to the thread that hosts them, and route
+// handlers on the main thread become dispatchers to the workers.
+const { isMainThread, threadId } = require('node:worker_threads');
+const native = require('./native');
+const { placeModule } = require('./placement');
+const transport = require('./transport');
+const express = require('./express');
+const v8 = require('node:v8');
+
+const warnedUnsendable = new Set();
+
+const MODES = ['auto', 'eager', 'inline'];
+
+const state = {
+  /** file -> compiled graph (set by the require hook before the module runs) */
+  graphs: new Map(),
+  /** fullId -> placement */
+  placements: new Map(),
+  /** fullId -> { fn, count } instances created on this thread */
+  registry: new Map(),
+  /** fullId -> factory(...vars) */
+  factories: new Map(),
+  /** group -> thread id (workers learn it from the main thread) */
+  slots: [],
+  mode: null,
+  config: {},
+};
+
+function mode() {
+  if (state.mode) return state.mode;
+  const m = process.env.FLUXION_PLACEMENT || 'auto';
+  if (!MODES.includes(m)) {
+    throw new Error(`fluxion: FLUXION_PLACEMENT must be one of ${MODES.join(', ')} (got "${m}")`);
+  }
+  state.mode = m;
+  return m;
+}
+
+let statsOn = true;
+function recordExec(fullId, micros, fromMessage) {
+  if (statsOn) native.load().statsExec(fullId, threadId, micros, fromMessage);
+}
+function recordMessage(fullId, out) {
+  if (statsOn) native.load().statsMessage(fullId, out);
+}
+
+function placementOf(fullId) {
+  let p = state.placements.get(fullId);
+  if (p) return p;
+  const file = fullId.slice(0, fullId.lastIndexOf('#'));
+  const graph = state.graphs.get(file);
+  if (!graph) return { where: 'main', reason: 'module not compiled' };
+  const path = require('node:path');
+  const info = (spec) => {
+    let resolved;
+    try {
+      resolved = require.resolve(spec, { paths: [path.dirname(file)] });
+    } catch {
+      return null;
+    }
+    const g = state.graphs.get(resolved);
+    return g ? { stateful: g.stateful } : null;
+  };
+  const extra = new Set(state.config.statelessModules || []);
+  for (const [id, pl] of placeModule(graph, file, info, extra)) {
+    const full = `${file}#${id}`;
+    const final = mode() === 'inline' ? { where: 'main', reason: 'FLUXION_PLACEMENT=inline' } : pl;
+    state.placements.set(full, final);
+    if (isMainThread) native.load().statsPlacement(full, final.where === 'main' ? `main (${final.reason})` : final.where === 'group' ? `group ${final.group}` : 'replicated');
+  }
+  p = state.placements.get(fullId) || { where: 'main', reason: 'unknown fluxion' };
+  state.placements.set(fullId, p);
+  return p;
+}
+
+function hashString(s) {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** The thread that hosts a group's context: one worker, chosen by a stable hash. */
+function hostOf(group) {
+  if (!state.slots.length) return 0;
+  return state.slots[hashString(group) % state.slots.length];
+}
+
+function register(fullId, fn) {
+  const r = state.registry.get(fullId);
+  if (r) {
+    if (r.fn !== fn) r.count++;
+    r.fn = fn;
+  } else {
+    state.registry.set(fullId, { fn, count: 1 });
+  }
+}
+
+function timed(fullId, fn, self, args, fromMessage) {
+  const t0 = process.hrtime.bigint();
+  try {
+    return fn.apply(self, args);
+  } finally {
+    recordExec(fullId, Number(process.hrtime.bigint() - t0) / 1000, fromMessage);
+  }
+}
+
+// ---- resources crossing threads as handles --------------------------------------------------
+
+const resourceKinds = ['req', 'res', 'next'];
+
+/** Encodes the variables of a message: resources become handles, the rest is cloned. */
+function encodeVars(vars, handles) {
+  const out = {};
+  for (const [k, v] of Object.entries(vars)) {
+    const h = handles(v);
+    out[k] = h ? { h } : { v: v instanceof Error ? express.encodeError(v) : v, e: v instanceof Error };
+  }
+  return out;
+}
+
+function decodeVars(vars, resolve) {
+  const out = {};
+  for (const [k, x] of Object.entries(vars)) {
+    out[k] = x.h ? resolve(x.h) : x.e ? express.decodeError(x.v) : x.v;
+  }
+  return out;
+}
+
+/**
+ * A post callback: runs where its fluxion is hosted. `vars` is null when the callback cannot be
+ * re-created elsewhere; it then runs in place.
+ */
+function post(fullId, vars, fn) {
+  if (vars === null || mode() === 'inline') {
+    return function fluxionPost(...args) {
+      return timed(fullId, fn, this, args, false);
+    };
+  }
+  const p = placementOf(fullId);
+  let host = threadId;
+  if (p.where === 'main') host = 0;
+  else if (p.where === 'group') host = hostOf(p.group);
+  else if (isMainThread && mode() === 'eager') host = require('./scheduler').pickWorker();
+  if (host === threadId || host === null) {
+    return function fluxionPost(...args) {
+      return timed(fullId, fn, this, args, false);
+    };
+  }
+  const file = fullId.slice(0, fullId.lastIndexOf('#'));
+  const handleOf = isMainThread ? require('./scheduler').handleOf : require('./worker').handleOf;
+  return function fluxionPostRemote(...args) {
+    let encoded;
+    let msg;
+    try {
+      encoded = encodeVars(vars, handleOf);
+      msg = { t: 'post', id: fullId, file, vars: encoded, args: express.encodeArgs(args) };
+      v8.serialize(msg); // fails on functions and other values that cannot cross threads
+    } catch (err) {
+      // Not sendable (a function in a variable, say): run it here. For a fluxion with a
+      // context hosted elsewhere that would split its state, so say so.
+      if (p.where === 'group' && !warnedUnsendable.has(fullId)) {
+        warnedUnsendable.add(fullId);
+        process.emitWarning(`fluxion: ${fullId} ran on thread ${threadId} instead of its host: ${err.message}`, { code: 'FLUXION_UNSENDABLE' });
+      }
+      return timed(fullId, fn, this, args, false);
+    }
+    recordMessage(fullId, true);
+    if (isMainThread) require('./scheduler').touch(encoded, host);
+    transport.send(host, msg);
+  };
+}
+
+/** Runs a post message that arrived here. */
+function runPost(msg, resolve) {
+  recordMessage(msg.id, false);
+  const build = state.factories.get(msg.id);
+  if (!build) throw new Error(`fluxion: no factory for ${msg.id} on thread ${threadId}`);
+  const fn = build(...Object.values(decodeVars(msg.vars, resolve)));
+  return timed(msg.id, fn, undefined, express.decodeArgs(msg.args), true);
+}
+
+/** The per-module API that compiled code calls. */
+function moduleApi(mod) {
+  const file = mod.filename;
+  const full = (id) => `${file}#${id}`;
+  return {
+    fn(id, fn) {
+      register(full(id), fn);
+      return fn;
+    },
+    route(id, fn) {
+      const fullId = full(id);
+      register(fullId, fn);
+      // Error handlers (four parameters) keep their arity and their thread.
+      if (!isMainThread || typeof fn !== 'function' || fn.length > 3) return fn;
+      return require('./scheduler').dispatcher(fullId, file, fn);
+    },
+    post(id, vars, fn) {
+      return post(full(id), vars, fn);
+    },
+    factory(id, build) {
+      state.factories.set(full(id), build);
+    },
+  };
+}
+
+module.exports = moduleApi;
+Object.assign(module.exports, {
+  state,
+  mode,
+  placementOf,
+  hostOf,
+  timed,
+  recordMessage,
+  runPost,
+  encodeVars,
+  decodeVars,
+  resourceKinds,
+  setStats: (on) => (statsOn = on),
+});

@@ -1,0 +1,265 @@
+'use strict';
+// The main thread's side of the runtime: the worker pool, dispatch of route handlers, the table
+// of resources (req, res, next) that stay here while workers hold handles, and what happens when
+// a worker dies.
+const os = require('node:os');
+const path = require('node:path');
+const { Worker, threadId } = require('node:worker_threads');
+const transport = require('./transport');
+const express = require('./express');
+const runtime = require('./runtime');
+
+const pool = { workers: [], started: false, next: 0, config: {}, crashHook: null };
+const records = new Map(); // handle -> request record
+const recordOf = new WeakMap(); // req/res/next object -> record
+let nextHandle = 1;
+
+function workerCount() {
+  const env = process.env.FLUXION_WORKERS;
+  if (env !== undefined) {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1 || n > 256) {
+      throw new Error(`fluxion: FLUXION_WORKERS must be an integer from 1 to 256 (got "${env}")`);
+    }
+    return n;
+  }
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, cores - 1);
+}
+
+function broadcastSlots() {
+  runtime.state.slots = pool.workers.map((w) => w.threadId);
+  for (const w of pool.workers) transport.send(w.threadId, { t: 'slots', slots: runtime.state.slots });
+}
+
+function spawn(slot) {
+  const w = new Worker(path.join(__dirname, 'worker.js'), {
+    workerData: { slot, mode: runtime.mode(), config: runtime.state.config },
+    stdout: false,
+    stderr: false,
+  });
+  w.unref(); // an idle pool never keeps the process alive
+  const id = w.threadId;
+  w.inflight = 0;
+  transport.attach(w);
+  w.on('error', (err) => {
+    // A throw the app did not catch, in a fluxion on this worker: in the original it would have
+    // reached the process. Keep that meaning.
+    pool.crashHook ? pool.crashHook(err) : process.nextTick(() => {
+      throw err;
+    });
+  });
+  w.on('exit', () => {
+    transport.detach(id);
+    const i = pool.workers.indexOf(w);
+    failRequests(id);
+    if (i >= 0 && pool.started) {
+      pool.workers[i] = spawn(i);
+      broadcastSlots();
+    }
+  });
+  return w;
+}
+
+/** Starts the pool (idempotent). */
+function start() {
+  if (pool.started) return;
+  pool.started = true;
+  transport.onMessage(onMessage);
+  const n = workerCount();
+  for (let i = 0; i < n; i++) pool.workers.push(spawn(i));
+  broadcastSlots();
+}
+
+/** Least-loaded worker, round robin among equals. */
+function pickWorker() {
+  if (!pool.started) start();
+  const ws = pool.workers;
+  let best = null;
+  for (let k = 0; k < ws.length; k++) {
+    const w = ws[(pool.next + k) % ws.length];
+    if (!best || w.inflight < best.inflight) best = w;
+  }
+  pool.next = (pool.next + 1) % ws.length;
+  return best ? best.threadId : 0;
+}
+
+function workerById(id) {
+  return pool.workers.find((w) => w.threadId === id);
+}
+
+// ---- request records --------------------------------------------------------------------------
+
+function recordFor(req, res, next) {
+  let rec = (res && recordOf.get(res)) || (req && recordOf.get(req));
+  if (!rec) {
+    rec = { h: nextHandle++, req, res, next, threads: new Set(), done: false };
+    records.set(rec.h, rec);
+    if (req) recordOf.set(req, rec);
+    if (res) {
+      recordOf.set(res, rec);
+      const finish = () => {
+        rec.done = true;
+        records.delete(rec.h);
+        for (const t of rec.threads) {
+          const w = workerById(t);
+          if (w) w.inflight = Math.max(0, w.inflight - 1);
+        }
+        rec.threads.clear();
+      };
+      res.once('finish', finish);
+      res.once('close', finish);
+    }
+  }
+  if (next && !rec.next) rec.next = next;
+  if (next) recordOf.set(next, rec);
+  return rec;
+}
+
+/** Main thread: the handle of a resource (req, res, next), or null for plain values. */
+function handleOf(v) {
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return null;
+  let rec = recordOf.get(v);
+  if (!rec) {
+    const http = require('node:http');
+    if (v instanceof http.ServerResponse) rec = recordFor(v.req, v, null);
+    else if (v instanceof http.IncomingMessage) rec = recordFor(v, v.res, null);
+    else return null;
+  }
+  const kind = v === rec.res ? 'res' : v === rec.req ? 'req' : 'next';
+  const handle = { id: rec.h, kind };
+  if (kind === 'res') handle.state = express.snapshotResponse(rec.res);
+  if (kind === 'req') handle.state = express.snapshotRequest(rec.req);
+  if (kind !== 'next') handle.settings = express.settingsOf(rec.req && rec.req.app);
+  return handle;
+}
+
+/** Notes that a message carrying request handles went to `thread`. */
+function touch(encodedVars, thread) {
+  for (const x of Object.values(encodedVars)) {
+    if (!x.h) continue;
+    const rec = records.get(x.h.id);
+    if (rec && !rec.threads.has(thread)) {
+      rec.threads.add(thread);
+      const w = workerById(thread);
+      if (w) w.inflight++;
+    }
+  }
+}
+
+function resolveHandle(h) {
+  const rec = records.get(h.id);
+  if (!rec) throw new Error(`fluxion: request handle ${h.id} is gone (the response already finished)`);
+  return h.kind === 'res' ? rec.res : h.kind === 'req' ? rec.req : rec.next;
+}
+
+/** A worker died: its requests are answered as an uncaught error would be. */
+function failRequests(deadThread) {
+  for (const rec of records.values()) {
+    if (!rec.threads.has(deadThread) || rec.done) continue;
+    rec.threads.delete(deadThread);
+    const err = new Error(`fluxion: worker thread ${deadThread} stopped while handling this request`);
+    err.status = 500;
+    if (rec.res.headersSent) rec.res.destroy(err);
+    else if (rec.next) rec.next(err);
+    else {
+      rec.res.statusCode = 500;
+      rec.res.end();
+    }
+  }
+}
+
+// ---- dispatch ---------------------------------------------------------------------------------
+
+let expressMajor;
+function expressVersion(app) {
+  if (expressMajor !== undefined) return expressMajor;
+  // Express 5 apps have app.router; Express 4 apps create app._router lazily.
+  expressMajor = app && 'router' in app && !('_router' in app) ? 5 : 4;
+  return expressMajor;
+}
+
+/** Wraps a route handler: runs it where its placement says, as Express would have. */
+function dispatcher(fullId, file, fn) {
+  start();
+  function fluxionDispatch(req, res, next) {
+    const p = runtime.placementOf(fullId);
+    let host = 0;
+    if (p.where === 'group') host = runtime.hostOf(p.group);
+    else if (p.where === 'replicated') host = pickWorker();
+    if (host === 0 || p.pinned) return runtime.timed(fullId, fn, this, [req, res, next], false);
+    const rec = recordFor(req, res, next);
+    rec.threads.add(host);
+    const w = workerById(host);
+    if (w) w.inflight++;
+    runtime.recordMessage(fullId, true);
+    transport.send(host, {
+      t: 'start',
+      id: fullId,
+      file,
+      h: rec.h,
+      req: express.snapshotRequest(req),
+      res: express.snapshotResponse(res),
+      settings: express.settingsOf(req.app),
+      express: expressVersion(req.app),
+      fallback: fullId,
+    });
+  }
+  const pending = new Map();
+  fluxionDispatch.__fluxion = { fullId, fn, pending };
+  dispatchers.set(fullId, fn);
+  return fluxionDispatch;
+}
+const dispatchers = new Map();
+
+function onMessage(msg) {
+  switch (msg.t) {
+    case 'res': {
+      const rec = records.get(msg.h);
+      if (rec && !rec.done) express.applyResponseOps(rec.res, msg.ops);
+      break;
+    }
+    case 'next': {
+      const rec = records.get(msg.h);
+      if (!rec || rec.done) break;
+      express.applyRequestChanges(rec.req, msg.changes);
+      rec.threads.delete(msg.from);
+      const w = workerById(msg.from);
+      if (w) w.inflight = Math.max(0, w.inflight - 1);
+      rec.next(express.decodeError(msg.err));
+      break;
+    }
+    case 'post':
+      runtime.runPost(msg, resolveHandle);
+      break;
+    case 'reject': {
+      // The worker cannot run it (the module makes several instances of the handler): run it
+      // here, now and from now on.
+      const rec = records.get(msg.h);
+      const fn = dispatchers.get(msg.id);
+      const p = runtime.placementOf(msg.id);
+      p.pinned = true;
+      p.reason = msg.reason;
+      if (rec && fn && !rec.done) runtime.timed(msg.id, fn, undefined, [rec.req, rec.res, rec.next], false);
+      break;
+    }
+    case 'undeliverable':
+      if (msg.msg && msg.msg.t === 'post') runtime.runPost(msg.msg, resolveHandle);
+      break;
+    default:
+      throw new Error(`fluxion: unknown message type ${msg.t}`);
+  }
+}
+
+/** Stops a worker (it is replaced); its in-flight requests get an error response. */
+function terminateWorker(which) {
+  const w = which === undefined ? pool.workers[0] : workerById(which) || pool.workers[which];
+  if (!w) throw new Error(`fluxion: no worker ${which}`);
+  return w.terminate();
+}
+
+function workers() {
+  return pool.workers.map((w, slot) => ({ slot, threadId: w.threadId, inflight: w.inflight }));
+}
+
+module.exports = { start, pickWorker, dispatcher, handleOf, touch, terminateWorker, workers, threadId, pool };

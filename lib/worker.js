@@ -1,0 +1,147 @@
+'use strict';
+// A worker thread: loads the app's compiled modules in worker role (servers do not listen),
+// then runs the fluxions it is sent.
+const { isMainThread, threadId, workerData } = require('node:worker_threads');
+const { createRequire } = require('node:module');
+const net = require('node:net');
+const transport = require('./transport');
+const express = require('./express');
+const runtime = require('./runtime');
+
+const proxies = new WeakMap(); // proxy object -> handle
+
+function handleOf(v) {
+  return (v !== null && (typeof v === 'object' || typeof v === 'function') && proxies.get(v)) || null;
+}
+
+function nextProxy(h, reqRef, snapRef) {
+  const next = function next(err) {
+    const req = reqRef();
+    const res = req && req.res;
+    if (res && res.__fluxionFlush) res.__fluxionFlush();
+    transport.send(0, {
+      t: 'next',
+      h: h.id,
+      from: threadId,
+      err: express.encodeError(err),
+      changes: req ? express.requestChanges(req, snapRef()) : {},
+    });
+  };
+  proxies.set(next, { id: h.id, kind: 'next' });
+  return next;
+}
+
+function resProxy(h, state, settings) {
+  const res = express.proxyResponse(state, settings, (ops) => transport.send(0, { t: 'res', h: h.id, ops }));
+  proxies.set(res, { id: h.id, kind: 'res', state, settings });
+  return res;
+}
+
+const protoCache = new Map();
+function requestProto(file) {
+  if (protoCache.has(file)) return protoCache.get(file);
+  let proto = Object.prototype;
+  try {
+    proto = createRequire(file)('express').request;
+  } catch {
+    proto = require('node:http').IncomingMessage.prototype;
+  }
+  protoCache.set(file, proto);
+  return proto;
+}
+
+/** Resolves a handle that arrived in a message into a stand-in for the main thread's object. */
+function resolve(h) {
+  if (h.kind === 'res') return resProxy(h, h.state, h.settings || {});
+  if (h.kind === 'req') {
+    const req = express.standInRequest(Object.prototype, h.state, h.settings || {});
+    proxies.set(req, { id: h.id, kind: 'req', state: h.state, settings: h.settings });
+    return req;
+  }
+  return nextProxy(h, () => null, () => ({}));
+}
+
+const loaded = new Set();
+function ensureLoaded(file) {
+  if (loaded.has(file)) return;
+  loaded.add(file);
+  // Module side effects run again here: keep their start-up chatter off the console.
+  const saved = {};
+  for (const k of ['log', 'info', 'warn', 'error', 'debug']) {
+    saved[k] = console[k];
+    console[k] = () => {};
+  }
+  try {
+    require(file);
+  } finally {
+    Object.assign(console, saved);
+  }
+}
+
+function runStart(msg) {
+  runtime.recordMessage(msg.id, false);
+  ensureLoaded(msg.file);
+  const entry = runtime.state.registry.get(msg.id);
+  if (!entry || entry.count > 1) {
+    transport.send(0, {
+      t: 'reject',
+      id: msg.id,
+      h: msg.h,
+      reason: entry ? 'several instances of this handler exist' : 'handler not created when its module loads',
+    });
+    return;
+  }
+  const h = { id: msg.h };
+  let req;
+  const snap = msg.req;
+  const next = nextProxy(h, () => req, () => snap);
+  const res = resProxy({ id: msg.h, kind: 'res' }, msg.res, msg.settings);
+  req = express.standInRequest(requestProto(msg.file), snap, msg.settings);
+  proxies.set(req, { id: msg.h, kind: 'req', state: snap, settings: msg.settings });
+  Object.defineProperty(req, 'res', { value: res, writable: true, configurable: true, enumerable: false });
+  res.req = req;
+  let ret;
+  try {
+    ret = runtime.timed(msg.id, entry.fn, undefined, [req, res, next], true);
+  } catch (err) {
+    next(err); // as Express's router does with a synchronous throw
+    return;
+  }
+  if (msg.express >= 5 && ret && typeof ret.then === 'function') {
+    ret.then(undefined, (err) => next(err || new Error('Rejected promise')));
+  }
+}
+
+function onMessage(msg) {
+  switch (msg.t) {
+    case 'slots':
+      runtime.state.slots = msg.slots;
+      break;
+    case 'start':
+      runStart(msg);
+      break;
+    case 'post':
+      ensureLoaded(msg.file);
+      runtime.runPost(msg, resolve);
+      break;
+    default:
+      throw new Error(`fluxion: unknown message type ${msg.t} on worker ${threadId}`);
+  }
+}
+
+if (!isMainThread && workerData && workerData.slot !== undefined) {
+  // Worker role: the app's servers must not listen here.
+  // `server.address()` still answers, so start-up code that logs the port does not throw; the
+  // listen callback never runs here (the main thread's copy of it runs once, as in the original).
+  net.Server.prototype.listen = function listenDisabledInWorker() {
+    return this;
+  };
+  net.Server.prototype.address = function addressInWorker() {
+    return { address: '127.0.0.1', family: 'IPv4', port: 0 };
+  };
+  runtime.state.config = workerData.config || {};
+  require('./register').install();
+  transport.onMessage(onMessage);
+}
+
+module.exports = { handleOf };

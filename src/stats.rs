@@ -1,0 +1,108 @@
+//! Per-fluxion figures for the whole process. A Rust static is one copy shared by every thread
+//! that loaded the addon, so `stats()` answers the same from the main thread and any worker.
+
+use napi_derive::napi;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{LazyLock, Mutex};
+
+#[derive(Default)]
+struct Figures {
+    placement: String,
+    messages_in: u64,
+    messages_out: u64,
+    started: u64,
+    executions: BTreeMap<u32, u64>,
+    run_micros: f64,
+}
+
+static STATS: LazyLock<Mutex<HashMap<String, Figures>>> = LazyLock::new(Default::default);
+
+fn with<T>(id: &str, f: impl FnOnce(&mut Figures) -> T) -> T {
+    let mut map = STATS.lock().unwrap_or_else(|p| p.into_inner());
+    f(map.entry(id.to_string()).or_default())
+}
+
+#[napi(object)]
+pub struct ThreadExecutions {
+    pub thread_id: u32,
+    pub count: f64,
+}
+
+#[napi(object)]
+pub struct FluxionStats {
+    pub id: String,
+    pub placement: String,
+    pub messages_in: f64,
+    pub messages_out: f64,
+    /// Messages received and not yet run.
+    pub inbox: f64,
+    pub executions: Vec<ThreadExecutions>,
+    pub mean_run_ms: f64,
+}
+
+/// A message for `id` was sent (`out`) or received.
+#[napi]
+pub fn stats_message(id: String, out: bool) {
+    with(&id, |f| {
+        if out {
+            f.messages_out += 1
+        } else {
+            f.messages_in += 1
+        }
+    });
+}
+
+/// One execution of `id` on `thread_id`, which ran for `micros`.
+#[napi]
+pub fn stats_exec(id: String, thread_id: u32, micros: f64, from_message: bool) {
+    with(&id, |f| {
+        *f.executions.entry(thread_id).or_default() += 1;
+        f.run_micros += micros;
+        if from_message {
+            f.started += 1;
+        }
+    });
+}
+
+#[napi]
+pub fn stats_placement(id: String, placement: String) {
+    with(&id, |f| f.placement = placement);
+}
+
+#[napi]
+pub fn stats_snapshot() -> Vec<FluxionStats> {
+    let map = STATS.lock().unwrap_or_else(|p| p.into_inner());
+    let mut out: Vec<FluxionStats> = map
+        .iter()
+        .map(|(id, f)| {
+            let total: u64 = f.executions.values().sum();
+            FluxionStats {
+                id: id.clone(),
+                placement: f.placement.clone(),
+                messages_in: f.messages_in as f64,
+                messages_out: f.messages_out as f64,
+                inbox: f.messages_in.saturating_sub(f.started) as f64,
+                executions: f
+                    .executions
+                    .iter()
+                    .map(|(&t, &n)| ThreadExecutions {
+                        thread_id: t,
+                        count: n as f64,
+                    })
+                    .collect(),
+                mean_run_ms: if total > 0 {
+                    f.run_micros / total as f64 / 1000.0
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}
+
+#[napi]
+pub fn stats_reset() {
+    STATS.lock().unwrap_or_else(|p| p.into_inner()).clear();
+}
