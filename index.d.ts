@@ -7,6 +7,17 @@
  */
 export declare function compile(source: string, opts?: NativeCompileOptions | undefined | null): NativeCompileResult
 
+export interface FluxionStats {
+  id: string
+  placement: string
+  messagesIn: number
+  messagesOut: number
+  /** Messages received and not yet run. */
+  inbox: number
+  executions: Array<ThreadExecutions>
+  meanRunMs: number
+}
+
 export interface NativeCompileOptions {
   filename?: string
   /** `flx`, `json` or `dot`. */
@@ -31,6 +42,17 @@ export interface NativeError {
   key?: string
 }
 
+export interface NativeTransformResult {
+  /** The module rewritten for the runtime. */
+  code?: string
+  /** Its source map (JSON). */
+  map?: string
+  /** The fluxion graph with placement hints (JSON). */
+  graph?: string
+  warnings: Array<NativeWarning>
+  error?: NativeError
+}
+
 export interface NativeWarning {
   code: string
   message: string
@@ -43,6 +65,26 @@ export interface RupturePointsConfig {
   start?: Array<string>
   post?: Array<string>
 }
+
+/** One execution of `id` on `thread_id`, which ran for `micros`. */
+export declare function statsExec(id: string, threadId: number, micros: number, fromMessage: boolean): void
+
+/** A message for `id` was sent (`out`) or received. */
+export declare function statsMessage(id: string, out: boolean): void
+
+export declare function statsPlacement(id: string, placement: string): void
+
+export declare function statsReset(): void
+
+export declare function statsSnapshot(): Array<FluxionStats>
+
+export interface ThreadExecutions {
+  threadId: number
+  count: number
+}
+
+/** Rewrites one module for the runtime: its fluxions register with `require(runtime)`. */
+export declare function transform(source: string, opts: NativeCompileOptions | undefined | null, runtime: string): NativeTransformResult
 
 /** The compiler's version, part of the on-disk cache key. */
 export declare function version(): string

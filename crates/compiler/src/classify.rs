@@ -21,6 +21,8 @@ use crate::source::SourceText;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 type Flx = usize;
+/// Properties read, methods called, and how many member uses in all.
+type MemberSummary = (BTreeSet<String>, BTreeSet<String>, usize);
 const MAIN: Flx = 0;
 
 /// A fluxion a piece of code runs in; `init` marks the module's straight-line top level, which
@@ -756,8 +758,7 @@ impl Builder<'_> {
         let n = self.fluxions.len();
         let mut hints: Vec<Hints> = vec![Hints::default(); n];
         // Resources: member uses and plain reads, per fluxion.
-        let mut member: BTreeMap<(Flx, usize), (BTreeSet<String>, BTreeSet<String>, usize)> =
-            BTreeMap::new();
+        let mut member: BTreeMap<(Flx, usize), MemberSummary> = BTreeMap::new();
         for u in &facts.member_uses {
             if facts.bindings[u.binding].resource.is_none() {
                 continue;
