@@ -11,8 +11,7 @@ const REQ_CALLS = new Set([
 /** Request properties that need the real socket or stream. */
 const REQ_LIVE_PROPS = new Set([
   'socket', 'connection', 'on', 'once', 'pipe', 'read', 'resume', 'pause', 'setEncoding',
-  'unpipe', 'destroy', 'client', 'session', 'sessionStore', 'file', 'files', 'user', 'logIn',
-  'login', 'logout', 'isAuthenticated', 'flash',
+  'unpipe', 'destroy', 'client', 'addListener', 'removeListener', 'emit', 'readable',
 ]);
 /** Response methods replayed in order on the main thread. */
 const RES_CALLS = new Set([
@@ -55,6 +54,10 @@ function pinReason(f, moduleInfo, extraStateless = new Set()) {
     }
   }
   for (const s of h.state) {
+    if (s.kind === 'code' || s.constant) continue;
+    // Each thread runs the module's top level: a value computed there (a time, a random number,
+    // a call) may differ from the main thread's.
+    if (!s.pureInit) return `uses ${s.name}, whose initial value is the main thread's`;
     if (s.kind === 'stream') return `reads ${s.name}, set on the main thread`;
   }
   for (const m of h.modules) {
@@ -95,10 +98,12 @@ function placeModule(graph, file, moduleInfo, extraStateless) {
       const blocked = graph.fluxions.find((g) => groupOf.get(g.id) === group && reasons.get(g.id));
       if (blocked) reason = `shares state with ${blocked.name} (${reasons.get(blocked.id)})`;
     }
+    // Request properties to check at dispatch: one set by earlier middleware may not be copyable.
+    const reqProps = f.hints.resources.filter((r) => r.kind === 'request').flatMap((r) => r.props);
     if (reason) out.set(f.id, { where: 'main', reason });
-    else if (group) out.set(f.id, { where: 'group', group });
-    else if (f.hints.state.some((s) => s.kind === 'scope' || s.kind === 'share')) out.set(f.id, { where: 'group', group: `${file}#${f.id}` });
-    else out.set(f.id, { where: 'replicated' });
+    else if (group) out.set(f.id, { where: 'group', group, reqProps });
+    else if (f.hints.state.some((s) => !s.constant && (s.kind === 'scope' || s.kind === 'share'))) out.set(f.id, { where: 'group', group: `${file}#${f.id}`, reqProps });
+    else out.set(f.id, { where: 'replicated', reqProps });
   }
   return out;
 }

@@ -194,7 +194,13 @@ function moduleApi(mod) {
       const fullId = full(id);
       register(fullId, fn);
       // Error handlers (four parameters) keep their arity and their thread.
-      if (!isMainThread || typeof fn !== 'function' || fn.length > 3) return fn;
+      if (!isMainThread || typeof fn !== 'function') return fn;
+      if (fn.length > 3) {
+        const pl = { where: 'main', reason: 'error handler (four parameters)' };
+        state.placements.set(fullId, pl);
+        native.load().statsPlacement(fullId, `main (${pl.reason})`);
+        return fn;
+      }
       return require('./scheduler').dispatcher(fullId, file, fn);
     },
     post(id, vars, fn) {

@@ -179,6 +179,24 @@ function expressVersion(app) {
   return expressMajor;
 }
 
+/** Whether the request properties a handler reads (set by earlier middleware) can be copied. */
+function copyable(req, props) {
+  if (!props) return true;
+  for (const p of props) {
+    if (!Object.prototype.hasOwnProperty.call(req, p)) continue;
+    const v = req[p];
+    if (typeof v === 'function') return false;
+    if (v !== null && typeof v === 'object') {
+      try {
+        require('node:v8').serialize(v);
+      } catch {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 /** Wraps a route handler: runs it where its placement says, as Express would have. */
 function dispatcher(fullId, file, fn) {
   start();
@@ -187,7 +205,9 @@ function dispatcher(fullId, file, fn) {
     let host = 0;
     if (p.where === 'group') host = runtime.hostOf(p.group);
     else if (p.where === 'replicated') host = pickWorker();
-    if (host === 0 || p.pinned) return runtime.timed(fullId, fn, this, [req, res, next], false);
+    if (host === 0 || p.pinned || !copyable(req, p.reqProps)) {
+      return runtime.timed(fullId, fn, this, [req, res, next], false);
+    }
     const rec = recordFor(req, res, next);
     rec.threads.add(host);
     const w = workerById(host);

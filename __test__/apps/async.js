@@ -55,6 +55,8 @@ app.use(function onError(err, req, res, next) {
   res.status(err.status || 500).json({ error: err.message, code: err.code || null });
 });
 
+app.get('/__stats', (req, res) => res.json(require(process.env.FLUXION_MODULE || 'fluxion').stats()));
+
 const server = app.listen(Number(process.env.PORT) || 0, '127.0.0.1', () => {
   console.log('listening ' + server.address().port);
 });

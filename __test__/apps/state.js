@@ -16,6 +16,7 @@ function counter(start) {
 const ticket = counter(100);
 
 app.use(express.json());
+app.get('/__stats', (req, res) => res.json(require(process.env.FLUXION_MODULE || 'fluxion').stats()));
 
 app.use(function identify(req, res, next) {
   req.user = req.get('x-user') || 'anonymous';

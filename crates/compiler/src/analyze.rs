@@ -112,6 +112,9 @@ pub struct Binding {
     pub is_import: bool,
     pub reassigned: bool,
     pub resource: Option<ResourceKind>,
+    /// Initialised with an expression that gives the same value on every thread (literals,
+    /// `require`, `path.join(__dirname, ...)`, `process.env.X`...).
+    pub pure_init: bool,
 }
 
 /// `res.send(...)`, `req.query`, `res.status(404).json(...)`: a property of a parameter used
@@ -473,6 +476,7 @@ impl Declarations<'_> {
             is_import: false,
             reassigned: false,
             resource: None,
+            pure_init: false,
         });
         self.ids.insert(id_of(i), b);
         b
@@ -558,6 +562,7 @@ impl Declarations<'_> {
                 binding.container = matches!(init, Expr::Object(_) | Expr::Array(_) | Expr::New(_));
                 let origin = self.origin_of(init);
                 self.facts.bindings[b].origin = origin;
+                self.facts.bindings[b].pure_init = self.is_pure(init, 0);
             }
             Pat::Object(op) => {
                 let base = init.and_then(|e| self.origin_of(e));
@@ -593,6 +598,130 @@ impl Declarations<'_> {
                     self.declare(&i, place);
                 }
             }
+        }
+    }
+
+    /// Follows `const x = require('m')` one step: `x.f` is then `m.f`.
+    fn resolve_origin(&self, o: Origin) -> Origin {
+        if let (OriginRoot::Binding(b), true) = (&o.root, o.segs.is_empty()) {
+            let binding = &self.facts.bindings[*b];
+            if let (Some(inner), false) = (&binding.origin, binding.reassigned) {
+                return inner.clone();
+            }
+        }
+        o
+    }
+
+    /// Same value on every thread that evaluates it (each thread runs the module's top level).
+    fn is_pure(&self, e: &Expr, depth: u32) -> bool {
+        if depth > 16 {
+            return false;
+        }
+        let pure = |e: &Expr| self.is_pure(e, depth + 1);
+        match strip_parens(e) {
+            Expr::Lit(_) | Expr::Fn(_) | Expr::Arrow(_) => true,
+            Expr::Tpl(t) => t.exprs.iter().all(|e| pure(e)),
+            Expr::Ident(i) => match self.ids.get(&id_of(i)) {
+                Some(&b) => {
+                    let b = &self.facts.bindings[b];
+                    b.pure_init || b.is_import || b.func.is_some()
+                }
+                None => matches!(
+                    &*i.sym,
+                    "__dirname" | "__filename" | "undefined" | "NaN" | "Infinity"
+                ),
+            },
+            Expr::Member(m) => {
+                let env = matches!(strip_parens(&m.obj), Expr::Member(inner)
+                    if matches!(strip_parens(&inner.obj), Expr::Ident(p) if &*p.sym == "process")
+                        && prop_name(&inner.prop).as_deref() == Some("env"));
+                env || (pure(&m.obj) && !matches!(m.prop, MemberProp::Computed(_)))
+            }
+            Expr::Unary(u) => pure(&u.arg),
+            Expr::Bin(b) => pure(&b.left) && pure(&b.right),
+            Expr::Cond(c) => pure(&c.test) && pure(&c.cons) && pure(&c.alt),
+            Expr::Array(a) => a
+                .elems
+                .iter()
+                .flatten()
+                .all(|x| x.spread.is_none() && pure(&x.expr)),
+            Expr::Object(o) => o.props.iter().all(|p| match p {
+                PropOrSpread::Prop(p) => match &**p {
+                    Prop::KeyValue(kv) => pure(&kv.value),
+                    Prop::Shorthand(i) => pure(&Expr::Ident(i.clone())),
+                    Prop::Method(_) => true,
+                    _ => false,
+                },
+                PropOrSpread::Spread(_) => false,
+            }),
+            Expr::Call(c) => {
+                if require_module(c).is_some() {
+                    return true;
+                }
+                let Callee::Expr(callee) = &c.callee else {
+                    return false;
+                };
+                let args_pure = c.args.iter().all(|a| a.spread.is_none() && pure(&a.expr));
+                let known = match strip_parens(callee) {
+                    Expr::Member(m) => match (
+                        self.origin_of(&m.obj).map(|o| self.resolve_origin(o)),
+                        prop_name(&m.prop),
+                    ) {
+                        (
+                            Some(Origin {
+                                root: OriginRoot::Module(module),
+                                segs,
+                            }),
+                            Some(f),
+                        ) if segs.is_empty() => {
+                            matches!(
+                                normalize_module(&module).as_str(),
+                                "path" | "url" | "util" | "querystring"
+                            ) && !f.starts_with("callbackify")
+                        }
+                        (
+                            Some(Origin {
+                                root: OriginRoot::Global(g),
+                                segs,
+                            }),
+                            Some(f),
+                        ) if segs.is_empty() => {
+                            matches!(
+                                (g.as_str(), f.as_str()),
+                                ("JSON", _)
+                                    | ("Object", "freeze")
+                                    | (
+                                        "Math",
+                                        "max" | "min" | "floor" | "ceil" | "round" | "abs" | "pow"
+                                    )
+                            )
+                        }
+                        _ => false,
+                    },
+                    Expr::Ident(i) => {
+                        self.ids.get(&id_of(i)).is_none()
+                            && matches!(
+                                &*i.sym,
+                                "Number"
+                                    | "String"
+                                    | "Boolean"
+                                    | "parseInt"
+                                    | "parseFloat"
+                                    | "Symbol"
+                            )
+                    }
+                    _ => false,
+                };
+                known && args_pure
+            }
+            Expr::New(n) => {
+                matches!(strip_parens(&n.callee), Expr::Ident(i)
+                if self.ids.get(&id_of(i)).is_none() && matches!(&*i.sym, "Map" | "Set" | "WeakMap" | "RegExp"))
+                    && n.args
+                        .as_ref()
+                        .is_none_or(|a| a.iter().all(|x| pure(&x.expr)))
+            }
+            _ => false,
         }
     }
 
@@ -1520,12 +1649,15 @@ impl Visit for Uses<'_> {
             Expr::Ident(i) => self.read_ident(i, true),
             other => other.visit_with(self),
         }
-        // The member use recorded last while visiting the callee is the called one.
-        if self.facts.member_uses.len() > uses_before
-            && matches!(strip_parens(callee), Expr::Member(_))
-        {
-            if let Some(u) = self.facts.member_uses.last_mut() {
-                u.call = true;
+        // `res.send(...)`: the callee member itself was recorded last (its object first).
+        if let Expr::Member(m) = strip_parens(callee) {
+            let param_root = chain_root(&m.obj)
+                .and_then(|i| self.binding(i))
+                .is_some_and(|b| self.facts.bindings[b].param_of.is_some());
+            if param_root && self.facts.member_uses.len() > uses_before {
+                if let Some(u) = self.facts.member_uses.last_mut() {
+                    u.call = true;
+                }
             }
         }
         self.callee_effects(callee, path.as_deref());

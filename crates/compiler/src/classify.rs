@@ -825,6 +825,10 @@ impl Builder<'_> {
                     name: binding.name.clone(),
                     kind,
                     write: w,
+                    pure_init: binding.pure_init,
+                    constant: binding.pure_init
+                        && !binding.reassigned
+                        && users.values().all(|&(_, w)| !w),
                 });
             }
         }

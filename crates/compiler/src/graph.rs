@@ -109,6 +109,10 @@ pub struct StateUse {
     pub name: String,
     pub kind: VarKind,
     pub write: bool,
+    /// Its initialiser gives the same value on every thread that runs the module.
+    pub pure_init: bool,
+    /// Never written after such an initialiser: every thread has the same value.
+    pub constant: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
