@@ -699,7 +699,7 @@ impl Declarations<'_> {
                         _ => false,
                     },
                     Expr::Ident(i) => {
-                        self.ids.get(&id_of(i)).is_none()
+                        !self.ids.contains_key(&id_of(i))
                             && matches!(
                                 &*i.sym,
                                 "Number"
@@ -716,7 +716,7 @@ impl Declarations<'_> {
             }
             Expr::New(n) => {
                 matches!(strip_parens(&n.callee), Expr::Ident(i)
-                if self.ids.get(&id_of(i)).is_none() && matches!(&*i.sym, "Map" | "Set" | "WeakMap" | "RegExp"))
+                if !self.ids.contains_key(&id_of(i)) && matches!(&*i.sym, "Map" | "Set" | "WeakMap" | "RegExp"))
                     && n.args
                         .as_ref()
                         .is_none_or(|a| a.iter().all(|x| pure(&x.expr)))
