@@ -89,3 +89,46 @@ test('FLUXION_STRICT=1 turns an uncompilable module into a clear error', async (
     /fluxion: cannot compile .*annexb\.js:2:11: Declaration is not allowed/
   );
 });
+
+test('stack traces point at the original file and line, also in re-created callbacks', async () => {
+  const plain = await startApp(path.join(apps, 'stack.js'), { fluxion: false });
+  const flx = await startApp(path.join(apps, 'stack.js'), { env: { FLUXION_PLACEMENT: 'eager', FLUXION_WORKERS: '2' } });
+  try {
+    for (let i = 1; i <= 6; i++) {
+      const expected = await fetch(plain.url + '/').then((r) => r.text());
+      expect(expected).toMatch(new RegExp(`^${i} stack\\.js:11:\\d+\\)$`));
+      const got = await fetch(flx.url + '/').then((r) => r.text());
+      expect(got.replace(/:\d+\)$/, '')).toBe(expected.replace(/:\d+\)$/, ''));
+    }
+    // `reply` owns `hits`: on the handler's other worker it was re-created from its factory.
+    const stats = await fetch(flx.url + '/__stats').then((r) => r.json());
+    expect(stats.find((s) => s.id.includes('#reply@')).messagesIn).toBeGreaterThan(0);
+  } finally {
+    await plain.stop();
+    await flx.stop();
+  }
+});
+
+test('fluxion run app.js --workers 2 starts the app with the hook', async () => {
+  const { spawn } = require('node:child_process');
+  const bin = path.join(__dirname, '..', 'bin', 'fluxion.js');
+  const child = spawn(process.execPath, [bin, 'run', path.join(apps, 'cpu.js'), '--workers', '2'], {
+    env: { ...process.env, PORT: '0', FLUXION_MODULE: path.join(__dirname, '..'), FLUXION_CACHE: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const port = await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /listening (\d+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.once('exit', (c) => reject(new Error(`exited ${c}`)));
+    });
+    const ws = await fetch(`http://127.0.0.1:${port}/__kill`).then((r) => r.json());
+    expect(ws).toHaveLength(2);
+  } finally {
+    child.kill();
+  }
+});

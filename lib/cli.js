@@ -8,6 +8,8 @@ const { compile, EMITS } = require('./compile');
 const USAGE = `usage:
   fluxion compile <file|dir> [--emit flx|json|dot] [--include-node-modules]
       Print the fluxion graph of a module (or of every .js/.cjs/.mjs/.ts file under a directory).
+  fluxion run <app.js> [--workers N] [--placement auto|eager|inline] [-- app arguments]
+      Run an app with its fluxions on worker threads (same as node -r fluxion/register app.js).
   fluxion --version
   fluxion --help
 `;
@@ -43,6 +45,8 @@ function main(argv, io = {}) {
       options: {
         emit: { type: 'string', default: 'flx' },
         'include-node-modules': { type: 'boolean', default: false },
+        workers: { type: 'string' },
+        placement: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -61,6 +65,7 @@ function main(argv, io = {}) {
     return 0;
   }
   const [command, target, ...rest] = positionals;
+  if (command === 'run') return run(target, rest, values, err);
   if (command !== 'compile') {
     err.write(command ? `fluxion: unknown command "${command}"\n${USAGE}` : USAGE);
     return 2;
@@ -104,6 +109,47 @@ function main(argv, io = {}) {
     }
   }
   return failed ? 1 : 0;
+}
+
+/** `fluxion run app.js`: the app in a child Node process with the require hook preloaded. */
+function run(app, args, values, err) {
+  if (!app) {
+    err.write(`fluxion run: expected the app's entry file\n${USAGE}`);
+    return 2;
+  }
+  if (!fs.existsSync(app)) {
+    err.write(`fluxion run: ${app}: no such file\n`);
+    return 2;
+  }
+  const env = { ...process.env };
+  if (values.workers !== undefined) {
+    const n = Number(values.workers);
+    if (!Number.isInteger(n) || n < 1) {
+      err.write(`fluxion run: --workers must be a positive integer (got "${values.workers}")\n`);
+      return 2;
+    }
+    env.FLUXION_WORKERS = String(n);
+  }
+  if (values.placement !== undefined) {
+    if (!['auto', 'eager', 'inline'].includes(values.placement)) {
+      err.write(`fluxion run: --placement must be auto, eager or inline (got "${values.placement}")\n`);
+      return 2;
+    }
+    env.FLUXION_PLACEMENT = values.placement;
+  }
+  const { spawn } = require('node:child_process');
+  const register = path.join(__dirname, '..', 'register.js');
+  const child = spawn(process.execPath, ['-r', register, app, ...args], { stdio: 'inherit', env });
+  // Signals sent to `fluxion run` are the app's.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const forward = (sig) => child.kill(sig);
+  for (const sig of signals) process.on(sig, forward);
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      for (const sig of signals) process.off(sig, forward);
+      resolve(signal ? 128 + (require('node:os').constants.signals[signal] || 1) : code);
+    });
+  });
 }
 
 module.exports = { main, USAGE };
