@@ -88,37 +88,3 @@ export declare function transform(source: string, opts: NativeCompileOptions | u
 
 /** The compiler's version, part of the on-disk cache key. */
 export declare function version(): string
-
-// ---- runtime ------------------------------------------------------------------------------------
-
-export interface FluxionStats {
-  /** `<file>#<name>@<offset>` */
-  id: string;
-  /** `replicated`, `group <key>` (one thread hosts its context), or `main (<reason>)`. */
-  placement: string;
-  messagesIn: number;
-  messagesOut: number;
-  /** Messages received and not yet run. */
-  inbox: number;
-  executions: Array<{ threadId: number; count: number }>;
-  meanRunMs: number;
-}
-
-/**
- * Runs an Express app's fluxions on worker threads and returns the same app. Its modules must be
- * loaded through the require hook (`node -r fluxion/register`) for their handlers to move.
- */
-export function fluxionize<T extends (...args: any[]) => any>(app: T): T;
-/** Per-fluxion figures for the whole process, from whichever thread calls it. */
-export function stats(): FluxionStats[];
-/** Stops a worker thread (by thread id or slot); it is replaced, its requests get an error response. */
-export function terminateWorker(which?: number): Promise<number>;
-/** The worker pool, from the main thread. */
-export function workers(): Array<{ slot: number; threadId: number; inflight: number }>;
-
-export interface FluxionConfig {
-  /** Packages (besides Node's own modules) known to keep no per-process state. */
-  statelessModules?: string[];
-  /** Packages under node_modules that the require hook compiles too. */
-  compileNodeModules?: string[];
-}

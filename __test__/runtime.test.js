@@ -132,3 +132,24 @@ test('fluxion run app.js --workers 2 starts the app with the hook', async () => 
     child.kill();
   }
 });
+
+test('an ES module app under --import fluxion/register runs its handlers on workers', async () => {
+  const plain = await startApp(path.join(apps, 'esm.mjs'), { fluxion: false });
+  const flx = await startApp(path.join(apps, 'esm.mjs'), { esm: true, env: { FLUXION_PLACEMENT: 'eager' } });
+  try {
+    for (const url of ['/hash/a', '/hash/b', '/count', '/count', '/nowhere']) {
+      expect(await outcome(flx.url + url)).toEqual(await outcome(plain.url + url));
+    }
+    const stats = await fetch(flx.url + '/__stats').then((r) => r.json());
+    const onWorkers = stats.filter((s) => s.executions.some((e) => e.threadId !== 0));
+    // Node 20's loader hooks (module.register) do not reach worker threads: there the ES
+    // module's handlers stay on the main thread. Node 22+ has module.registerHooks.
+    if (typeof require('node:module').registerHooks === 'function') {
+      expect(onWorkers.length).toBeGreaterThanOrEqual(2);
+    }
+    expect(flx.stderr()).toBe('');
+  } finally {
+    await plain.stop();
+    await flx.stop();
+  }
+});

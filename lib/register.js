@@ -62,7 +62,7 @@ function hook(code, filename) {
     return code;
   }
   runtime.state.graphs.set(filename, out.graph);
-  if (out.graph.esModule || !out.graph.fluxions.some((f) => f.hints.registered)) return code;
+  if (!out.graph.fluxions.some((f) => f.hints.registered)) return code;
   const map = Buffer.from(out.map).toString('base64');
   return `${out.code}//# sourceMappingURL=data:application/json;charset=utf-8;base64,${map}\n`;
 }
@@ -74,6 +74,29 @@ function install() {
   if (typeof process.setSourceMapsEnabled === 'function') process.setSourceMapsEnabled(true);
   runtime.state.config = config.forFile(path.join(process.cwd(), 'x.js'));
   addHook(hook, { exts: ['.js', '.cjs'], ignoreNodeModules: false, matcher: wanted });
+  installEsm();
 }
 
-module.exports = { install, transform };
+/** ES modules: `module.registerHooks` (in-thread, Node 22.15+) or `module.register` (Node 20). */
+function installEsm() {
+  const mod = require('node:module');
+  const { fileURLToPath, pathToFileURL } = require('node:url');
+  if (typeof mod.registerHooks === 'function') {
+    mod.registerHooks({
+      load(url, context, nextLoad) {
+        const result = nextLoad(url, context);
+        if (!url.startsWith('file:') || result.format !== 'module') return result;
+        const file = fileURLToPath(url);
+        if (!wanted(file)) return result;
+        const source = typeof result.source === 'string' ? result.source : Buffer.from(result.source).toString('utf8');
+        return { ...result, source: hook(source, file) };
+      },
+    });
+  } else if (typeof mod.register === 'function') {
+    mod.register(pathToFileURL(path.join(__dirname, 'esm-hooks.mjs')).href, {
+      data: { strict: process.env.FLUXION_STRICT === '1' },
+    });
+  }
+}
+
+module.exports = { install, transform, hook, wanted };

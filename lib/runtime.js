@@ -184,6 +184,7 @@ function runPost(msg, resolve) {
 /** The per-module API that compiled code calls. */
 function moduleApi(mod) {
   const file = mod.filename;
+  if (mod.graph && !state.graphs.has(file)) state.graphs.set(file, mod.graph);
   const full = (id) => `${file}#${id}`;
   return {
     fn(id, fn) {

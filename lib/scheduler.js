@@ -263,6 +263,13 @@ function onMessage(msg) {
       if (rec && fn && !rec.done) runtime.timed(msg.id, fn, undefined, [rec.req, rec.res, rec.next], false);
       break;
     }
+    case 'post-reject': {
+      const p = runtime.placementOf(msg.msg.id);
+      p.where = 'main';
+      p.reason = `not compiled on worker ${msg.from}`;
+      runtime.runPost(msg.msg, resolveHandle);
+      break;
+    }
     case 'undeliverable':
       if (msg.msg && msg.msg.t === 'post') runtime.runPost(msg.msg, resolveHandle);
       break;

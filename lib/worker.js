@@ -3,6 +3,7 @@
 // then runs the fluxions it is sent.
 const { isMainThread, threadId, workerData } = require('node:worker_threads');
 const { createRequire } = require('node:module');
+const { pathToFileURL } = require('node:url');
 const net = require('node:net');
 const transport = require('./transport');
 const express = require('./express');
@@ -61,26 +62,48 @@ function resolve(h) {
   return nextProxy(h, () => null, () => ({}));
 }
 
-const loaded = new Set();
+const loaded = new Map(); // file -> true, or a promise while an ES module loads
+
+/** Loads a module in worker role; returns a promise when it has to be imported (ESM). */
 function ensureLoaded(file) {
-  if (loaded.has(file)) return;
-  loaded.add(file);
+  const state = loaded.get(file);
+  if (state) return state === true ? undefined : state;
   // Module side effects run again here: keep their start-up chatter off the console.
   const saved = {};
   for (const k of ['log', 'info', 'warn', 'error', 'debug']) {
     saved[k] = console[k];
     console[k] = () => {};
   }
+  const restore = () => Object.assign(console, saved);
   try {
     require(file);
-  } finally {
-    Object.assign(console, saved);
+  } catch (err) {
+    if (err.code !== 'ERR_REQUIRE_ESM' && err.code !== 'ERR_REQUIRE_ASYNC_MODULE') {
+      restore();
+      throw err;
+    }
+    const p = import(pathToFileURL(file).href).then(
+      () => {
+        restore();
+        loaded.set(file, true);
+      },
+      (e) => {
+        restore();
+        throw e;
+      }
+    );
+    loaded.set(file, p);
+    return p;
   }
+  restore();
+  loaded.set(file, true);
+  return undefined;
 }
 
 function runStart(msg) {
+  const loading = ensureLoaded(msg.file);
+  if (loading) return loading.then(() => runStart(msg));
   runtime.recordMessage(msg.id, false);
-  ensureLoaded(msg.file);
   const entry = runtime.state.registry.get(msg.id);
   if (!entry || entry.count > 1) {
     transport.send(0, {
@@ -120,10 +143,18 @@ function onMessage(msg) {
     case 'start':
       runStart(msg);
       break;
-    case 'post':
-      ensureLoaded(msg.file);
-      runtime.runPost(msg, resolve);
+    case 'post': {
+      const run = () => {
+        // The module did not load compiled here (an ES module on Node 20, whose loader hooks do
+        // not reach workers): its fluxions run on the main thread instead.
+        if (!runtime.state.factories.has(msg.id)) transport.send(0, { t: 'post-reject', msg, from: threadId });
+        else runtime.runPost(msg, resolve);
+      };
+      const loading = ensureLoaded(msg.file);
+      if (loading) loading.then(run);
+      else run();
       break;
+    }
     default:
       throw new Error(`fluxion: unknown message type ${msg.t} on worker ${threadId}`);
   }

@@ -7,10 +7,11 @@ const ROOT = path.join(__dirname, '..', '..');
 
 /**
  * @param {string} app path of the app's entry module (it prints `listening <port>`)
- * @param {{ fluxion?: boolean, env?: object }} [opts]
+ * @param {{ fluxion?: boolean, esm?: boolean, env?: object }} [opts]
  */
 function startApp(app, opts = {}) {
-  const args = opts.fluxion === false ? [app] : ['-r', path.join(ROOT, 'register.js'), app];
+  const preload = opts.esm ? '--import' : '-r';
+  const args = opts.fluxion === false ? [app] : [preload, path.join(ROOT, 'register.js'), app];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, PORT: '0', FLUXION_MODULE: ROOT, FLUXION_CACHE: '0', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -90,6 +90,23 @@ impl Out<'_> {
     }
 }
 
+/// `file://` URL of an absolute path (what `import` takes); other specifiers are left as they are.
+fn file_url(path: &str) -> String {
+    if !path.starts_with('/') {
+        return path.to_string();
+    }
+    let mut url = String::from("file://");
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                url.push(b as char)
+            }
+            _ => url.push_str(&format!("%{b:02X}")),
+        }
+    }
+    url
+}
+
 /// `runtime` is what the prologue requires (an absolute path, or `fluxion/runtime`).
 pub fn emit(graph: &Graph, text: &str, runtime: &str) -> JsOutput {
     let src = SourceText::new(text);
@@ -110,10 +127,20 @@ pub fn emit(graph: &Graph, text: &str, runtime: &str) -> JsOutput {
     if at == 0 && text.starts_with("#!") {
         at = text.find('\n').map_or(text.len(), |i| i + 1);
     }
-    let runtime = serde_json::to_string(runtime).expect("a string");
     out.copy(0, at);
     // No newline: every original line keeps its number.
-    out.insert(&format!("var __flx = require({runtime})(module);"));
+    if graph.es_module {
+        // An ES module has no `module`: it names itself, and carries its graph (the loader that
+        // compiled it may run on another thread than the runtime).
+        let url = serde_json::to_string(&file_url(runtime)).expect("a string");
+        let graph_json = serde_json::to_string(graph).expect("plain data");
+        out.insert(&format!(
+            "import __flxRuntime from {url};const __flx = __flxRuntime({{ filename: import.meta.filename, graph: {graph_json} }});"
+        ));
+    } else {
+        let runtime = serde_json::to_string(runtime).expect("a string");
+        out.insert(&format!("var __flx = require({runtime})(module);"));
+    }
     out.copy(at, text.len());
     for (id, params, (a, b)) in &graph.rewrite.factories {
         let id = serde_json::to_string(id).expect("a string");
