@@ -108,8 +108,6 @@ function timed(fullId, fn, self, args, fromMessage) {
 
 // ---- resources crossing threads as handles --------------------------------------------------
 
-const resourceKinds = ['req', 'res', 'next'];
-
 /** Encodes the variables of a message: resources become handles, the rest is cloned. */
 function encodeVars(vars, handles) {
   const out = {};
@@ -224,6 +222,5 @@ Object.assign(module.exports, {
   runPost,
   encodeVars,
   decodeVars,
-  resourceKinds,
   setStats: (on) => (statsOn = on),
 });

@@ -4,7 +4,7 @@
 // a worker dies.
 const os = require('node:os');
 const path = require('node:path');
-const { Worker, threadId } = require('node:worker_threads');
+const { Worker } = require('node:worker_threads');
 const transport = require('./transport');
 const express = require('./express');
 const runtime = require('./runtime');
@@ -222,11 +222,8 @@ function dispatcher(fullId, file, fn) {
       res: express.snapshotResponse(res),
       settings: express.settingsOf(req.app),
       express: expressVersion(req.app),
-      fallback: fullId,
     });
   }
-  const pending = new Map();
-  fluxionDispatch.__fluxion = { fullId, fn, pending };
   dispatchers.set(fullId, fn);
   return fluxionDispatch;
 }
@@ -289,4 +286,4 @@ function workers() {
   return pool.workers.map((w, slot) => ({ slot, threadId: w.threadId, inflight: w.inflight }));
 }
 
-module.exports = { start, pickWorker, dispatcher, handleOf, touch, terminateWorker, workers, threadId, pool };
+module.exports = { start, pickWorker, dispatcher, handleOf, touch, terminateWorker, workers };
