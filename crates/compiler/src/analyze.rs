@@ -775,15 +775,11 @@ impl Visit for Declarations<'_> {
     }
 
     fn visit_class_method(&mut self, n: &ClassMethod) {
-        n.key.visit_with(self);
-        self.pending_name = key_name(&n.key);
-        self.method(&n.function);
+        self.keyed_method(&n.key, &n.function);
     }
 
     fn visit_method_prop(&mut self, n: &MethodProp) {
-        n.key.visit_with(self);
-        self.pending_name = key_name(&n.key);
-        self.method(&n.function);
+        self.keyed_method(&n.key, &n.function);
     }
 
     fn visit_constructor(&mut self, n: &Constructor) {
@@ -800,15 +796,11 @@ impl Visit for Declarations<'_> {
     }
 
     fn visit_getter_prop(&mut self, n: &GetterProp) {
-        n.key.visit_with(self);
-        self.pending_name = key_name(&n.key);
-        self.method(&n.function);
+        self.keyed_method(&n.key, &n.function);
     }
 
     fn visit_setter_prop(&mut self, n: &SetterProp) {
-        n.key.visit_with(self);
-        self.pending_name = key_name(&n.key);
-        self.method(&n.function);
+        self.keyed_method(&n.key, &n.function);
     }
 
     fn visit_var_declarator(&mut self, n: &VarDeclarator) {
@@ -947,6 +939,13 @@ impl Declarations<'_> {
         function.params.visit_with(self);
         function.body.visit_with(self);
         self.stack.pop();
+    }
+
+    /// Methods, getters and setters are named after their key.
+    fn keyed_method(&mut self, key: &PropName, function: &Function) {
+        key.visit_with(self);
+        self.pending_name = key_name(key);
+        self.method(function);
     }
 
     fn method(&mut self, function: &Function) {

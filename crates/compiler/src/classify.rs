@@ -119,7 +119,7 @@ impl Builder<'_> {
     fn create_fluxions(&mut self) {
         let main = self.new_fluxion("main".into(), FluxionKind::Main, (0, self.src.text.len()));
         self.fluxions[main].opaque = self.facts.top_opaque;
-        let mut callbacks: Vec<FuncId> = self
+        let is_callback: BTreeSet<FuncId> = self
             .facts
             .sites
             .iter()
@@ -131,19 +131,9 @@ impl Builder<'_> {
             .collect();
         let with_awaits =
             (0..self.facts.funcs.len()).filter(|&f| !self.facts.funcs[f].segments.is_empty());
-        callbacks.extend(with_awaits);
+        let mut callbacks: Vec<FuncId> = is_callback.iter().copied().chain(with_awaits).collect();
         callbacks.sort_by_key(|&f| self.facts.funcs[f].span.0);
         callbacks.dedup();
-        let is_callback: BTreeSet<FuncId> = self
-            .facts
-            .sites
-            .iter()
-            .flat_map(|s| &s.callbacks)
-            .filter_map(|c| match c {
-                Callback::Func { func, .. } => Some(*func),
-                Callback::Dynamic { .. } => None,
-            })
-            .collect();
         for f in callbacks {
             let func = &self.facts.funcs[f];
             let name = self.func_name(f);
