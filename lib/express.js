@@ -49,8 +49,12 @@ function decodeArgs(args) {
   return args.map((a) => ('__err' in a ? decodeError(a.__err) : a.v));
 }
 
-/** Main thread: what a worker needs to rebuild `req`. */
-function snapshotRequest(req) {
+/**
+ * Main thread: what a worker needs to rebuild `req`. With `checked`, values that cannot be
+ * structured-cloned are left out (the caller retries with it when sending failed).
+ */
+function snapshotRequest(req, checked = false) {
+  const keep = (v) => v !== undefined && typeof v !== 'function' && (!checked || cloneable(v));
   const snap = {};
   for (const k of REQ_FIELDS) {
     let v;
@@ -59,22 +63,30 @@ function snapshotRequest(req) {
     } catch {
       continue;
     }
-    if (v !== undefined && typeof v !== 'function' && cloneable(v)) snap[k] = v;
+    if (keep(v)) snap[k] = v;
   }
   // Whatever earlier middleware attached (req.user, req.id...), when it can be copied.
   for (const k of Object.keys(req)) {
     if (k in snap || SKIP_OWN.has(k) || k.startsWith('_')) continue;
-    const v = req[k];
-    if (typeof v !== 'function' && cloneable(v)) snap[k] = v;
+    if (keep(req[k])) snap[k] = req[k];
   }
   return snap;
 }
 
+const settingsCache = new WeakMap(); // app -> { values, snapshot }
+
+/** The app's settings that can be copied; recomputed only when one of them changed. */
 function settingsOf(app) {
-  const out = {};
   const s = (app && app.settings) || {};
-  for (const k of Object.keys(s)) if (typeof s[k] !== 'function' && cloneable(s[k])) out[k] = s[k];
-  return out;
+  const keys = Object.keys(s);
+  const cached = settingsCache.get(s);
+  if (cached && cached.keys.length === keys.length && keys.every((k, i) => cached.keys[i] === k && cached.values[i] === s[k])) {
+    return cached.snapshot;
+  }
+  const snapshot = {};
+  for (const k of keys) if (typeof s[k] !== 'function' && cloneable(s[k])) snapshot[k] = s[k];
+  settingsCache.set(s, { keys, values: keys.map((k) => s[k]), snapshot });
+  return snapshot;
 }
 
 function snapshotResponse(res) {

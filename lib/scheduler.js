@@ -213,7 +213,7 @@ function dispatcher(fullId, file, fn) {
     const w = workerById(host);
     if (w) w.inflight++;
     runtime.recordMessage(fullId, true);
-    transport.send(host, {
+    const msg = {
       t: 'start',
       id: fullId,
       file,
@@ -222,7 +222,14 @@ function dispatcher(fullId, file, fn) {
       res: express.snapshotResponse(res),
       settings: express.settingsOf(req.app),
       express: expressVersion(req.app),
-    });
+    };
+    try {
+      transport.send(host, msg);
+    } catch {
+      // Something on req cannot be cloned (a socket, a class with private state): leave it out.
+      msg.req = express.snapshotRequest(req, true);
+      transport.send(host, msg);
+    }
   }
   dispatchers.set(fullId, fn);
   return fluxionDispatch;
