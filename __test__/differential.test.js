@@ -106,3 +106,21 @@ test('with FLUXION_PLACEMENT=eager the handlers do run on workers', async () => 
     }
   }
 });
+
+test('a callback reading a const declared after it (TDZ) behaves as without fluxion', async () => {
+  const plain = await startApp(path.join(apps, 'tdz.js'), { fluxion: false });
+  try {
+    const expected = await outcome(plain.url + '/tdz');
+    expect(expected.body).toBe('ok 1');
+    for (const env of [{}, { FLUXION_PLACEMENT: 'eager', FLUXION_WORKERS: '2' }]) {
+      const app = await startApp(path.join(apps, 'tdz.js'), { env });
+      try {
+        expect(await outcome(app.url + '/tdz')).toEqual(expected);
+      } finally {
+        await app.stop();
+      }
+    }
+  } finally {
+    await plain.stop();
+  }
+});

@@ -127,8 +127,8 @@ function decodeVars(vars, resolve) {
 }
 
 /**
- * A post callback: runs where its fluxion is hosted. `vars` is null when the callback cannot be
- * re-created elsewhere; it then runs in place.
+ * A post callback: runs where its fluxion is hosted. `vars()` gives the variables it carries, read
+ * when it runs; `vars` is null when the callback cannot be re-created elsewhere (it runs in place).
  */
 function post(fullId, vars, fn) {
   if (vars === null || mode() === 'inline') {
@@ -152,7 +152,7 @@ function post(fullId, vars, fn) {
     let encoded;
     let msg;
     try {
-      encoded = encodeVars(vars, handleOf);
+      encoded = encodeVars(vars(), handleOf);
       msg = { t: 'post', id: fullId, file, vars: encoded, args: express.encodeArgs(args) };
       v8.serialize(msg); // fails on functions and other values that cannot cross threads
     } catch (err) {

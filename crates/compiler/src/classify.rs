@@ -911,10 +911,12 @@ impl Builder<'_> {
                                     .map(|p| format!("{p}: {p}"))
                                     .collect::<Vec<_>>()
                                     .join(", ");
+                                // Read when the callback runs, as the original closure does (a `const`
+                                // declared after the call is initialised by then).
                                 rw.wraps.push((
                                     arg.0,
                                     arg.1,
-                                    format!("__flx.post({id}, {{{vars}}}, "),
+                                    format!("__flx.post({id}, () => ({{{vars}}}), "),
                                     ")".into(),
                                 ));
                                 let body = if inline {
