@@ -1,0 +1,357 @@
+//! The messaging core of one Node process: a registry of bounded inboxes keyed by a `u32` thread
+//! id (the JS `threadId`; the main thread is 0).
+//!
+//! A `.node` addon is loaded once per process, so every worker thread sees the same Rust statics:
+//! [`Bus::global`] is that one shared registry. The bus moves opaque byte strings (the JS side
+//! serialises with `v8.serialize`); it knows nothing of JS.
+//!
+//! Two properties shape the code:
+//! - **Wake-up batching.** Waking a JS thread costs a `uv_async_send` plus a turn of its event loop.
+//!   The waker is therefore called only on the transition "nobody has been told" → "told", and the
+//!   flag is cleared only when a drain leaves the inbox empty: a burst of N sends costs one wake.
+//! - **Backpressure, never loss.** Inboxes are bounded (messages and bytes). A send to a full inbox
+//!   returns [`SendResult::Full`] and keeps nothing; [`Bus::send_blocking`] waits for room. Closing
+//!   an inbox hands its pending messages back to the caller.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex, RwLock};
+
+/// Called (from the sending thread) when an inbox goes from "nothing to report" to "has
+/// messages". It must not block: in Node it schedules a call on the receiving thread's loop.
+pub type Waker = Box<dyn Fn() + Send + Sync>;
+
+/// Shared so that a sender can call it after releasing the inbox lock, even if the inbox is being
+/// closed concurrently.
+type SharedWaker = Arc<dyn Fn() + Send + Sync>;
+
+/// Outcome of a send. Not an error type: `Full` is normal flow control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendResult {
+    Delivered,
+    /// The inbox is at capacity; the message was not taken (the caller still owns it).
+    Full,
+    /// No inbox is open under that id (never opened, or closed).
+    NoSuchInbox,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BusError {
+    #[error("an inbox is already open for thread {0}")]
+    AlreadyOpen(u32),
+    #[error("no inbox is open for thread {0}")]
+    NoSuchInbox(u32),
+}
+
+/// Limits of one inbox. A send is refused when either would be exceeded, except that an empty
+/// inbox always accepts one message: otherwise a single message larger than `max_bytes` could
+/// never be delivered and a blocking sender would wait forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+    pub max_messages: usize,
+    pub max_bytes: usize,
+}
+
+impl Default for Capacity {
+    fn default() -> Self {
+        Capacity {
+            max_messages: 65_536,
+            max_bytes: 64 << 20,
+        }
+    }
+}
+
+/// A snapshot of one inbox's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InboxStats {
+    pub id: u32,
+    /// Messages waiting now.
+    pub length: usize,
+    /// Bytes waiting now.
+    pub bytes: usize,
+    /// Messages accepted into this inbox since it was opened.
+    pub sent: u64,
+    /// Messages taken out by `drain` since it was opened.
+    pub received: u64,
+    /// Largest `length` ever observed.
+    pub high_water: usize,
+    /// Sends refused because the inbox was full (each retry counts).
+    pub full: u64,
+    /// Times the waker was called.
+    pub wakes: u64,
+}
+
+struct Queue {
+    messages: VecDeque<Vec<u8>>,
+    bytes: usize,
+    high_water: usize,
+    closed: bool,
+    /// Taken out on close, so that the waker (in Node: a threadsafe function that keeps a
+    /// reference to the JS callback) is released as soon as the inbox is closed.
+    waker: Option<SharedWaker>,
+}
+
+struct Inbox {
+    id: u32,
+    capacity: Capacity,
+    queue: Mutex<Queue>,
+    /// Signalled when a drain makes room or the inbox closes; blocking senders wait on it.
+    room: Condvar,
+    /// True from the wake-up that announced pending messages until a drain empties the inbox.
+    /// Only written under `queue`'s lock, so it never disagrees with the queue; an atomic so that
+    /// stats and `is_notified` can read it without the lock.
+    notified: AtomicBool,
+    sent: AtomicU64,
+    received: AtomicU64,
+    full: AtomicU64,
+    wakes: AtomicU64,
+}
+
+impl Inbox {
+    fn fits(&self, q: &Queue, len: usize) -> bool {
+        q.messages.is_empty()
+            || (q.messages.len() < self.capacity.max_messages
+                && q.bytes + len <= self.capacity.max_bytes)
+    }
+
+    /// Pushes if there is room. Returns the waker to call once the lock is released, if this
+    /// push is the one that must announce the inbox.
+    fn push(&self, q: &mut Queue, bytes: Vec<u8>) -> Result<Option<SharedWaker>, Vec<u8>> {
+        if !self.fits(q, bytes.len()) {
+            self.full.fetch_add(1, Ordering::Relaxed);
+            return Err(bytes);
+        }
+        q.bytes += bytes.len();
+        q.messages.push_back(bytes);
+        q.high_water = q.high_water.max(q.messages.len());
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        if self.notified.swap(true, Ordering::AcqRel) {
+            Ok(None)
+        } else {
+            self.wakes.fetch_add(1, Ordering::Relaxed);
+            Ok(q.waker.clone())
+        }
+    }
+}
+
+/// A registry of inboxes. Tests make their own; Node uses [`Bus::global`].
+#[derive(Default)]
+pub struct Bus {
+    inboxes: RwLock<HashMap<u32, Arc<Inbox>>>,
+}
+
+impl Bus {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The registry shared by every thread of the process.
+    pub fn global() -> &'static Bus {
+        static GLOBAL: OnceLock<Bus> = OnceLock::new();
+        GLOBAL.get_or_init(Bus::new)
+    }
+
+    fn inbox(&self, id: u32) -> Option<Arc<Inbox>> {
+        self.inboxes.read().get(&id).cloned()
+    }
+
+    /// Opens the inbox of thread `id` with the default capacity.
+    pub fn open(&self, id: u32, waker: Waker) -> Result<(), BusError> {
+        self.open_with(id, Capacity::default(), waker)
+    }
+
+    pub fn open_with(&self, id: u32, capacity: Capacity, waker: Waker) -> Result<(), BusError> {
+        let mut map = self.inboxes.write();
+        if map.contains_key(&id) {
+            return Err(BusError::AlreadyOpen(id));
+        }
+        let capacity = Capacity {
+            max_messages: capacity.max_messages.max(1),
+            max_bytes: capacity.max_bytes.max(1),
+        };
+        map.insert(
+            id,
+            Arc::new(Inbox {
+                id,
+                capacity,
+                queue: Mutex::new(Queue {
+                    messages: VecDeque::new(),
+                    bytes: 0,
+                    high_water: 0,
+                    closed: false,
+                    waker: Some(Arc::from(waker)),
+                }),
+                room: Condvar::new(),
+                notified: AtomicBool::new(false),
+                sent: AtomicU64::new(0),
+                received: AtomicU64::new(0),
+                full: AtomicU64::new(0),
+                wakes: AtomicU64::new(0),
+            }),
+        );
+        Ok(())
+    }
+
+    /// Sends without waiting. A refused message is not queued anywhere; the caller keeps its own
+    /// copy (the N-API layer copies out of a JS buffer) or uses [`Bus::try_send`] to get it back.
+    pub fn send(&self, to: u32, bytes: Vec<u8>) -> SendResult {
+        match self.try_send(to, bytes) {
+            Ok(()) => SendResult::Delivered,
+            Err((r, _)) => r,
+        }
+    }
+
+    /// Like [`Bus::send`], but a refused message comes back to the caller with the reason.
+    pub fn try_send(&self, to: u32, bytes: Vec<u8>) -> Result<(), (SendResult, Vec<u8>)> {
+        let Some(inbox) = self.inbox(to) else {
+            return Err((SendResult::NoSuchInbox, bytes));
+        };
+        let wake = {
+            let mut q = inbox.queue.lock();
+            if q.closed {
+                return Err((SendResult::NoSuchInbox, bytes));
+            }
+            inbox
+                .push(&mut q, bytes)
+                .map_err(|b| (SendResult::Full, b))?
+        };
+        // Called outside the lock: a waker may take time (it enters libuv) and must never be able
+        // to deadlock against a drain on the receiving thread.
+        if let Some(w) = wake {
+            w();
+        }
+        Ok(())
+    }
+
+    /// Sends, waiting up to `timeout` for room. Returns `Full` if the time ran out, and
+    /// `NoSuchInbox` if the inbox is (or becomes, while waiting) closed.
+    pub fn send_blocking(&self, to: u32, bytes: Vec<u8>, timeout: Duration) -> SendResult {
+        let Some(inbox) = self.inbox(to) else {
+            return SendResult::NoSuchInbox;
+        };
+        let deadline = Instant::now().checked_add(timeout);
+        let wake = {
+            let mut q = inbox.queue.lock();
+            let mut bytes = bytes;
+            loop {
+                if q.closed {
+                    return SendResult::NoSuchInbox;
+                }
+                match inbox.push(&mut q, bytes) {
+                    Ok(w) => break w,
+                    Err(b) => bytes = b,
+                }
+                let timed_out = match deadline {
+                    Some(d) => inbox.room.wait_until(&mut q, d).timed_out(),
+                    // A timeout too large to represent means "forever".
+                    None => {
+                        inbox.room.wait(&mut q);
+                        false
+                    }
+                };
+                if timed_out && !q.closed && !inbox.fits(&q, bytes.len()) {
+                    return SendResult::Full;
+                }
+            }
+        };
+        if let Some(w) = wake {
+            w();
+        }
+        SendResult::Delivered
+    }
+
+    /// Takes up to `max` messages, oldest first. Clears the "notified" flag when it leaves the
+    /// inbox empty, so that the next send wakes the receiver again; a partial drain leaves the flag
+    /// set, because the receiver is expected to keep draining until it gets fewer than `max`.
+    pub fn drain(&self, id: u32, max: usize) -> Result<Vec<Vec<u8>>, BusError> {
+        let inbox = self.inbox(id).ok_or(BusError::NoSuchInbox(id))?;
+        let out = {
+            let mut q = inbox.queue.lock();
+            let n = max.min(q.messages.len());
+            let out: Vec<Vec<u8>> = if n == q.messages.len() {
+                std::mem::take(&mut q.messages).into()
+            } else {
+                q.messages.drain(..n).collect()
+            };
+            q.bytes -= out.iter().map(Vec::len).sum::<usize>();
+            if q.messages.is_empty() {
+                inbox.notified.store(false, Ordering::Release);
+            }
+            out
+        };
+        if !out.is_empty() {
+            inbox
+                .received
+                .fetch_add(out.len() as u64, Ordering::Relaxed);
+            inbox.room.notify_all();
+        }
+        Ok(out)
+    }
+
+    /// Closes the inbox and returns the messages nobody drained. Senders blocked on it return
+    /// `NoSuchInbox`; later sends return `NoSuchInbox`; the waker is dropped.
+    pub fn close(&self, id: u32) -> Result<Vec<Vec<u8>>, BusError> {
+        let inbox = self
+            .inboxes
+            .write()
+            .remove(&id)
+            .ok_or(BusError::NoSuchInbox(id))?;
+        let (pending, waker) = {
+            let mut q = inbox.queue.lock();
+            q.closed = true;
+            q.bytes = 0;
+            (std::mem::take(&mut q.messages), q.waker.take())
+        };
+        inbox.room.notify_all();
+        // Dropped after the lock is released: dropping a Node threadsafe function releases it.
+        drop(waker);
+        Ok(pending.into())
+    }
+
+    /// Messages waiting in the inbox of `id`.
+    pub fn len(&self, id: u32) -> Result<usize, BusError> {
+        let inbox = self.inbox(id).ok_or(BusError::NoSuchInbox(id))?;
+        let n = inbox.queue.lock().messages.len();
+        Ok(n)
+    }
+
+    pub fn is_open(&self, id: u32) -> bool {
+        self.inboxes.read().contains_key(&id)
+    }
+
+    /// Whether the receiver of `id` has been woken and has not yet emptied its inbox.
+    pub fn is_notified(&self, id: u32) -> Result<bool, BusError> {
+        let inbox = self.inbox(id).ok_or(BusError::NoSuchInbox(id))?;
+        Ok(inbox.notified.load(Ordering::Acquire))
+    }
+
+    pub fn stats_of(&self, id: u32) -> Result<InboxStats, BusError> {
+        let inbox = self.inbox(id).ok_or(BusError::NoSuchInbox(id))?;
+        Ok(snapshot(&inbox))
+    }
+
+    /// Counters of every open inbox, sorted by id.
+    pub fn stats(&self) -> Vec<InboxStats> {
+        let inboxes: Vec<Arc<Inbox>> = self.inboxes.read().values().cloned().collect();
+        let mut out: Vec<InboxStats> = inboxes.iter().map(|i| snapshot(i)).collect();
+        out.sort_by_key(|s| s.id);
+        out
+    }
+}
+
+fn snapshot(inbox: &Inbox) -> InboxStats {
+    let q = inbox.queue.lock();
+    InboxStats {
+        id: inbox.id,
+        length: q.messages.len(),
+        bytes: q.bytes,
+        sent: inbox.sent.load(Ordering::Relaxed),
+        received: inbox.received.load(Ordering::Relaxed),
+        high_water: q.high_water,
+        full: inbox.full.load(Ordering::Relaxed),
+        wakes: inbox.wakes.load(Ordering::Relaxed),
+    }
+}
