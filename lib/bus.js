@@ -1,0 +1,263 @@
+'use strict';
+/**
+ * The in-process message bus: every thread of one Node process (the main thread, id 0, and each
+ * worker_thread, by its `threadId`) has at most one inbox in the Rust core (crates/bus), shared by
+ * all threads because a `.node` addon is loaded once per process.
+ *
+ *   const bus = require('fluxion/lib/bus');
+ *   bus.open((value) => { ... });          // receive on this thread, in order
+ *   bus.send(workerThreadId, { any: 'structured-cloneable value' });
+ *
+ * Values are encoded with `v8.serialize` (what structured clone supports: objects, Maps, Sets,
+ * Buffers and typed arrays, Dates, RegExps, Errors...; not functions). Guarantees:
+ * - per destination, a thread's messages arrive in the order it sent them;
+ * - nothing is dropped: a full inbox makes `send` queue locally and retry (backpressure), and
+ *   closing an inbox hands its pending messages back (`close()`, `takeUndelivered()`);
+ * - an open inbox does not keep the thread alive (call `ref()` for that), so an idle worker or
+ *   main thread exits on its own; a thread whose environment ends closes its inbox.
+ */
+const v8 = require('node:v8');
+const { threadId } = require('node:worker_threads');
+const { load } = require('./native');
+
+/** Messages taken from the Rust inbox per native call. */
+const DRAIN_BATCH = 512;
+/** Messages delivered per event-loop turn before yielding with setImmediate, so that a flood of
+ * messages cannot starve I/O and timers on the receiving thread. */
+const TURN_CAP = 4096;
+
+let native;
+function addon() {
+  if (!native) native = load();
+  return native;
+}
+
+/** Receiving side of this thread: null while closed. */
+let inbox = null;
+
+/**
+ * Per destination: serialized messages refused because its inbox was full, oldest first. While a
+ * destination has a backlog, new messages join it instead of overtaking it.
+ * @type {Map<number, Buffer[]>}
+ */
+const backlog = new Map();
+let flushScheduled = false;
+
+function busError(message, code) {
+  const err = new Error(message);
+  err.code = code;
+  return err;
+}
+
+function decodePacked(packed, out) {
+  let off = 0;
+  while (off + 4 <= packed.length) {
+    const len = packed.readUInt32LE(off);
+    out.push(packed.subarray(off + 4, off + 4 + len));
+    off += 4 + len;
+  }
+}
+
+/** Delivers drained messages until the inbox is empty or this turn's cap is reached. */
+function drainTurn() {
+  const box = inbox;
+  if (!box) return;
+  box.scheduled = false;
+  let delivered = 0;
+  for (;;) {
+    if (box.index === box.pending.length) {
+      box.pending.length = 0;
+      box.index = 0;
+      const packed = addon().busDrainPacked(threadId, DRAIN_BATCH);
+      if (packed.length === 0) return; // empty: the core re-arms the waker
+      decodePacked(packed, box.pending);
+    }
+    if (delivered >= TURN_CAP) break;
+    const bytes = box.pending[box.index++];
+    delivered++;
+    let value;
+    try {
+      value = v8.deserialize(bytes);
+      box.onMessage(value);
+    } catch (err) {
+      // Like a throwing 'message' listener: the error is uncaught on this thread, but the rest
+      // of the batch must still be delivered, on the next turn.
+      schedule(box);
+      throw err;
+    }
+    if (inbox !== box) return; // closed by the handler
+  }
+  schedule(box);
+}
+
+function schedule(box) {
+  if (box.scheduled || inbox !== box) return;
+  box.scheduled = true;
+  setImmediate(drainTurn);
+}
+
+/**
+ * Opens this thread's inbox. `onMessage(value)` is called for each message, in arrival order.
+ * `options.capacity` bounds the inbox (default 65,536 messages and 64 MiB); senders to a full
+ * inbox keep their messages in their own backlog until there is room.
+ * Throws `FLUXION_BUS_ALREADY_OPEN` if this thread's inbox is open.
+ * @param {(value: unknown) => void} onMessage
+ * @param {{ capacity?: { maxMessages?: number, maxBytes?: number } }} [options]
+ */
+function open(onMessage, options = {}) {
+  if (typeof onMessage !== 'function') throw new TypeError('bus.open(onMessage): onMessage must be a function');
+  if (inbox) throw busError(`the bus is already open on thread ${threadId}`, 'FLUXION_BUS_ALREADY_OPEN');
+  const box = { onMessage, pending: [], index: 0, scheduled: false, keepAlive: null };
+  // The waker runs on this thread's loop when the inbox goes from empty to non-empty.
+  addon().busOpen(threadId, () => {
+    if (inbox === box && !box.scheduled) drainTurn();
+  }, options.capacity);
+  inbox = box;
+  applyRef();
+  process.on('beforeExit', beforeExit);
+}
+
+/**
+ * The waker is unref'd so that an idle thread can exit, but then a wake-up that arrives while the
+ * loop is running out of work may never be processed: libuv stops before polling an unref'd
+ * handle. 'beforeExit' runs exactly then, so messages already in the inbox are delivered (which
+ * schedules more work and keeps the thread alive) instead of being stranded.
+ */
+function beforeExit() {
+  if (inbox && !inbox.scheduled) drainTurn();
+}
+
+/**
+ * Sends `value` to the inbox of thread `to`. Returns true if it was handed to the inbox now,
+ * false if the inbox was full and the message waits in this thread's backlog (it will be retried,
+ * in order, and never dropped). Throws `FLUXION_BUS_NO_INBOX` if `to` has no open inbox.
+ * @param {number} to
+ * @param {unknown} value
+ */
+function send(to, value) {
+  const bytes = v8.serialize(value);
+  const queue = backlog.get(to);
+  if (queue) {
+    queue.push(bytes);
+    return false;
+  }
+  if (addon().busSend(to, bytes)) return true;
+  backlog.set(to, [bytes]);
+  scheduleFlush(false);
+  return false;
+}
+
+function scheduleFlush(progress) {
+  if (flushScheduled) return;
+  flushScheduled = true;
+  // Retry on the next turn while the receiver is making room; back off to a timer when it is not,
+  // so that a stalled receiver does not turn this thread into a busy loop.
+  if (progress) setImmediate(flush);
+  else setTimeout(flush, 1);
+}
+
+function flush() {
+  flushScheduled = false;
+  let progress = false;
+  for (const [to, queue] of backlog) {
+    let sent = 0;
+    try {
+      while (sent < queue.length && addon().busSend(to, queue[sent])) sent++;
+    } catch (err) {
+      if (err.code !== 'FLUXION_BUS_NO_INBOX') throw err;
+      // The destination closed: what could not be delivered is reported, not dropped.
+      backlog.delete(to);
+      const values = queue.slice(sent).map((b) => v8.deserialize(b));
+      process.emitWarning(
+        `fluxion bus: ${values.length} message(s) for thread ${to} could not be delivered (inbox closed)`,
+        { code: 'FLUXION_BUS_UNDELIVERED' }
+      );
+      undeliverable.push({ threadId: to, values });
+      continue;
+    }
+    if (sent > 0) progress = true;
+    if (sent === queue.length) backlog.delete(to);
+    else queue.splice(0, sent);
+  }
+  if (backlog.size > 0) scheduleFlush(progress);
+}
+
+/** Messages from this thread's backlog whose destination closed before they could be delivered. */
+const undeliverable = [];
+
+/**
+ * Closes this thread's inbox. Returns the messages that had arrived but were not yet delivered
+ * to `onMessage`, in order (closing never drops them). Closing a closed bus returns [].
+ * @returns {unknown[]}
+ */
+function close() {
+  const box = inbox;
+  if (!box) return [];
+  inbox = null;
+  process.removeListener('beforeExit', beforeExit);
+  if (box.keepAlive) clearInterval(box.keepAlive);
+  const rest = box.pending.slice(box.index).concat(addon().busClose(threadId));
+  return rest.map((b) => v8.deserialize(b));
+}
+
+/** Whether an open bus should keep this thread alive; may be set before `open`. */
+let refed = false;
+
+function applyRef() {
+  if (inbox && refed && !inbox.keepAlive) inbox.keepAlive = setInterval(() => {}, 1 << 30);
+  if (inbox && !refed && inbox.keepAlive) {
+    clearInterval(inbox.keepAlive);
+    inbox.keepAlive = null;
+  }
+}
+
+/** Keeps this thread alive while the bus is open (like `port.ref()`); may be called before `open`. */
+function ref() {
+  refed = true;
+  applyRef();
+}
+
+/** Undoes `ref()`: the open bus no longer keeps this thread alive (the default). */
+function unref() {
+  refed = false;
+  applyRef();
+}
+
+/**
+ * Counters of every open inbox in the process.
+ * @returns {import('../bus').BusInboxStats[]}
+ */
+function stats() {
+  return addon().busStats();
+}
+
+/** Messages waiting in this thread's backlog for `to` (its inbox was full). */
+function queued(to) {
+  const q = backlog.get(to);
+  return q ? q.length : 0;
+}
+
+/**
+ * Takes the messages that were waiting in the inbox of a thread that ended without closing its
+ * bus (for example a terminated worker), and the ones this thread could not deliver to it.
+ * @param {number} id
+ * @returns {unknown[]}
+ */
+function takeUndelivered(id) {
+  const values = addon()
+    .busTakeUndelivered(id)
+    .map((b) => v8.deserialize(b));
+  for (let i = 0; i < undeliverable.length; ) {
+    if (undeliverable[i].threadId === id) {
+      values.push(...undeliverable[i].values);
+      undeliverable.splice(i, 1);
+    } else i++;
+  }
+  return values;
+}
+
+function isOpen() {
+  return inbox !== null;
+}
+
+module.exports = { open, send, close, ref, unref, stats, queued, takeUndelivered, isOpen, threadId };
