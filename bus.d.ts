@@ -24,7 +24,11 @@ export interface BusInboxStats {
 }
 
 /** Errors thrown by the bus carry one of these codes. */
-export type BusErrorCode = 'FLUXION_BUS_ALREADY_OPEN' | 'FLUXION_BUS_NO_INBOX' | 'FLUXION_BUS_BAD_PACKING'
+export type BusErrorCode =
+  | 'FLUXION_BUS_ALREADY_OPEN'
+  | 'FLUXION_BUS_NO_INBOX'
+  | 'FLUXION_BUS_BAD_PACKING'
+  | 'FLUXION_BUS_TOO_LARGE'
 
 /**
  * Opens this thread's inbox; `onMessage` receives each value, in order. An open inbox does not

@@ -48,6 +48,10 @@ fn send_result(to: u32, r: SendResult) -> std::result::Result<bool, Error<String
         SendResult::Delivered => Ok(true),
         SendResult::Full => Ok(false),
         SendResult::NoSuchInbox => Err(bus_error(BusError::NoSuchInbox(to))),
+        SendResult::TooLarge => Err(Error::new(
+            "FLUXION_BUS_TOO_LARGE".to_string(),
+            "a message is limited to 4 GiB".to_string(),
+        )),
     }
 }
 
@@ -117,11 +121,11 @@ pub fn bus_open(
     Ok(())
 }
 
-/// Copies `payload` into the inbox of `to`. `true`: delivered; `false`: the inbox is full and
+/// Copies `payload` into the inbox of `to` (one copy, no allocation per message). `true`: delivered; `false`: the inbox is full and
 /// nothing was queued (retry later). Throws `FLUXION_BUS_NO_INBOX` if no inbox is open.
 #[napi]
 pub fn bus_send(to: u32, payload: &[u8]) -> std::result::Result<bool, Error<String>> {
-    send_result(to, Bus::global().send(to, payload.to_vec()))
+    send_result(to, Bus::global().send_slice(to, payload))
 }
 
 /// Sends several messages packed as `[u32 little-endian length][bytes]...` with one call, in
@@ -139,7 +143,7 @@ pub fn bus_send_packed(to: u32, packed: &[u8]) -> std::result::Result<u32, Error
                 "packed messages are truncated".to_string(),
             ));
         };
-        if !send_result(to, Bus::global().send(to, body.to_vec()))? {
+        if !send_result(to, Bus::global().send_slice(to, body))? {
             break;
         }
         sent += 1;
@@ -160,7 +164,7 @@ pub fn bus_send_blocking(
     let timeout = Duration::from_secs_f64((timeout_ms.max(0.0) / 1000.0).min(1e9));
     send_result(
         to,
-        Bus::global().send_blocking(to, payload.to_vec(), timeout),
+        Bus::global().send_blocking(to, payload, timeout),
     )
 }
 
@@ -184,15 +188,9 @@ pub fn bus_drain_packed(
     thread_id: u32,
     max: Option<u32>,
 ) -> std::result::Result<Buffer, Error<String>> {
-    let out = Bus::global()
-        .drain(thread_id, max.unwrap_or(1024) as usize)
+    let (_, packed) = Bus::global()
+        .drain_packed(thread_id, max.unwrap_or(1024) as usize)
         .map_err(bus_error)?;
-    let total: usize = out.iter().map(|m| 4 + m.len()).sum();
-    let mut packed = Vec::with_capacity(total);
-    for m in &out {
-        packed.extend_from_slice(&(m.len() as u32).to_le_bytes());
-        packed.extend_from_slice(m);
-    }
     Ok(Buffer::from(packed))
 }
 

@@ -55,7 +55,7 @@ fn hammer(senders: u32, per_sender: u32, capacity: Capacity, blocking: bool) {
                 let mut fulls = 0u64;
                 for seq in 0..per_sender {
                     if blocking {
-                        let r = bus.send_blocking(7, msg(s, seq), Duration::from_secs(10));
+                        let r = bus.send_blocking(7, &msg(s, seq), Duration::from_secs(10));
                         assert_eq!(r, SendResult::Delivered);
                     } else {
                         let mut m = msg(s, seq);
@@ -277,7 +277,7 @@ fn blocking_send_times_out_then_resumes_after_a_drain() {
 
     let t = Instant::now();
     assert_eq!(
-        bus.send_blocking(8, vec![3], Duration::from_millis(80)),
+        bus.send_blocking(8, &[3], Duration::from_millis(80)),
         SendResult::Full
     );
     assert!(t.elapsed() >= Duration::from_millis(80));
@@ -291,7 +291,7 @@ fn blocking_send_times_out_then_resumes_after_a_drain() {
         let bus = bus.clone();
         thread::spawn(move || {
             let t = Instant::now();
-            let r = bus.send_blocking(8, vec![3], Duration::from_secs(10));
+            let r = bus.send_blocking(8, &[3], Duration::from_secs(10));
             (r, t.elapsed())
         })
     };
@@ -329,7 +329,7 @@ fn close_returns_pending_messages_and_releases_everything() {
 
     let blocked = {
         let bus = bus.clone();
-        thread::spawn(move || bus.send_blocking(9, b"c".to_vec(), Duration::from_secs(10)))
+        thread::spawn(move || bus.send_blocking(9, b"c", Duration::from_secs(10)))
     };
     thread::sleep(Duration::from_millis(50));
     let pending = bus.close(9).unwrap();
@@ -384,4 +384,49 @@ fn the_global_bus_is_one_registry_for_every_thread() {
         .join()
         .unwrap();
     assert_eq!(Bus::global().close(1_000_000).unwrap(), vec![vec![7]]);
+}
+
+#[test]
+fn packed_drain_frames_messages_and_survives_ring_wrap_around() {
+    let bus = Bus::new();
+    let (_w, waker) = counting_waker();
+    bus.open(11, waker).unwrap();
+    let mut expected = Vec::new();
+    let mut got = Vec::new();
+    // Interleaved sends and partial drains of varying sizes move the ring's head around, so that
+    // frames (and their headers) end up split across the ring's end.
+    for round in 0..200u32 {
+        for k in 0..(round % 13 + 1) {
+            let m: Vec<u8> = (0..(round * 7 + k * 31) % 300).map(|i| (i + round) as u8).collect();
+            assert_eq!(bus.send_slice(11, &m), SendResult::Delivered);
+            expected.push(m);
+        }
+        let max = (round % 5 + 1) as usize;
+        if round % 2 == 0 {
+            got.extend(bus.drain(11, max).unwrap());
+        } else {
+            let (n, packed) = bus.drain_packed(11, max).unwrap();
+            let mut rest = &packed[..];
+            let mut seen = 0;
+            while !rest.is_empty() {
+                let len = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
+                got.push(rest[4..4 + len].to_vec());
+                rest = &rest[4 + len..];
+                seen += 1;
+            }
+            assert_eq!(seen, n);
+        }
+    }
+    let (n, packed) = bus.drain_packed(11, usize::MAX).unwrap();
+    let mut rest = &packed[..];
+    while !rest.is_empty() {
+        let len = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
+        got.push(rest[4..4 + len].to_vec());
+        rest = &rest[4 + len..];
+    }
+    assert!(n > 0);
+    assert_eq!(got, expected);
+    let st = bus.stats_of(11).unwrap();
+    assert_eq!((st.length, st.bytes), (0, 0));
+    assert_eq!(bus.drain_packed(11, 10).unwrap(), (0, vec![]));
 }
