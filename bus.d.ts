@@ -88,7 +88,7 @@ export interface NativeBus {
   busSendBlocking(to: number, payload: Uint8Array, timeoutMs: number): boolean
   busDrain(threadId: number, max?: number): Buffer[]
   /** One Buffer `[u32 LE length][bytes]...`, empty when nothing is pending. */
-  busDrainPacked(threadId: number, max?: number): Buffer
+  busDrainPacked(threadId: number, max?: number, maxBytes?: number): Buffer
   busClose(threadId: number): Buffer[]
   busTakeUndelivered(threadId: number): Buffer[]
   busStats(): BusInboxStats[]

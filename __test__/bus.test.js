@@ -150,6 +150,74 @@ test('structured-clone values arrive intact (objects, Buffers, Maps, Sets, Error
   await exited;
 });
 
+test('the codec takes the JSON path only where JSON means the same as structured clone', async () => {
+  // Run in a worker: one realm, so that prototypes compare strictly.
+  const w = worker(`
+    const { parentPort } = require('node:worker_threads');
+    const { isDeepStrictEqual } = require('node:util');
+    const v8 = require('node:v8');
+    const { encode, decode } = require(BUS.replace(/bus\\.js$/, 'bus-codec.js'));
+    const shared = { s: 1 };
+    const cyclic = { name: 'c' }; cyclic.self = cyclic;
+    const holes = [1, , 3];
+    const extra = [1, 2]; extra.note = 'kept';
+    class Point { constructor() { this.x = 1; } }
+    const cases = {
+      json: {
+        plain: { a: 1, b: 'two', c: [true, null, { d: -1.5 }], e: {} },
+        string: 'héllo 🙂 \\ud800 lone',
+        number: 42,
+        nullProto: Object.assign(Object.create(null), { a: 1 }),
+        intKeys: { b: 1, 2: 'x', a: 3, 1: 'y' },
+      },
+      v8: {
+        undefinedProp: { a: undefined },
+        undefinedTop: undefined,
+        minusZero: { z: -0 },
+        nan: [NaN, Infinity],
+        big: 10n,
+        date: new Date(0),
+        map: new Map([[1, 2]]),
+        buffer: Buffer.from('ab'),
+        error: new RangeError('r'),
+        instance: new Point(),
+        sharedTwice: { a: shared, b: shared },
+        cyclic,
+        holes,
+        extra,
+        longString: 'x'.repeat(5000),
+        deep: JSON.parse('['.repeat(100) + ']'.repeat(100)),
+      },
+    };
+    const out = {};
+    for (const [path, values] of Object.entries(cases)) {
+      for (const [name, v] of Object.entries(values)) {
+        const bytes = encode(v);
+        const got = decode(bytes);
+        const ref = v8.deserialize(v8.serialize(v));
+        out[name] = {
+          path: bytes[0] === 0xff ? 'v8' : 'json',
+          expected: path,
+          same: isDeepStrictEqual(got, ref) && Object.keys(Object(got)).join() === Object.keys(Object(ref)).join(),
+        };
+      }
+    }
+    const shared2 = decode(encode(cases.v8.sharedTwice));
+    out.identityKept = shared2.a === shared2.b;
+    const c2 = decode(encode(cyclic));
+    out.cycleKept = c2.self === c2;
+    try { encode({ f() {} }); out.functionThrows = false; } catch (e) { out.functionThrows = /could not be cloned/.test(e.message); }
+    parentPort.postMessage(out);
+  `);
+  const [out] = await Promise.all([once(w, 'message'), once(w, 'exit')]);
+  const { identityKept, cycleKept, functionThrows, ...cases } = out;
+  expect({ identityKept, cycleKept, functionThrows }).toEqual({ identityKept: true, cycleKept: true, functionThrows: true });
+  for (const [name, r] of Object.entries(cases)) {
+    expect([name, r.path, r.same]).toEqual([name, r.expected, true]);
+  }
+  expect(Object.keys(cases).length).toBe(21);
+});
+
 test('a worker that exits closes its inbox; what it had not drained is handed back', async () => {
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const w = worker(`

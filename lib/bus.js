@@ -8,17 +8,18 @@
  *   bus.open((value) => { ... });          // receive on this thread, in order
  *   bus.send(workerThreadId, { any: 'structured-cloneable value' });
  *
- * Values are encoded with `v8.serialize` (what structured clone supports: objects, Maps, Sets,
- * Buffers and typed arrays, Dates, RegExps, Errors...; not functions). Guarantees:
+ * Values are encoded with structured-clone semantics (`v8.serialize`, with a cheaper JSON path for
+ * small plain data: see bus-codec.js): objects, Maps, Sets, Buffers and typed arrays, Dates,
+ * RegExps, Errors...; not functions. Guarantees:
  * - per destination, a thread's messages arrive in the order it sent them;
  * - nothing is dropped: a full inbox makes `send` queue locally and retry (backpressure), and
  *   closing an inbox hands its pending messages back (`close()`, `takeUndelivered()`);
  * - an open inbox does not keep the thread alive (call `ref()` for that), so an idle worker or
  *   main thread exits on its own; a thread whose environment ends closes its inbox.
  */
-const v8 = require('node:v8');
 const { threadId } = require('node:worker_threads');
 const { load } = require('./native');
+const { encode, decode } = require('./bus-codec');
 
 /** Messages taken from the Rust inbox per native call. */
 const DRAIN_BATCH = 512;
@@ -77,7 +78,7 @@ function drainTurn() {
     delivered++;
     let value;
     try {
-      value = v8.deserialize(bytes);
+      value = decode(bytes);
       box.onMessage(value);
     } catch (err) {
       // Like a throwing 'message' listener: the error is uncaught on this thread, but the rest
@@ -135,7 +136,7 @@ function beforeExit() {
  * @param {unknown} value
  */
 function send(to, value) {
-  const bytes = v8.serialize(value);
+  const bytes = encode(value);
   const queue = backlog.get(to);
   if (queue) {
     queue.push(bytes);
@@ -167,7 +168,7 @@ function flush() {
       if (err.code !== 'FLUXION_BUS_NO_INBOX') throw err;
       // The destination closed: what could not be delivered is reported, not dropped.
       backlog.delete(to);
-      const values = queue.slice(sent).map((b) => v8.deserialize(b));
+      const values = queue.slice(sent).map((b) => decode(b));
       process.emitWarning(
         `fluxion bus: ${values.length} message(s) for thread ${to} could not be delivered (inbox closed)`,
         { code: 'FLUXION_BUS_UNDELIVERED' }
@@ -197,7 +198,7 @@ function close() {
   process.removeListener('beforeExit', beforeExit);
   if (box.keepAlive) clearInterval(box.keepAlive);
   const rest = box.pending.slice(box.index).concat(addon().busClose(threadId));
-  return rest.map((b) => v8.deserialize(b));
+  return rest.map((b) => decode(b));
 }
 
 /** Whether an open bus should keep this thread alive; may be set before `open`. */
@@ -246,7 +247,7 @@ function queued(to) {
 function takeUndelivered(id) {
   const values = addon()
     .busTakeUndelivered(id)
-    .map((b) => v8.deserialize(b));
+    .map((b) => decode(b));
   for (let i = 0; i < undeliverable.length; ) {
     if (undeliverable[i].threadId === id) {
       values.push(...undeliverable[i].values);

@@ -162,10 +162,7 @@ pub fn bus_send_blocking(
     timeout_ms: f64,
 ) -> std::result::Result<bool, Error<String>> {
     let timeout = Duration::from_secs_f64((timeout_ms.max(0.0) / 1000.0).min(1e9));
-    send_result(
-        to,
-        Bus::global().send_blocking(to, payload, timeout),
-    )
+    send_result(to, Bus::global().send_blocking(to, payload, timeout))
 }
 
 /// Takes up to `max` (default 1024) messages, oldest first. Each Buffer wraps the Rust
@@ -183,13 +180,19 @@ pub fn bus_drain(
 
 /// Like `busDrain`, but returns one Buffer `[u32 little-endian length][bytes]...` (empty when
 /// nothing is pending): one allocation and one JS object per batch instead of one per message.
+/// The batch stops before `maxBytes` (default 256 KiB) unless its first message is larger.
 #[napi]
 pub fn bus_drain_packed(
     thread_id: u32,
     max: Option<u32>,
+    max_bytes: Option<u32>,
 ) -> std::result::Result<Buffer, Error<String>> {
     let (_, packed) = Bus::global()
-        .drain_packed(thread_id, max.unwrap_or(1024) as usize)
+        .drain_packed(
+            thread_id,
+            max.unwrap_or(1024) as usize,
+            max_bytes.unwrap_or(256 << 10) as usize,
+        )
         .map_err(bus_error)?;
     Ok(Buffer::from(packed))
 }

@@ -124,14 +124,24 @@ impl Frames {
         self.data.drain(..span);
     }
 
-    /// Removes the first `n` frames; returns them packed, and their payload bytes.
-    fn take_packed(&mut self, n: usize) -> (Vec<u8>, usize) {
-        let payload: usize = self.lens.drain(..n).map(|l| l as usize).sum();
-        let span = payload + 4 * n;
+    /// Removes up to `n` frames, stopping before `max_bytes` of packed output (but taking at
+    /// least one); returns them packed, how many, and their payload bytes.
+    fn take_packed(&mut self, n: usize, max_bytes: usize) -> (Vec<u8>, usize, usize) {
+        let (mut count, mut payload) = (0, 0);
+        for &len in self.lens.iter().take(n) {
+            let next = payload + len as usize + 4 * (count + 1);
+            if count > 0 && next > max_bytes {
+                break;
+            }
+            payload += len as usize;
+            count += 1;
+        }
+        self.lens.drain(..count);
+        let span = payload + 4 * count;
         let mut out = Vec::with_capacity(span);
         self.take_bytes(span, &mut out);
         self.release_if_idle();
-        (out, payload)
+        (out, count, payload)
     }
 
     /// Removes the first `n` frames, one `Vec` each.
@@ -151,9 +161,9 @@ impl Frames {
     /// A burst can grow the ring a lot; give the memory back once it is drained, so that an
     /// idle inbox does not keep its peak size forever.
     fn release_if_idle(&mut self) {
-        if self.data.is_empty() && self.data.capacity() > 1 << 20 {
-            self.data = VecDeque::new();
-            self.lens = VecDeque::new();
+        if self.data.is_empty() && self.data.capacity() > 8 << 20 {
+            self.data.shrink_to(1 << 20);
+            self.lens.shrink_to(1 << 12);
         }
     }
 }
@@ -354,17 +364,24 @@ impl Bus {
         self.take(id, max, |f, n| {
             let before = f.data.len();
             let v = f.take_vecs(n);
-            (v, before - f.data.len() - 4 * n)
+            (v, n, before - f.data.len() - 4 * n)
         })
     }
 
     /// Like [`Bus::drain`], but returns the messages packed back to back as
     /// `[u32 little-endian length][bytes]` frames (empty when nothing is pending): one
-    /// allocation per batch instead of one per message.
-    pub fn drain_packed(&self, id: u32, max: usize) -> Result<(usize, Vec<u8>), BusError> {
+    /// allocation per batch instead of one per message. The batch also stops before `max_bytes`
+    /// (but holds at least one message): a few hundred KB per batch stays in malloc's arenas,
+    /// where a batch of many MB would be an mmap and a page fault per 4 KB each time.
+    pub fn drain_packed(
+        &self,
+        id: u32,
+        max: usize,
+        max_bytes: usize,
+    ) -> Result<(usize, Vec<u8>), BusError> {
         self.take(id, max, |f, n| {
-            let (packed, payload) = f.take_packed(n);
-            ((n, packed), payload)
+            let (packed, count, payload) = f.take_packed(n, max_bytes);
+            ((count, packed), count, payload)
         })
     }
 
@@ -372,13 +389,13 @@ impl Bus {
         &self,
         id: u32,
         max: usize,
-        take: impl FnOnce(&mut Frames, usize) -> (T, usize),
+        take: impl FnOnce(&mut Frames, usize) -> (T, usize, usize),
     ) -> Result<T, BusError> {
         let inbox = self.inbox(id).ok_or(BusError::NoSuchInbox(id))?;
         let (out, n) = {
             let mut q = inbox.queue.lock();
             let n = max.min(q.messages.len());
-            let (out, payload) = take(&mut q.messages, n);
+            let (out, n, payload) = take(&mut q.messages, n);
             q.bytes -= payload;
             if q.messages.is_empty() {
                 inbox.notified.store(false, Ordering::Release);

@@ -397,7 +397,9 @@ fn packed_drain_frames_messages_and_survives_ring_wrap_around() {
     // frames (and their headers) end up split across the ring's end.
     for round in 0..200u32 {
         for k in 0..(round % 13 + 1) {
-            let m: Vec<u8> = (0..(round * 7 + k * 31) % 300).map(|i| (i + round) as u8).collect();
+            let m: Vec<u8> = (0..(round * 7 + k * 31) % 300)
+                .map(|i| (i + round) as u8)
+                .collect();
             assert_eq!(bus.send_slice(11, &m), SendResult::Delivered);
             expected.push(m);
         }
@@ -405,7 +407,8 @@ fn packed_drain_frames_messages_and_survives_ring_wrap_around() {
         if round % 2 == 0 {
             got.extend(bus.drain(11, max).unwrap());
         } else {
-            let (n, packed) = bus.drain_packed(11, max).unwrap();
+            let (n, packed) = bus.drain_packed(11, max, 600).unwrap();
+            assert!(n >= 1 && (n == 1 || packed.len() <= 600));
             let mut rest = &packed[..];
             let mut seen = 0;
             while !rest.is_empty() {
@@ -417,7 +420,7 @@ fn packed_drain_frames_messages_and_survives_ring_wrap_around() {
             assert_eq!(seen, n);
         }
     }
-    let (n, packed) = bus.drain_packed(11, usize::MAX).unwrap();
+    let (n, packed) = bus.drain_packed(11, usize::MAX, usize::MAX).unwrap();
     let mut rest = &packed[..];
     while !rest.is_empty() {
         let len = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
@@ -428,5 +431,5 @@ fn packed_drain_frames_messages_and_survives_ring_wrap_around() {
     assert_eq!(got, expected);
     let st = bus.stats_of(11).unwrap();
     assert_eq!((st.length, st.bytes), (0, 0));
-    assert_eq!(bus.drain_packed(11, 10).unwrap(), (0, vec![]));
+    assert_eq!(bus.drain_packed(11, 10, 1).unwrap(), (0, vec![]));
 }
