@@ -89,6 +89,8 @@ export interface NativeBus {
   busDrain(threadId: number, max?: number): Buffer[]
   /** One Buffer `[u32 LE length][bytes]...`, empty when nothing is pending. */
   busDrainPacked(threadId: number, max?: number, maxBytes?: number): Buffer
+  /** Copies frames into `target`; returns bytes written, or -(size needed) if the oldest does not fit. */
+  busDrainInto(threadId: number, target: Buffer, max?: number): number
   busClose(threadId: number): Buffer[]
   busTakeUndelivered(threadId: number): Buffer[]
   busStats(): BusInboxStats[]

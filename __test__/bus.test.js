@@ -150,6 +150,41 @@ test('structured-clone values arrive intact (objects, Buffers, Maps, Sets, Error
   await exited;
 });
 
+test('received Buffers stay intact after later batches; a message larger than a batch arrives', async () => {
+  const w = worker(`
+    const { parentPort, threadId } = require('node:worker_threads');
+    const bus = require(BUS);
+    const big = Buffer.alloc(1 << 20);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 255;
+    bus.send(0, { from: threadId, i: 0, buf: Buffer.from('first buffer') });
+    for (let i = 1; i <= 3000; i++) bus.send(0, { from: threadId, i, buf: Buffer.alloc(64, i & 255) });
+    bus.send(0, { from: threadId, i: 3001, big });
+    bus.send(0, { from: threadId, i: 3002, json: 'after big' });
+  `);
+  const exited = once(w, 'exit');
+  const got = [];
+  const all = new Promise((resolve) =>
+    routes.set(w.threadId, (m) => {
+      got.push(m);
+      if (m.i === 3002) resolve();
+    })
+  );
+  await all;
+  routes.delete(w.threadId);
+  expect(got.map((m) => m.i)).toEqual(Array.from({ length: 3003 }, (_, i) => i));
+  expect(got[0].buf.toString()).toBe('first buffer');
+  for (let i = 1; i <= 3000; i++) {
+    if (!got[i].buf.equals(Buffer.alloc(64, i & 255))) throw new Error(`message ${i} was overwritten`);
+  }
+  const big = got[3001].big;
+  expect(big.length).toBe(1 << 20);
+  let ok = true;
+  for (let i = 0; i < big.length; i++) if (big[i] !== ((i * 7) & 255)) ok = false;
+  expect(ok).toBe(true);
+  expect(got[3002].json).toBe('after big');
+  await exited;
+});
+
 test('the codec takes the JSON path only where JSON means the same as structured clone', async () => {
   // Run in a worker: one realm, so that prototypes compare strictly.
   const w = worker(`

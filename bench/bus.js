@@ -4,14 +4,17 @@
 // in flight) and one-way throughput (messages/second, main floods, the worker counts), for
 // payloads of ~100 B and ~10 KB. Bounded in time (each measurement stops at its time budget).
 //
-//   npm run bench:bus            (or: node bench/bus.js [--budget-ms 1500])
+//   npm run bench:bus            (or: node bench/bus.js [--budget-ms 500] [--rounds 3])
 const path = require('node:path');
 const { Worker, MessageChannel } = require('node:worker_threads');
 const bus = require('../lib/bus');
 
 const BUS = path.join(__dirname, '..', 'lib', 'bus.js');
 const args = process.argv.slice(2);
-const BUDGET_MS = Number(args[args.indexOf('--budget-ms') + 1]) || 1500;
+const BUDGET_MS = Number(args[args.indexOf('--budget-ms') + 1]) || 500;
+/** Rounds per measurement, alternating the transports, so that load from other processes on the
+ * machine hits both alike; each cell reports the median round. */
+const ROUNDS = Number(args[args.indexOf('--rounds') + 1]) || 3;
 const SIZES = [100, 10 * 1024];
 
 // The worker answers pings (round trip) and counts floods (throughput), over either transport.
@@ -125,19 +128,35 @@ function fmt(n, digits = 1) {
   return n >= 1000 ? Math.round(n).toLocaleString('en-US') : n.toFixed(digits);
 }
 
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
 async function main() {
   const t0 = Date.now();
   bus.open((m) => busRoute(m));
+  const kinds = ['bus', 'postMessage'];
+  const transports = {};
+  for (const kind of kinds) transports[kind] = await startTransport(kind);
   const results = {};
-  for (const kind of ['bus', 'postMessage']) {
-    const t = await startTransport(kind);
-    for (const size of SIZES) {
-      const rt = await roundTrip(t, size);
-      const tp = await throughput(t, size);
-      results[`${kind}/${size}`] = { rt, tp };
+  for (const size of SIZES) {
+    const runs = Object.fromEntries(kinds.map((k) => [k, { p50: [], p99: [], rate: [] }]));
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const kind of r % 2 ? [...kinds].reverse() : kinds) {
+        const rt = await roundTrip(transports[kind], size);
+        const tp = await throughput(transports[kind], size);
+        runs[kind].p50.push(rt.p50);
+        runs[kind].p99.push(rt.p99);
+        runs[kind].rate.push(tp.rate);
+      }
     }
-    await t.stop();
+    for (const kind of kinds) {
+      const x = runs[kind];
+      results[`${kind}/${size}`] = { rt: { p50: median(x.p50), p99: median(x.p99) }, tp: { rate: median(x.rate) } };
+    }
   }
+  for (const kind of kinds) await transports[kind].stop();
   bus.close();
 
   const label = (s) => (s >= 1024 ? `${s / 1024} KB` : `${s} B`);
@@ -158,7 +177,10 @@ async function main() {
   }
   console.log(lines.join('\n'));
   console.log(
-    `\nnode ${process.version}, ${require('node:os').cpus().length} CPUs, budget ${BUDGET_MS} ms per measurement, total ${((Date.now() - t0) / 1000).toFixed(1)} s`
+    `\nnode ${process.version}, ${require('node:os').cpus().length} CPUs, load average ${require('node:os')
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, median of ${ROUNDS} alternating rounds of ${BUDGET_MS} ms, total ${((Date.now() - t0) / 1000).toFixed(1)} s`
   );
 }
 

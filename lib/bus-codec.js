@@ -71,4 +71,17 @@ function decode(bytes) {
   return JSON.parse(buf.utf8Slice(0, buf.length));
 }
 
-module.exports = { encode, decode };
+/**
+ * Decodes `buf[start..end]`. With `reused` (the buffer will be overwritten by the next batch), the
+ * V8 path decodes from a copy: V8's deserializer returns Buffers and typed arrays that point into
+ * its input. The JSON path copies by nature (it builds strings).
+ */
+function decodeFrame(buf, start, end, reused) {
+  if (buf[start] === 0xff) {
+    const bytes = reused ? Buffer.from(buf.subarray(start, end)) : buf.subarray(start, end);
+    return v8.deserialize(bytes);
+  }
+  return JSON.parse(buf.utf8Slice(start, end));
+}
+
+module.exports = { encode, decode, decodeFrame };

@@ -19,7 +19,7 @@
  */
 const { threadId } = require('node:worker_threads');
 const { load } = require('./native');
-const { encode, decode } = require('./bus-codec');
+const { encode, decode, decodeFrame } = require('./bus-codec');
 
 /** Messages taken from the Rust inbox per native call. */
 const DRAIN_BATCH = 512;
@@ -50,13 +50,41 @@ function busError(message, code) {
   return err;
 }
 
-function decodePacked(packed, out) {
-  let off = 0;
-  while (off + 4 <= packed.length) {
-    const len = packed.readUInt32LE(off);
-    out.push(packed.subarray(off + 4, off + 4 + len));
-    off += 4 + len;
+/**
+ * Every batch is copied into this one buffer (no allocation per wake-up). 64 KB: the copy happens
+ * under the inbox lock, so a bigger batch would stall senders longer; larger messages get a buffer
+ * of their own. Values decoded from it must not keep pointing into it: decodeFrame copies where
+ * the decoder would alias.
+ */
+const SCRATCH = Buffer.allocUnsafeSlow(64 * 1024);
+
+/** Fetches the next batch into box.buf; false when the inbox is empty. */
+function fetchBatch(box) {
+  const n = addon().busDrainInto(threadId, SCRATCH, DRAIN_BATCH);
+  if (n > 0) {
+    box.buf = SCRATCH;
+    box.reused = true;
+    box.pos = 0;
+    box.end = n;
+    return true;
   }
+  if (n === 0) return false;
+  // The oldest message is larger than SCRATCH: it gets a buffer of its own.
+  const big = Buffer.allocUnsafe(-n);
+  const m = addon().busDrainInto(threadId, big, 1);
+  box.buf = big;
+  box.reused = false;
+  box.pos = 0;
+  box.end = Math.max(m, 0);
+  return true;
+}
+
+/** Takes the next frame of the current batch and decodes it. */
+function nextValue(box) {
+  const len = box.buf.readUInt32LE(box.pos);
+  const start = box.pos + 4;
+  box.pos = start + len;
+  return decodeFrame(box.buf, start, box.pos, box.reused);
 }
 
 /** Delivers drained messages until the inbox is empty or this turn's cap is reached. */
@@ -66,20 +94,12 @@ function drainTurn() {
   box.scheduled = false;
   let delivered = 0;
   for (;;) {
-    if (box.index === box.pending.length) {
-      box.pending.length = 0;
-      box.index = 0;
-      const packed = addon().busDrainPacked(threadId, DRAIN_BATCH);
-      if (packed.length === 0) return; // empty: the core re-arms the waker
-      decodePacked(packed, box.pending);
-    }
+    if (box.pos === box.end && !fetchBatch(box)) return; // empty: the core re-arms the waker
+    if (box.pos === box.end) continue;
     if (delivered >= TURN_CAP) break;
-    const bytes = box.pending[box.index++];
     delivered++;
-    let value;
     try {
-      value = decode(bytes);
-      box.onMessage(value);
+      box.onMessage(nextValue(box));
     } catch (err) {
       // Like a throwing 'message' listener: the error is uncaught on this thread, but the rest
       // of the batch must still be delivered, on the next turn.
@@ -108,7 +128,8 @@ function schedule(box) {
 function open(onMessage, options = {}) {
   if (typeof onMessage !== 'function') throw new TypeError('bus.open(onMessage): onMessage must be a function');
   if (inbox) throw busError(`the bus is already open on thread ${threadId}`, 'FLUXION_BUS_ALREADY_OPEN');
-  const box = { onMessage, pending: [], index: 0, scheduled: false, keepAlive: null };
+  // buf[pos..end] holds the frames drained but not delivered yet.
+  const box = { onMessage, buf: SCRATCH, reused: true, pos: 0, end: 0, scheduled: false, keepAlive: null };
   // The waker runs on this thread's loop when the inbox goes from empty to non-empty.
   addon().busOpen(threadId, () => {
     if (inbox === box && !box.scheduled) drainTurn();
@@ -197,8 +218,10 @@ function close() {
   inbox = null;
   process.removeListener('beforeExit', beforeExit);
   if (box.keepAlive) clearInterval(box.keepAlive);
-  const rest = box.pending.slice(box.index).concat(addon().busClose(threadId));
-  return rest.map((b) => decode(b));
+  const rest = [];
+  while (box.pos < box.end) rest.push(nextValue(box));
+  for (const b of addon().busClose(threadId)) rest.push(decode(b));
+  return rest;
 }
 
 /** Whether an open bus should keep this thread alive; may be set before `open`. */

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use fluxion_bus::{Bus, BusError, Capacity, SendResult};
+use fluxion_bus::{Bus, BusError, Capacity, DrainInto, SendResult};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::CleanupEnvHook;
@@ -195,6 +195,25 @@ pub fn bus_drain_packed(
         )
         .map_err(bus_error)?;
     Ok(Buffer::from(packed))
+}
+
+/// Copies up to `max` (default 1024) messages into `target` as `[u32 LE length][bytes]` frames,
+/// as many as fit. Returns the bytes written (0: the inbox is empty), or minus the size `target`
+/// must have when even the oldest message does not fit (nothing is taken then). The receiver
+/// reuses one buffer for every batch: no allocation and no external Buffer per wake-up.
+#[napi]
+pub fn bus_drain_into(
+    thread_id: u32,
+    mut target: BufferSlice<'_>,
+    max: Option<u32>,
+) -> std::result::Result<f64, Error<String>> {
+    match Bus::global()
+        .drain_into(thread_id, max.unwrap_or(1024) as usize, &mut target)
+        .map_err(bus_error)?
+    {
+        DrainInto::Taken { written, .. } => Ok(written as f64),
+        DrainInto::NeedsRoom(n) => Ok(-(n as f64)),
+    }
 }
 
 /// Closes the inbox of `threadId` and returns the messages nobody drained, oldest first.

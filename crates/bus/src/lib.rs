@@ -66,6 +66,15 @@ impl Default for Capacity {
     }
 }
 
+/// Result of [`Bus::drain_into`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrainInto {
+    /// `count` messages, `written` bytes of frames at the start of the buffer (0, 0 if empty).
+    Taken { count: usize, written: usize },
+    /// The oldest message needs a buffer of this many bytes (frame header included).
+    NeedsRoom(usize),
+}
+
 /// A snapshot of one inbox's counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InboxStats {
@@ -127,21 +136,49 @@ impl Frames {
     /// Removes up to `n` frames, stopping before `max_bytes` of packed output (but taking at
     /// least one); returns them packed, how many, and their payload bytes.
     fn take_packed(&mut self, n: usize, max_bytes: usize) -> (Vec<u8>, usize, usize) {
-        let (mut count, mut payload) = (0, 0);
-        for &len in self.lens.iter().take(n) {
-            let next = payload + len as usize + 4 * (count + 1);
-            if count > 0 && next > max_bytes {
-                break;
-            }
-            payload += len as usize;
-            count += 1;
-        }
+        let (count, payload) = match self.fitting(n, max_bytes) {
+            // The oldest message alone is larger than the cap: it still has to go.
+            (0, _) if n > 0 => (1, self.first_len()),
+            fit => fit,
+        };
         self.lens.drain(..count);
         let span = payload + 4 * count;
         let mut out = Vec::with_capacity(span);
         self.take_bytes(span, &mut out);
         self.release_if_idle();
         (out, count, payload)
+    }
+
+    fn first_len(&self) -> usize {
+        self.lens.front().map_or(0, |&l| l as usize)
+    }
+
+    /// How many of the first `n` frames fit in `max_bytes` packed, and their payload bytes.
+    fn fitting(&self, n: usize, max_bytes: usize) -> (usize, usize) {
+        let (mut count, mut payload) = (0, 0);
+        for &len in self.lens.iter().take(n) {
+            if payload + len as usize + 4 * (count + 1) > max_bytes {
+                break;
+            }
+            payload += len as usize;
+            count += 1;
+        }
+        (count, payload)
+    }
+
+    /// Moves as many of the first `n` frames as fit into `out`, packed; returns how many, the
+    /// bytes written and their payload bytes.
+    fn take_into(&mut self, n: usize, out: &mut [u8]) -> (usize, usize, usize) {
+        let (count, payload) = self.fitting(n, out.len());
+        self.lens.drain(..count);
+        let span = payload + 4 * count;
+        let (a, b) = self.data.as_slices();
+        let from_a = span.min(a.len());
+        out[..from_a].copy_from_slice(&a[..from_a]);
+        out[from_a..span].copy_from_slice(&b[..span - from_a]);
+        self.data.drain(..span);
+        self.release_if_idle();
+        (count, span, payload)
     }
 
     /// Removes the first `n` frames, one `Vec` each.
@@ -382,6 +419,21 @@ impl Bus {
         self.take(id, max, |f, n| {
             let (packed, count, payload) = f.take_packed(n, max_bytes);
             ((count, packed), count, payload)
+        })
+    }
+
+    /// Like [`Bus::drain_packed`], but copies the frames into the caller's buffer, so that a
+    /// receiver can reuse one buffer for every batch and allocate nothing. Takes as many of the
+    /// first `max` messages as fit. If even the first message does not fit, nothing is taken and
+    /// the result says how large `out` must be.
+    pub fn drain_into(&self, id: u32, max: usize, out: &mut [u8]) -> Result<DrainInto, BusError> {
+        self.take(id, max, |f, n| {
+            let first = f.first_len() + 4;
+            if n > 0 && first > out.len() {
+                return (DrainInto::NeedsRoom(first), 0, 0);
+            }
+            let (count, written, payload) = f.take_into(n, out);
+            (DrainInto::Taken { count, written }, count, payload)
         })
     }
 

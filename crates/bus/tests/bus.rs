@@ -4,7 +4,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use fluxion_bus::{Bus, BusError, Capacity, SendResult, Waker};
+use fluxion_bus::{Bus, BusError, Capacity, DrainInto, SendResult, Waker};
 
 fn counting_waker() -> (Arc<AtomicUsize>, Waker) {
     let n = Arc::new(AtomicUsize::new(0));
@@ -432,4 +432,61 @@ fn packed_drain_frames_messages_and_survives_ring_wrap_around() {
     let st = bus.stats_of(11).unwrap();
     assert_eq!((st.length, st.bytes), (0, 0));
     assert_eq!(bus.drain_packed(11, 10, 1).unwrap(), (0, vec![]));
+}
+
+#[test]
+fn drain_into_fills_a_reused_buffer_and_asks_for_room_when_a_message_is_too_big() {
+    let bus = Bus::new();
+    let (wakes, waker) = counting_waker();
+    bus.open(12, waker).unwrap();
+    let mut buf = [0u8; 32];
+    assert_eq!(
+        bus.drain_into(12, 10, &mut buf).unwrap(),
+        DrainInto::Taken {
+            count: 0,
+            written: 0
+        }
+    );
+    for m in [&b"abc"[..], b"defgh", b"ij", &[7u8; 40][..], b"k"] {
+        bus.send_slice(12, m);
+    }
+    // 3 frames fit (7 + 9 + 6 bytes); the 40-byte one does not.
+    assert_eq!(
+        bus.drain_into(12, 10, &mut buf).unwrap(),
+        DrainInto::Taken {
+            count: 3,
+            written: 22
+        }
+    );
+    assert_eq!(&buf[..7], b"\x03\0\0\0abc");
+    assert_eq!(&buf[16..22], b"\x02\0\0\0ij");
+    assert_eq!(
+        bus.drain_into(12, 10, &mut buf).unwrap(),
+        DrainInto::NeedsRoom(44)
+    );
+    assert_eq!(
+        bus.len(12).unwrap(),
+        2,
+        "nothing is taken when it does not fit"
+    );
+    let mut big = vec![0u8; 44];
+    assert_eq!(
+        bus.drain_into(12, 10, &mut big).unwrap(),
+        DrainInto::Taken {
+            count: 1,
+            written: 44
+        }
+    );
+    assert!(bus.is_notified(12).unwrap(), "one message is still pending");
+    assert_eq!(
+        bus.drain_into(12, 10, &mut buf).unwrap(),
+        DrainInto::Taken {
+            count: 1,
+            written: 5
+        }
+    );
+    assert!(!bus.is_notified(12).unwrap());
+    assert_eq!(wakes.load(Ordering::SeqCst), 1);
+    let st = bus.stats_of(12).unwrap();
+    assert_eq!((st.received, st.bytes, st.length), (5, 0, 0));
 }
