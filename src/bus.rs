@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use fluxion_bus::{Bus, BusError, Capacity, DrainInto, SendResult};
+use fluxion_bus::{Bus, BusError, Capacity, DrainInto, InboxHandle, SendResult};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::CleanupEnvHook;
@@ -32,6 +32,46 @@ thread_local! {
     /// The env cleanup hook registered by this JS thread's `busOpen`, removed by its `busClose`.
     /// Thread-local because each JS thread (main or worker) is one OS thread with its own env.
     static CLEANUP: RefCell<Option<(u32, CleanupEnvHook<u32>)>> = const { RefCell::new(None) };
+}
+
+thread_local! {
+    /// Handles of the inboxes this JS thread sends to or drains, so that a message costs no
+    /// registry lookup (a lock word and a reference count that every thread would otherwise
+    /// write). A handle of a closed inbox answers NoSuchInbox once and is then dropped.
+    static HANDLES: RefCell<HashMap<u32, InboxHandle>> = RefCell::new(HashMap::new());
+}
+
+/// Runs `f` on the cached handle of `id`, looking it up again if it is missing or stale.
+fn with_handle<R>(
+    id: u32,
+    stale: impl Fn(&R) -> bool,
+    mut f: impl FnMut(&InboxHandle) -> R,
+) -> Option<R> {
+    HANDLES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(h) = cache.get(&id) {
+            let r = f(h);
+            if !stale(&r) {
+                return Some(r);
+            }
+            cache.remove(&id);
+        }
+        let h = Bus::global().handle(id)?;
+        let r = f(&h);
+        if !stale(&r) {
+            cache.insert(id, h);
+        }
+        Some(r)
+    })
+}
+
+fn send_cached(to: u32, payload: &[u8]) -> SendResult {
+    with_handle(
+        to,
+        |r| *r == SendResult::NoSuchInbox,
+        |h| h.send_slice(payload),
+    )
+    .unwrap_or(SendResult::NoSuchInbox)
 }
 
 /// JS error codes, so that callers can test `err.code` instead of parsing messages.
@@ -125,7 +165,7 @@ pub fn bus_open(
 /// nothing was queued (retry later). Throws `FLUXION_BUS_NO_INBOX` if no inbox is open.
 #[napi]
 pub fn bus_send(to: u32, payload: &[u8]) -> std::result::Result<bool, Error<String>> {
-    send_result(to, Bus::global().send_slice(to, payload))
+    send_result(to, send_cached(to, payload))
 }
 
 /// Sends several messages packed as `[u32 little-endian length][bytes]...` with one call, in
@@ -143,7 +183,7 @@ pub fn bus_send_packed(to: u32, packed: &[u8]) -> std::result::Result<u32, Error
                 "packed messages are truncated".to_string(),
             ));
         };
-        if !send_result(to, Bus::global().send_slice(to, body))? {
+        if !send_result(to, send_cached(to, body))? {
             break;
         }
         sent += 1;
@@ -207,10 +247,14 @@ pub fn bus_drain_into(
     mut target: BufferSlice<'_>,
     max: Option<u32>,
 ) -> std::result::Result<f64, Error<String>> {
-    match Bus::global()
-        .drain_into(thread_id, max.unwrap_or(1024) as usize, &mut target)
-        .map_err(bus_error)?
-    {
+    let max = max.unwrap_or(1024) as usize;
+    let drained = with_handle(
+        thread_id,
+        |r| matches!(r, Err(BusError::NoSuchInbox(_))),
+        |h| h.drain_into(max, &mut target),
+    )
+    .unwrap_or(Err(BusError::NoSuchInbox(thread_id)));
+    match drained.map_err(bus_error)? {
         DrainInto::Taken { written, .. } => Ok(written as f64),
         DrainInto::NeedsRoom(n) => Ok(-(n as f64)),
     }

@@ -13,8 +13,7 @@
 //!   returns [`SendResult::Full`] and keeps nothing; [`Bus::send_blocking`] waits for room. Closing
 //!   an inbox hands its pending messages back to the caller.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -95,122 +94,105 @@ pub struct InboxStats {
     pub wakes: u64,
 }
 
-/// Pending messages stored back to back as `[u32 LE length][bytes]` frames in one ring buffer.
+/// Messages stored back to back as `[u32 LE length][bytes]` frames in one growable buffer, read
+/// from `pos` on.
 ///
 /// One `Vec<u8>` per message would cost a `malloc` on the sending thread and a `free` on the
 /// receiving one for every message; glibc serialises those on its arena lock and the two threads
-/// then contend on every message. Frames in a ring cost no allocation in the steady state, and a
-/// batch leaves in the same packed layout that the N-API side hands to JS as one Buffer.
+/// then contend on every message. Frames appended to a buffer whose capacity is reused cost no
+/// allocation in the steady state, and a batch leaves in the packed layout that the N-API side
+/// hands to JS as is.
 #[derive(Default)]
 struct Frames {
-    data: VecDeque<u8>,
-    /// Payload length of each frame, oldest first (saves re-reading headers from the ring).
-    lens: VecDeque<u32>,
+    buf: Vec<u8>,
+    pos: usize,
+    /// Frames from `pos` to the end.
+    count: usize,
 }
 
 impl Frames {
-    fn len(&self) -> usize {
-        self.lens.len()
-    }
-
     fn is_empty(&self) -> bool {
-        self.lens.is_empty()
+        self.count == 0
     }
 
     fn push(&mut self, payload: &[u8]) {
-        let n = payload.len() as u32;
-        self.data.extend(&n.to_le_bytes());
-        self.data.extend(payload);
-        self.lens.push_back(n);
+        self.buf
+            .extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        self.buf.extend_from_slice(payload);
+        self.count += 1;
     }
 
-    /// Copies the first `span` bytes of the ring into `out` and removes them.
-    fn take_bytes(&mut self, span: usize, out: &mut Vec<u8>) {
-        let (a, b) = self.data.as_slices();
-        let from_a = span.min(a.len());
-        out.extend_from_slice(&a[..from_a]);
-        out.extend_from_slice(&b[..span - from_a]);
-        self.data.drain(..span);
+    /// Payload length of the frame starting at `at`.
+    fn len_at(&self, at: usize) -> usize {
+        let h = &self.buf[at..at + 4];
+        u32::from_le_bytes([h[0], h[1], h[2], h[3]]) as usize
     }
 
-    /// Removes up to `n` frames, stopping before `max_bytes` of packed output (but taking at
-    /// least one); returns them packed, how many, and their payload bytes.
-    fn take_packed(&mut self, n: usize, max_bytes: usize) -> (Vec<u8>, usize, usize) {
-        let (count, payload) = match self.fitting(n, max_bytes) {
-            // The oldest message alone is larger than the cap: it still has to go.
-            (0, _) if n > 0 => (1, self.first_len()),
-            fit => fit,
-        };
-        self.lens.drain(..count);
-        let span = payload + 4 * count;
-        let mut out = Vec::with_capacity(span);
-        self.take_bytes(span, &mut out);
-        self.release_if_idle();
-        (out, count, payload)
-    }
-
-    fn first_len(&self) -> usize {
-        self.lens.front().map_or(0, |&l| l as usize)
-    }
-
-    /// How many of the first `n` frames fit in `max_bytes` packed, and their payload bytes.
-    fn fitting(&self, n: usize, max_bytes: usize) -> (usize, usize) {
-        let (mut count, mut payload) = (0, 0);
-        for &len in self.lens.iter().take(n) {
-            if payload + len as usize + 4 * (count + 1) > max_bytes {
+    /// How many of the next `n` frames fit in `max_bytes` packed: (frames, bytes, payload bytes).
+    fn fitting(&self, n: usize, max_bytes: usize) -> (usize, usize, usize) {
+        let (mut count, mut span) = (0, 0);
+        let mut at = self.pos;
+        while count < n.min(self.count) {
+            let frame = 4 + self.len_at(at);
+            if span + frame > max_bytes {
                 break;
             }
-            payload += len as usize;
+            span += frame;
+            at += frame;
             count += 1;
         }
-        (count, payload)
+        (count, span, span - 4 * count)
     }
 
-    /// Moves as many of the first `n` frames as fit into `out`, packed; returns how many, the
-    /// bytes written and their payload bytes.
-    fn take_into(&mut self, n: usize, out: &mut [u8]) -> (usize, usize, usize) {
-        let (count, payload) = self.fitting(n, out.len());
-        self.lens.drain(..count);
-        let span = payload + 4 * count;
-        let (a, b) = self.data.as_slices();
-        let from_a = span.min(a.len());
-        out[..from_a].copy_from_slice(&a[..from_a]);
-        out[from_a..span].copy_from_slice(&b[..span - from_a]);
-        self.data.drain(..span);
-        self.release_if_idle();
-        (count, span, payload)
-    }
-
-    /// Removes the first `n` frames, one `Vec` each.
-    fn take_vecs(&mut self, n: usize) -> Vec<Vec<u8>> {
-        let lens: Vec<u32> = self.lens.drain(..n).collect();
-        let mut out = Vec::with_capacity(n);
-        for len in lens {
-            self.data.drain(..4);
-            let mut m = Vec::with_capacity(len as usize);
-            self.take_bytes(len as usize, &mut m);
-            out.push(m);
+    /// The next `span` bytes, which the caller has copied out, are consumed.
+    fn consume(&mut self, count: usize, span: usize) {
+        self.pos += span;
+        self.count -= count;
+        if self.count == 0 {
+            self.buf.clear();
+            self.pos = 0;
         }
-        self.release_if_idle();
-        out
     }
 
-    /// A burst can grow the ring a lot; give the memory back once it is drained, so that an
-    /// idle inbox does not keep its peak size forever.
+    fn next_span(&self, span: usize) -> &[u8] {
+        &self.buf[self.pos..self.pos + span]
+    }
+
+    /// Removes the next frame as a `Vec`.
+    fn pop_vec(&mut self) -> Vec<u8> {
+        let len = self.len_at(self.pos);
+        let m = self.buf[self.pos + 4..self.pos + 4 + len].to_vec();
+        self.consume(1, 4 + len);
+        m
+    }
+
+    /// A burst can grow a buffer a lot; give the memory back once it is empty, so that an idle
+    /// inbox does not keep its peak size forever.
     fn release_if_idle(&mut self) {
-        if self.data.is_empty() && self.data.capacity() > 8 << 20 {
-            self.data.shrink_to(1 << 20);
-            self.lens.shrink_to(1 << 12);
+        if self.count == 0 && self.buf.capacity() > 8 << 20 {
+            self.buf.shrink_to(1 << 20);
         }
     }
 }
 
 struct Queue {
-    messages: Frames,
-    /// Payload bytes waiting (frame headers not counted).
+    /// Frames appended by senders, not yet taken by the receiver.
+    write: Frames,
+    /// Messages in the inbox: in `write` plus those the receiver has taken into its read buffer
+    /// but not handed out yet (capacity counts both).
+    pending: usize,
+    /// Payload bytes of those messages (frame headers not counted).
     bytes: usize,
     high_water: usize,
     closed: bool,
+    /// True from the wake-up that announced pending messages until a drain empties the inbox.
+    /// A plain field under the lock (not an atomic beside it): every send takes this lock anyway,
+    /// and each extra shared word is one more cache line bouncing between sender and receiver.
+    notified: bool,
+    sent: u64,
+    received: u64,
+    full: u64,
+    wakes: u64,
     /// Taken out on close, so that the waker (in Node: a threadsafe function that keeps a
     /// reference to the JS callback) is released as soon as the inbox is closed.
     waker: Option<SharedWaker>,
@@ -220,23 +202,104 @@ struct Inbox {
     id: u32,
     capacity: Capacity,
     queue: Mutex<Queue>,
+    /// The receiver's side: frames taken from `Queue::write` in one swap and handed out from here,
+    /// so that copying a batch out never happens under the lock that senders need. Lock order:
+    /// `read`, then `queue`.
+    read: Mutex<Frames>,
     /// Signalled when a drain makes room or the inbox closes; blocking senders wait on it.
     room: Condvar,
-    /// True from the wake-up that announced pending messages until a drain empties the inbox.
-    /// Only written under `queue`'s lock, so it never disagrees with the queue; an atomic so that
-    /// stats and `is_notified` can read it without the lock.
-    notified: AtomicBool,
-    sent: AtomicU64,
-    received: AtomicU64,
-    full: AtomicU64,
-    wakes: AtomicU64,
 }
 
 impl Inbox {
     fn fits(&self, q: &Queue, len: usize) -> bool {
-        q.messages.is_empty()
-            || (q.messages.len() < self.capacity.max_messages
-                && q.bytes + len <= self.capacity.max_bytes)
+        q.pending == 0
+            || (q.pending < self.capacity.max_messages && q.bytes + len <= self.capacity.max_bytes)
+    }
+
+    /// Pushes under the lock, wakes outside it.
+    fn send_slice(&self, bytes: &[u8]) -> SendResult {
+        let wake = {
+            let mut q = self.queue.lock();
+            if q.closed {
+                return SendResult::NoSuchInbox;
+            }
+            match self.push(&mut q, bytes) {
+                Ok(w) => w,
+                Err(r) => return r,
+            }
+        };
+        // Called outside the lock: a waker may take time (it enters libuv) and must never be able
+        // to deadlock against a drain on the receiving thread.
+        if let Some(w) = wake {
+            w();
+        }
+        SendResult::Delivered
+    }
+
+    fn drain_into(&self, max: usize, out: &mut [u8]) -> Result<DrainInto, BusError> {
+        let mut written = 0;
+        let mut needs = None;
+        let count = self.take(max, |f, n| {
+            let (count, span, payload) = f.fitting(n, out.len() - written);
+            if count == 0 && written == 0 && n > 0 {
+                needs = Some(4 + f.len_at(f.pos));
+            }
+            out[written..written + span].copy_from_slice(f.next_span(span));
+            written += span;
+            f.consume(count, span);
+            (count, payload)
+        })?;
+        Ok(match needs {
+            Some(n) => DrainInto::NeedsRoom(n),
+            None => DrainInto::Taken { count, written },
+        })
+    }
+
+    /// Hands frames to `step` until `max` are taken, `step` takes none, or the inbox is empty.
+    /// `step(frames, n)` may take up to `n` frames from the receiver's read buffer and returns
+    /// (frames taken, payload bytes); it runs without the senders' lock.
+    fn take(
+        &self,
+        max: usize,
+        mut step: impl FnMut(&mut Frames, usize) -> (usize, usize),
+    ) -> Result<usize, BusError> {
+        let inbox = self;
+        let mut r = inbox.read.lock();
+        let (mut taken, mut payload) = (0, 0);
+        while taken < max {
+            if r.is_empty() {
+                let mut q = inbox.queue.lock();
+                if q.closed && taken == 0 {
+                    return Err(BusError::NoSuchInbox(inbox.id));
+                }
+                if q.write.is_empty() {
+                    break;
+                }
+                // O(1) under the senders' lock: the receiver takes their buffer and gives back
+                // its own, empty but with its capacity, to be filled next.
+                r.release_if_idle();
+                std::mem::swap(&mut *r, &mut q.write);
+            }
+            let (n, p) = step(&mut r, max - taken);
+            taken += n;
+            payload += p;
+            if n == 0 || !r.is_empty() {
+                break;
+            }
+        }
+        drop(r);
+        if taken > 0 {
+            let mut q = inbox.queue.lock();
+            q.pending -= taken;
+            q.bytes -= payload;
+            q.received += taken as u64;
+            if q.pending == 0 {
+                q.notified = false;
+            }
+            drop(q);
+            inbox.room.notify_all();
+        }
+        Ok(taken)
     }
 
     /// Copies `bytes` in if there is room. `Ok` carries the waker to call once the lock is
@@ -246,19 +309,44 @@ impl Inbox {
             return Err(SendResult::TooLarge);
         }
         if !self.fits(q, bytes.len()) {
-            self.full.fetch_add(1, Ordering::Relaxed);
+            q.full += 1;
             return Err(SendResult::Full);
         }
         q.bytes += bytes.len();
-        q.messages.push(bytes);
-        q.high_water = q.high_water.max(q.messages.len());
-        self.sent.fetch_add(1, Ordering::Relaxed);
-        if self.notified.swap(true, Ordering::AcqRel) {
+        q.pending += 1;
+        q.write.push(bytes);
+        q.high_water = q.high_water.max(q.pending);
+        q.sent += 1;
+        if q.notified {
             Ok(None)
         } else {
-            self.wakes.fetch_add(1, Ordering::Relaxed);
+            q.notified = true;
+            q.wakes += 1;
             Ok(q.waker.clone())
         }
+    }
+}
+
+/// A handle on one open inbox, for a caller that sends to (or drains) the same inbox many times:
+/// it skips the registry lookup, whose read lock and reference count are shared by every thread
+/// and would bounce between cores on every message. It goes stale when the inbox closes: its
+/// operations then return `NoSuchInbox`, and the caller looks the id up again (it may have been
+/// reopened).
+#[derive(Clone)]
+pub struct InboxHandle(Arc<Inbox>);
+
+impl InboxHandle {
+    pub fn id(&self) -> u32 {
+        self.0.id
+    }
+
+    pub fn send_slice(&self, bytes: &[u8]) -> SendResult {
+        self.0.send_slice(bytes)
+    }
+
+    /// See [`Bus::drain_into`].
+    pub fn drain_into(&self, max: usize, out: &mut [u8]) -> Result<DrainInto, BusError> {
+        self.0.drain_into(max, out)
     }
 }
 
@@ -303,18 +391,20 @@ impl Bus {
                 id,
                 capacity,
                 queue: Mutex::new(Queue {
-                    messages: Frames::default(),
+                    write: Frames::default(),
+                    pending: 0,
                     bytes: 0,
                     high_water: 0,
                     closed: false,
+                    notified: false,
+                    sent: 0,
+                    received: 0,
+                    full: 0,
+                    wakes: 0,
                     waker: Some(Arc::from(waker)),
                 }),
+                read: Mutex::new(Frames::default()),
                 room: Condvar::new(),
-                notified: AtomicBool::new(false),
-                sent: AtomicU64::new(0),
-                received: AtomicU64::new(0),
-                full: AtomicU64::new(0),
-                wakes: AtomicU64::new(0),
             }),
         );
         Ok(())
@@ -336,25 +426,15 @@ impl Bus {
 
     /// Copies `bytes` into the inbox of `to` (the inbox keeps no reference to the slice).
     pub fn send_slice(&self, to: u32, bytes: &[u8]) -> SendResult {
-        let Some(inbox) = self.inbox(to) else {
-            return SendResult::NoSuchInbox;
-        };
-        let wake = {
-            let mut q = inbox.queue.lock();
-            if q.closed {
-                return SendResult::NoSuchInbox;
-            }
-            match inbox.push(&mut q, bytes) {
-                Ok(w) => w,
-                Err(r) => return r,
-            }
-        };
-        // Called outside the lock: a waker may take time (it enters libuv) and must never be able
-        // to deadlock against a drain on the receiving thread.
-        if let Some(w) = wake {
-            w();
+        match self.inbox(to) {
+            Some(inbox) => inbox.send_slice(bytes),
+            None => SendResult::NoSuchInbox,
         }
-        SendResult::Delivered
+    }
+
+    /// A handle on the inbox of `id`, if open: see [`InboxHandle`].
+    pub fn handle(&self, id: u32) -> Option<InboxHandle> {
+        self.inbox(id).map(InboxHandle)
     }
 
     /// Sends, waiting up to `timeout` for room. Returns `Full` if the time ran out, and
@@ -396,13 +476,22 @@ impl Bus {
 
     /// Takes up to `max` messages, oldest first. Clears the "notified" flag when it leaves the
     /// inbox empty, so that the next send wakes the receiver again; a partial drain leaves the flag
-    /// set, because the receiver is expected to keep draining until it gets fewer than `max`.
+    /// set, because the receiver is expected to keep draining until it gets nothing.
     pub fn drain(&self, id: u32, max: usize) -> Result<Vec<Vec<u8>>, BusError> {
-        self.take(id, max, |f, n| {
-            let before = f.data.len();
-            let v = f.take_vecs(n);
-            (v, n, before - f.data.len() - 4 * n)
-        })
+        let mut out = Vec::new();
+        self.inbox(id)
+            .ok_or(BusError::NoSuchInbox(id))?
+            .take(max, |f, n| {
+                let n = n.min(f.count);
+                let mut payload = 0;
+                for _ in 0..n {
+                    let m = f.pop_vec();
+                    payload += m.len();
+                    out.push(m);
+                }
+                (n, payload)
+            })?;
+        Ok(out)
     }
 
     /// Like [`Bus::drain`], but returns the messages packed back to back as
@@ -416,10 +505,23 @@ impl Bus {
         max: usize,
         max_bytes: usize,
     ) -> Result<(usize, Vec<u8>), BusError> {
-        self.take(id, max, |f, n| {
-            let (packed, count, payload) = f.take_packed(n, max_bytes);
-            ((count, packed), count, payload)
-        })
+        let mut out = Vec::new();
+        let n = self
+            .inbox(id)
+            .ok_or(BusError::NoSuchInbox(id))?
+            .take(max, |f, n| {
+                let (mut count, mut span, mut payload) =
+                    f.fitting(n, max_bytes - out.len().min(max_bytes));
+                if count == 0 && out.is_empty() && n > 0 {
+                    // The oldest message alone is larger than the cap: it still has to go.
+                    payload = f.len_at(f.pos);
+                    (count, span) = (1, 4 + payload);
+                }
+                out.extend_from_slice(f.next_span(span));
+                f.consume(count, span);
+                (count, payload)
+            })?;
+        Ok((n, out))
     }
 
     /// Like [`Bus::drain_packed`], but copies the frames into the caller's buffer, so that a
@@ -427,38 +529,9 @@ impl Bus {
     /// first `max` messages as fit. If even the first message does not fit, nothing is taken and
     /// the result says how large `out` must be.
     pub fn drain_into(&self, id: u32, max: usize, out: &mut [u8]) -> Result<DrainInto, BusError> {
-        self.take(id, max, |f, n| {
-            let first = f.first_len() + 4;
-            if n > 0 && first > out.len() {
-                return (DrainInto::NeedsRoom(first), 0, 0);
-            }
-            let (count, written, payload) = f.take_into(n, out);
-            (DrainInto::Taken { count, written }, count, payload)
-        })
-    }
-
-    fn take<T>(
-        &self,
-        id: u32,
-        max: usize,
-        take: impl FnOnce(&mut Frames, usize) -> (T, usize, usize),
-    ) -> Result<T, BusError> {
-        let inbox = self.inbox(id).ok_or(BusError::NoSuchInbox(id))?;
-        let (out, n) = {
-            let mut q = inbox.queue.lock();
-            let n = max.min(q.messages.len());
-            let (out, n, payload) = take(&mut q.messages, n);
-            q.bytes -= payload;
-            if q.messages.is_empty() {
-                inbox.notified.store(false, Ordering::Release);
-            }
-            (out, n)
-        };
-        if n > 0 {
-            inbox.received.fetch_add(n as u64, Ordering::Relaxed);
-            inbox.room.notify_all();
-        }
-        Ok(out)
+        self.inbox(id)
+            .ok_or(BusError::NoSuchInbox(id))?
+            .drain_into(max, out)
     }
 
     /// Closes the inbox and returns the messages nobody drained. Senders blocked on it return
@@ -469,12 +542,23 @@ impl Bus {
             .write()
             .remove(&id)
             .ok_or(BusError::NoSuchInbox(id))?;
-        let (pending, waker) = {
+        let mut pending = Vec::new();
+        let waker = {
+            let mut r = inbox.read.lock();
             let mut q = inbox.queue.lock();
             q.closed = true;
             q.bytes = 0;
-            let n = q.messages.len();
-            (q.messages.take_vecs(n), q.waker.take())
+            q.pending = 0;
+            while !r.is_empty() {
+                pending.push(r.pop_vec());
+            }
+            while !q.write.is_empty() {
+                pending.push(q.write.pop_vec());
+            }
+            // A stale InboxHandle may keep this Inbox alive for a while: not its buffers.
+            *r = Frames::default();
+            q.write = Frames::default();
+            q.waker.take()
         };
         inbox.room.notify_all();
         // Dropped after the lock is released: dropping a Node threadsafe function releases it.
@@ -485,7 +569,7 @@ impl Bus {
     /// Messages waiting in the inbox of `id`.
     pub fn len(&self, id: u32) -> Result<usize, BusError> {
         let inbox = self.inbox(id).ok_or(BusError::NoSuchInbox(id))?;
-        let n = inbox.queue.lock().messages.len();
+        let n = inbox.queue.lock().pending;
         Ok(n)
     }
 
@@ -496,7 +580,8 @@ impl Bus {
     /// Whether the receiver of `id` has been woken and has not yet emptied its inbox.
     pub fn is_notified(&self, id: u32) -> Result<bool, BusError> {
         let inbox = self.inbox(id).ok_or(BusError::NoSuchInbox(id))?;
-        Ok(inbox.notified.load(Ordering::Acquire))
+        let notified = inbox.queue.lock().notified;
+        Ok(notified)
     }
 
     pub fn stats_of(&self, id: u32) -> Result<InboxStats, BusError> {
@@ -517,12 +602,12 @@ fn snapshot(inbox: &Inbox) -> InboxStats {
     let q = inbox.queue.lock();
     InboxStats {
         id: inbox.id,
-        length: q.messages.len(),
+        length: q.pending,
         bytes: q.bytes,
-        sent: inbox.sent.load(Ordering::Relaxed),
-        received: inbox.received.load(Ordering::Relaxed),
+        sent: q.sent,
+        received: q.received,
         high_water: q.high_water,
-        full: inbox.full.load(Ordering::Relaxed),
-        wakes: inbox.wakes.load(Ordering::Relaxed),
+        full: q.full,
+        wakes: q.wakes,
     }
 }

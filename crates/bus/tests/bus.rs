@@ -387,14 +387,14 @@ fn the_global_bus_is_one_registry_for_every_thread() {
 }
 
 #[test]
-fn packed_drain_frames_messages_and_survives_ring_wrap_around() {
+fn packed_drain_frames_messages_across_partial_drains_and_interleaved_sends() {
     let bus = Bus::new();
     let (_w, waker) = counting_waker();
     bus.open(11, waker).unwrap();
     let mut expected = Vec::new();
     let mut got = Vec::new();
-    // Interleaved sends and partial drains of varying sizes move the ring's head around, so that
-    // frames (and their headers) end up split across the ring's end.
+    // Interleaved sends and partial drains of varying sizes: batches straddle the swap between
+    // the senders' buffer and the receiver's, and the byte cap cuts them anywhere.
     for round in 0..200u32 {
         for k in 0..(round % 13 + 1) {
             let m: Vec<u8> = (0..(round * 7 + k * 31) % 300)
@@ -489,4 +489,38 @@ fn drain_into_fills_a_reused_buffer_and_asks_for_room_when_a_message_is_too_big(
     assert_eq!(wakes.load(Ordering::SeqCst), 1);
     let st = bus.stats_of(12).unwrap();
     assert_eq!((st.received, st.bytes, st.length), (5, 0, 0));
+}
+
+#[test]
+fn a_handle_skips_the_lookup_and_goes_stale_on_close() {
+    let bus = Bus::new();
+    let (wakes, waker) = counting_waker();
+    bus.open(13, waker).unwrap();
+    let h = bus.handle(13).unwrap();
+    assert_eq!(h.id(), 13);
+    assert!(bus.handle(14).is_none());
+    assert_eq!(h.send_slice(b"x"), SendResult::Delivered);
+    assert_eq!(bus.send_slice(13, b"y"), SendResult::Delivered);
+    let mut buf = [0u8; 64];
+    assert_eq!(
+        h.drain_into(10, &mut buf).unwrap(),
+        DrainInto::Taken {
+            count: 2,
+            written: 10
+        }
+    );
+    assert_eq!(wakes.load(Ordering::SeqCst), 1);
+    assert_eq!(h.send_slice(b"z"), SendResult::Delivered);
+    assert_eq!(bus.close(13).unwrap(), vec![b"z".to_vec()]);
+    assert_eq!(h.send_slice(b"lost?"), SendResult::NoSuchInbox);
+    assert_eq!(h.drain_into(10, &mut buf), Err(BusError::NoSuchInbox(13)));
+    // Reopened: the old handle stays stale, a new one works.
+    let (_w, waker) = counting_waker();
+    bus.open(13, waker).unwrap();
+    assert_eq!(h.send_slice(b"a"), SendResult::NoSuchInbox);
+    assert_eq!(
+        bus.handle(13).unwrap().send_slice(b"a"),
+        SendResult::Delivered
+    );
+    assert_eq!(bus.len(13).unwrap(), 1);
 }
