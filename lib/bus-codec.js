@@ -72,15 +72,11 @@ function decode(bytes) {
 }
 
 /**
- * Decodes `buf[start..end]`. With `reused` (the buffer will be overwritten by the next batch), the
- * V8 path decodes from a copy: V8's deserializer returns Buffers and typed arrays that point into
- * its input. The JSON path copies by nature (it builds strings).
+ * Decodes `buf[start..end]`. On the V8 path, Buffers and typed arrays in the result point into
+ * `buf`: the caller must not overwrite it afterwards. The JSON path copies by nature.
  */
-function decodeFrame(buf, start, end, reused) {
-  if (buf[start] === 0xff) {
-    const bytes = reused ? Buffer.from(buf.subarray(start, end)) : buf.subarray(start, end);
-    return v8.deserialize(bytes);
-  }
+function decodeFrame(buf, start, end) {
+  if (buf[start] === 0xff) return v8.deserialize(buf.subarray(start, end));
   return JSON.parse(buf.utf8Slice(start, end));
 }
 

@@ -39,7 +39,9 @@ let inbox = null;
 /**
  * Per destination: serialized messages refused because its inbox was full, oldest first. While a
  * destination has a backlog, new messages join it instead of overtaking it.
- * @type {Map<number, Buffer[]>}
+ * `head` indexes the oldest unsent message: consumed entries are dropped in bulk, not shifted
+ * one by one (a flood can leave tens of thousands waiting).
+ * @type {Map<number, { items: Buffer[], head: number }>}
  */
 const backlog = new Map();
 let flushScheduled = false;
@@ -51,29 +53,32 @@ function busError(message, code) {
 }
 
 /**
- * Every batch is copied into this one buffer (no allocation per wake-up). 64 KB: the copy happens
- * under the inbox lock, so a bigger batch would stall senders longer; larger messages get a buffer
- * of their own. Values decoded from it must not keep pointing into it: decodeFrame copies where
- * the decoder would alias.
+ * Batches are copied into this buffer (no allocation per wake-up). Larger messages get a buffer of
+ * their own. V8's deserializer returns Buffers and typed arrays that point into its input, so
+ * after a batch in which a frame took the V8 path the buffer is not reused but replaced: one
+ * allocation per such batch instead of a copy per message.
  */
-const SCRATCH = Buffer.allocUnsafeSlow(64 * 1024);
+const SCRATCH_SIZE = 64 * 1024;
+let scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
 
 /** Fetches the next batch into box.buf; false when the inbox is empty. */
 function fetchBatch(box) {
-  const n = addon().busDrainInto(threadId, SCRATCH, DRAIN_BATCH);
+  if (box.aliased) {
+    scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+    box.aliased = false;
+  }
+  const n = addon().busDrainInto(threadId, scratch, DRAIN_BATCH);
   if (n > 0) {
-    box.buf = SCRATCH;
-    box.reused = true;
+    box.buf = scratch;
     box.pos = 0;
     box.end = n;
     return true;
   }
   if (n === 0) return false;
-  // The oldest message is larger than SCRATCH: it gets a buffer of its own.
-  const big = Buffer.allocUnsafe(-n);
+  // The oldest message is larger than the scratch buffer: it gets a buffer of its own.
+  const big = Buffer.allocUnsafeSlow(-n);
   const m = addon().busDrainInto(threadId, big, 1);
   box.buf = big;
-  box.reused = false;
   box.pos = 0;
   box.end = Math.max(m, 0);
   return true;
@@ -84,7 +89,8 @@ function nextValue(box) {
   const len = box.buf.readUInt32LE(box.pos);
   const start = box.pos + 4;
   box.pos = start + len;
-  return decodeFrame(box.buf, start, box.pos, box.reused);
+  if (box.buf[start] === 0xff && box.buf === scratch) box.aliased = true;
+  return decodeFrame(box.buf, start, box.pos);
 }
 
 /** Delivers drained messages until the inbox is empty or this turn's cap is reached. */
@@ -129,7 +135,7 @@ function open(onMessage, options = {}) {
   if (typeof onMessage !== 'function') throw new TypeError('bus.open(onMessage): onMessage must be a function');
   if (inbox) throw busError(`the bus is already open on thread ${threadId}`, 'FLUXION_BUS_ALREADY_OPEN');
   // buf[pos..end] holds the frames drained but not delivered yet.
-  const box = { onMessage, buf: SCRATCH, reused: true, pos: 0, end: 0, scheduled: false, keepAlive: null };
+  const box = { onMessage, buf: scratch, aliased: false, pos: 0, end: 0, scheduled: false, keepAlive: null };
   // The waker runs on this thread's loop when the inbox goes from empty to non-empty.
   addon().busOpen(threadId, () => {
     if (inbox === box && !box.scheduled) drainTurn();
@@ -160,11 +166,11 @@ function send(to, value) {
   const bytes = encode(value);
   const queue = backlog.get(to);
   if (queue) {
-    queue.push(bytes);
+    queue.items.push(bytes);
     return false;
   }
   if (addon().busSend(to, bytes)) return true;
-  backlog.set(to, [bytes]);
+  backlog.set(to, { items: [bytes], head: 0 });
   scheduleFlush(false);
   return false;
 }
@@ -182,14 +188,15 @@ function flush() {
   flushScheduled = false;
   let progress = false;
   for (const [to, queue] of backlog) {
-    let sent = 0;
+    const { items } = queue;
+    let sent = queue.head;
     try {
-      while (sent < queue.length && addon().busSend(to, queue[sent])) sent++;
+      while (sent < items.length && addon().busSend(to, items[sent])) sent++;
     } catch (err) {
       if (err.code !== 'FLUXION_BUS_NO_INBOX') throw err;
       // The destination closed: what could not be delivered is reported, not dropped.
       backlog.delete(to);
-      const values = queue.slice(sent).map((b) => decode(b));
+      const values = items.slice(sent).map((b) => decode(b));
       process.emitWarning(
         `fluxion bus: ${values.length} message(s) for thread ${to} could not be delivered (inbox closed)`,
         { code: 'FLUXION_BUS_UNDELIVERED' }
@@ -197,9 +204,12 @@ function flush() {
       undeliverable.push({ threadId: to, values });
       continue;
     }
-    if (sent > 0) progress = true;
-    if (sent === queue.length) backlog.delete(to);
-    else queue.splice(0, sent);
+    if (sent > queue.head) progress = true;
+    if (sent === items.length) backlog.delete(to);
+    else if (sent > 1024 && sent * 2 > items.length) {
+      items.splice(0, sent);
+      queue.head = 0;
+    } else queue.head = sent;
   }
   if (backlog.size > 0) scheduleFlush(progress);
 }
@@ -258,7 +268,7 @@ function stats() {
 /** Messages waiting in this thread's backlog for `to` (its inbox was full). */
 function queued(to) {
   const q = backlog.get(to);
-  return q ? q.length : 0;
+  return q ? q.items.length - q.head : 0;
 }
 
 /**
