@@ -111,7 +111,8 @@ pub struct BusCapacity {
 }
 
 /// Opens the inbox of `threadId` and makes `onWake` its waker: it is called on this thread's
-/// event loop when the inbox goes from empty to non-empty; it should drain until empty.
+/// event loop when the inbox goes from empty to non-empty; it must then drain until a drain returns
+/// nothing (only that empty drain re-arms the wake-up).
 ///
 /// The threadsafe function is weak (unref'd): an open inbox alone does not keep the thread
 /// alive, exactly like an idle `MessagePort` that was `unref()`'d.
@@ -206,7 +207,7 @@ pub fn bus_send_blocking(
 }
 
 /// Takes up to `max` (default 1024) messages, oldest first. Each Buffer wraps the Rust
-/// allocation (no copy). Returning fewer than `max` means the inbox is now empty.
+/// allocation (no copy). Keep draining until this returns nothing: only that re-arms the wake-up.
 #[napi]
 pub fn bus_drain(
     thread_id: u32,
@@ -238,9 +239,10 @@ pub fn bus_drain_packed(
 }
 
 /// Copies up to `max` (default 1024) messages into `target` as `[u32 LE length][bytes]` frames,
-/// as many as fit. Returns the bytes written (0: the inbox is empty), or minus the size `target`
-/// must have when even the oldest message does not fit (nothing is taken then). The receiver
-/// reuses one buffer for every batch: no allocation and no external Buffer per wake-up.
+/// as many as fit. Returns the bytes written (0: the inbox is empty, and the wake-up is
+/// re-armed), or minus the size `target` must have when even the oldest message does not fit
+/// (nothing is taken then). The receiver reuses one buffer for every batch: no allocation and no
+/// external Buffer per wake-up.
 #[napi]
 pub fn bus_drain_into(
     thread_id: u32,

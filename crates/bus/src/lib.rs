@@ -8,7 +8,8 @@
 //! Two properties shape the code:
 //! - **Wake-up batching.** Waking a JS thread costs a `uv_async_send` plus a turn of its event loop.
 //!   The waker is therefore called only on the transition "nobody has been told" → "told", and the
-//!   flag is cleared only when a drain leaves the inbox empty: a burst of N sends costs one wake.
+//!   flag is cleared only by a drain that finds the inbox empty (the receiver drains until then):
+//!   a burst of N sends costs one wake, and so do sends that land while the receiver is busy.
 //! - **Backpressure, never loss.** Inboxes are bounded (messages and bytes). A send to a full inbox
 //!   returns [`SendResult::Full`] and keeps nothing; [`Bus::send_blocking`] waits for room. Closing
 //!   an inbox hands its pending messages back to the caller.
@@ -273,6 +274,12 @@ impl Inbox {
                     return Err(BusError::NoSuchInbox(inbox.id));
                 }
                 if q.write.is_empty() {
+                    if taken == 0 {
+                        // Only a drain that finds nothing re-arms the waker: until then the
+                        // receiver is still draining and will see any new message itself, so
+                        // a send during its batch costs no wake-up.
+                        q.notified = false;
+                    }
                     break;
                 }
                 // O(1) under the senders' lock: the receiver takes their buffer and gives back
@@ -293,9 +300,6 @@ impl Inbox {
             q.pending -= taken;
             q.bytes -= payload;
             q.received += taken as u64;
-            if q.pending == 0 {
-                q.notified = false;
-            }
             drop(q);
             inbox.room.notify_all();
         }
@@ -474,9 +478,10 @@ impl Bus {
         SendResult::Delivered
     }
 
-    /// Takes up to `max` messages, oldest first. Clears the "notified" flag when it leaves the
-    /// inbox empty, so that the next send wakes the receiver again; a partial drain leaves the flag
-    /// set, because the receiver is expected to keep draining until it gets nothing.
+    /// Takes up to `max` messages, oldest first. The receiver is expected to keep draining until
+    /// a drain returns nothing; only that empty drain clears the "notified" flag, so that the next
+    /// send wakes the receiver again. Sends that arrive while it is still draining (its batch is
+    /// being handled) cost no wake-up.
     pub fn drain(&self, id: u32, max: usize) -> Result<Vec<Vec<u8>>, BusError> {
         let mut out = Vec::new();
         self.inbox(id)
