@@ -5,6 +5,8 @@
 
 mod stats;
 
+mod bus;
+
 use fluxion_compiler::{CompileError, Emit, Options, Rules, RuptureKind};
 use napi_derive::napi;
 

@@ -1,0 +1,372 @@
+'use strict';
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { Worker } = require('node:worker_threads');
+const bus = require('../lib/bus');
+
+const BUS = path.join(__dirname, '..', 'lib', 'bus.js');
+const N = 10_000;
+
+/** Starts a worker from source; `BUS` is the path of lib/bus.js inside it. */
+function worker(source, workerData) {
+  return new Worker(`const BUS = ${JSON.stringify(BUS)};\n${source}`, { eval: true, workerData });
+}
+
+function once(w, event) {
+  return new Promise((resolve, reject) => {
+    w.once(event, resolve);
+    if (event !== 'error') w.once('error', reject);
+  });
+}
+
+/** Main-thread inbox for the whole file; each test routes messages by their `from`. */
+const routes = new Map();
+beforeAll(() => {
+  bus.open((m) => {
+    const r = routes.get(m && m.from);
+    if (!r) throw new Error(`unexpected message ${JSON.stringify(m)}`);
+    r(m);
+  });
+});
+afterAll(() => {
+  expect(bus.close()).toEqual([]);
+});
+
+test('main and 2 workers exchange 10,000 messages each way, in order, none lost', async () => {
+  const src = `
+    const { parentPort, threadId, workerData } = require('node:worker_threads');
+    const bus = require(BUS);
+    let next = 0, sum = 0, inOrder = true;
+    bus.ref();
+    bus.open((m) => {
+      if (m.seq !== next) inOrder = false;
+      next++;
+      sum += m.seq * (m.tag.length);
+      if (next === workerData.n) {
+        parentPort.postMessage({ received: next, sum, inOrder });
+        bus.close();
+      }
+    });
+    parentPort.postMessage('ready');
+    parentPort.once('message', () => {
+      // Each sends as fast as it can; backpressure may queue some in the local backlog.
+      for (let i = 0; i < workerData.n; i++) bus.send(0, { from: threadId, seq: i, pad: 'x'.repeat(i % 50) });
+    });
+  `;
+  const ws = [worker(src, { n: N }), worker(src, { n: N })];
+  const exits = ws.map((w) => once(w, 'exit'));
+  await Promise.all(ws.map((w) => once(w, 'message')));
+
+  const got = new Map(ws.map((w) => [w.threadId, { next: 0, inOrder: true, pad: true }]));
+  const allIn = new Promise((resolve) => {
+    let done = 0;
+    for (const w of ws) {
+      routes.set(w.threadId, (m) => {
+        const g = got.get(m.from);
+        if (m.seq !== g.next) g.inOrder = false;
+        if (m.pad !== 'x'.repeat(m.seq % 50)) g.pad = false;
+        if (++g.next === N) {
+          done++;
+          if (done === ws.length) resolve();
+        }
+      });
+    }
+  });
+  const reports = ws.map((w) => once(w, 'message'));
+  for (const w of ws) w.postMessage('go');
+  for (let i = 0; i < N; i++) for (const w of ws) bus.send(w.threadId, { seq: i, tag: 'abc' });
+
+  const [r1, r2] = await Promise.all(reports);
+  await allIn;
+  const sum = 3 * ((N - 1) * N) / 2;
+  expect(r1).toEqual({ received: N, sum, inOrder: true });
+  expect(r2).toEqual({ received: N, sum, inOrder: true });
+  for (const g of got.values()) expect(g).toEqual({ next: N, inOrder: true, pad: true });
+  await Promise.all(exits);
+  for (const w of ws) routes.delete(w.threadId);
+  expect(bus.queued(ws[0].threadId)).toBe(0);
+});
+
+/** Evaluated in each realm (Jest's sandbox here, the worker's own there) to build the same value. */
+const MAKE_VALUE = `() => ({
+  nested: { a: [1, 'two', null, true, { deep: 3.5 }], empty: {} },
+  buffer: Buffer.from('héllo bytes'),
+  u16: new Uint16Array([1, 65535]),
+  map: new Map([['k', { v: 1 }], [2, [3]]]),
+  set: new Set(['a', 1]),
+  error: new TypeError('bad thing'),
+  date: new Date(1700000000000),
+  big: 12345678901234567890n,
+  re: /a+b/gi,
+  undef: undefined,
+  unicode: '🙂 ünïcödé',
+})`;
+
+test('structured-clone values arrive intact (objects, Buffers, Maps, Sets, Errors, Dates...)', async () => {
+  const w = worker(`
+    const { parentPort, threadId } = require('node:worker_threads');
+    const { isDeepStrictEqual } = require('node:util');
+    const bus = require(BUS);
+    const expected = (${MAKE_VALUE})();
+    bus.ref();
+    bus.open((m) => {
+      // Checked in the worker, where the received value and the expected one share one realm.
+      bus.send(0, { from: threadId, echo: m, checks: {
+        deepEqual: isDeepStrictEqual(m, expected),
+        buffer: Buffer.isBuffer(m.buffer),
+        error: m.error instanceof TypeError,
+        map: m.map instanceof Map && m.map.get('k').v === 1,
+        date: m.date instanceof Date,
+        undef: 'undef' in m,
+      } });
+      bus.close();
+    });
+    parentPort.postMessage('ready');
+  `);
+  const exited = once(w, 'exit');
+  await once(w, 'message');
+  // eslint-disable-next-line no-eval
+  const value = eval(MAKE_VALUE)();
+  const reply = new Promise((resolve) => routes.set(w.threadId, resolve));
+  bus.send(w.threadId, value);
+  const { echo, checks } = await reply;
+  routes.delete(w.threadId);
+  expect(checks).toEqual({ deepEqual: true, buffer: true, error: true, map: true, date: true, undef: true });
+  // And back on this side (v8.deserialize builds objects in Node's realm, not Jest's sandbox, so
+  // compare fields rather than prototypes).
+  expect(Buffer.isBuffer(echo.buffer)).toBe(true);
+  expect(echo.buffer.toString()).toBe('héllo bytes');
+  expect(Array.from(echo.u16)).toEqual([1, 65535]);
+  expect(Object.prototype.toString.call(echo.error)).toBe('[object Error]');
+  expect([echo.error.name, echo.error.message]).toEqual(['TypeError', 'bad thing']);
+  expect(echo.error.stack).toBe(value.error.stack);
+  expect([...echo.map.entries()]).toEqual([['k', { v: 1 }], [2, [3]]]);
+  expect([...echo.set]).toEqual(['a', 1]);
+  expect(echo.date.getTime()).toBe(1700000000000);
+  expect(echo.big).toBe(12345678901234567890n);
+  expect(String(echo.re)).toBe('/a+b/gi');
+  expect(JSON.stringify(echo.nested)).toBe(JSON.stringify(value.nested));
+  expect(echo.unicode).toBe(value.unicode);
+  await exited;
+});
+
+test('received Buffers stay intact after later batches; a message larger than a batch arrives', async () => {
+  const w = worker(`
+    const { parentPort, threadId } = require('node:worker_threads');
+    const bus = require(BUS);
+    const big = Buffer.alloc(1 << 20);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 255;
+    bus.send(0, { from: threadId, i: 0, buf: Buffer.from('first buffer') });
+    for (let i = 1; i <= 3000; i++) bus.send(0, { from: threadId, i, buf: Buffer.alloc(64, i & 255) });
+    bus.send(0, { from: threadId, i: 3001, big });
+    bus.send(0, { from: threadId, i: 3002, json: 'after big' });
+  `);
+  const exited = once(w, 'exit');
+  const got = [];
+  const all = new Promise((resolve) =>
+    routes.set(w.threadId, (m) => {
+      got.push(m);
+      if (m.i === 3002) resolve();
+    })
+  );
+  await all;
+  routes.delete(w.threadId);
+  expect(got.map((m) => m.i)).toEqual(Array.from({ length: 3003 }, (_, i) => i));
+  expect(got[0].buf.toString()).toBe('first buffer');
+  for (let i = 1; i <= 3000; i++) {
+    if (!got[i].buf.equals(Buffer.alloc(64, i & 255))) throw new Error(`message ${i} was overwritten`);
+  }
+  const big = got[3001].big;
+  expect(big.length).toBe(1 << 20);
+  let ok = true;
+  for (let i = 0; i < big.length; i++) if (big[i] !== ((i * 7) & 255)) ok = false;
+  expect(ok).toBe(true);
+  expect(got[3002].json).toBe('after big');
+  await exited;
+});
+
+test('the codec takes the JSON path only where JSON means the same as structured clone', async () => {
+  // Run in a worker: one realm, so that prototypes compare strictly.
+  const w = worker(`
+    const { parentPort } = require('node:worker_threads');
+    const { isDeepStrictEqual } = require('node:util');
+    const v8 = require('node:v8');
+    const { encode, decode } = require(BUS.replace(/bus\\.js$/, 'bus-codec.js'));
+    const shared = { s: 1 };
+    const cyclic = { name: 'c' }; cyclic.self = cyclic;
+    const holes = [1, , 3];
+    const extra = [1, 2]; extra.note = 'kept';
+    class Point { constructor() { this.x = 1; } }
+    const cases = {
+      json: {
+        plain: { a: 1, b: 'two', c: [true, null, { d: -1.5 }], e: {} },
+        string: 'héllo 🙂 \\ud800 lone',
+        number: 42,
+        nullProto: Object.assign(Object.create(null), { a: 1 }),
+        intKeys: { b: 1, 2: 'x', a: 3, 1: 'y' },
+      },
+      v8: {
+        undefinedProp: { a: undefined },
+        undefinedTop: undefined,
+        minusZero: { z: -0 },
+        nan: [NaN, Infinity],
+        big: 10n,
+        date: new Date(0),
+        map: new Map([[1, 2]]),
+        buffer: Buffer.from('ab'),
+        error: new RangeError('r'),
+        instance: new Point(),
+        sharedTwice: { a: shared, b: shared },
+        cyclic,
+        holes,
+        extra,
+        longString: 'x'.repeat(5000),
+        deep: JSON.parse('['.repeat(100) + ']'.repeat(100)),
+      },
+    };
+    const out = {};
+    for (const [path, values] of Object.entries(cases)) {
+      for (const [name, v] of Object.entries(values)) {
+        const bytes = encode(v);
+        const got = decode(bytes);
+        const ref = v8.deserialize(v8.serialize(v));
+        out[name] = {
+          path: bytes[0] === 0xff ? 'v8' : 'json',
+          expected: path,
+          same: isDeepStrictEqual(got, ref) && Object.keys(Object(got)).join() === Object.keys(Object(ref)).join(),
+        };
+      }
+    }
+    const shared2 = decode(encode(cases.v8.sharedTwice));
+    out.identityKept = shared2.a === shared2.b;
+    const c2 = decode(encode(cyclic));
+    out.cycleKept = c2.self === c2;
+    try { encode({ f() {} }); out.functionThrows = false; } catch (e) { out.functionThrows = /could not be cloned/.test(e.message); }
+    parentPort.postMessage(out);
+  `);
+  const [out] = await Promise.all([once(w, 'message'), once(w, 'exit')]);
+  const { identityKept, cycleKept, functionThrows, ...cases } = out;
+  expect({ identityKept, cycleKept, functionThrows }).toEqual({ identityKept: true, cycleKept: true, functionThrows: true });
+  for (const [name, r] of Object.entries(cases)) {
+    expect([name, r.path, r.same]).toEqual([name, r.expected, true]);
+  }
+  expect(Object.keys(cases).length).toBe(21);
+});
+
+test('a worker that exits closes its inbox; what it had not drained is handed back', async () => {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const w = worker(`
+    const { parentPort, workerData } = require('node:worker_threads');
+    const bus = require(BUS);
+    bus.open(() => { throw new Error('must not be delivered'); });
+    parentPort.postMessage('ready');
+    // Hold the thread until main has sent, then end it before its loop can drain the inbox.
+    Atomics.wait(workerData.flag, 0, 0);
+    process.exit(0);
+  `, { flag });
+  await once(w, 'message');
+  const id = w.threadId;
+  expect(bus.stats().map((s) => s.threadId)).toContain(id);
+  bus.send(id, 'one');
+  bus.send(id, { two: 2 });
+  expect(bus.stats().find((s) => s.threadId === id)).toMatchObject({ length: 2, sent: 2, received: 0 });
+  const exited = once(w, 'exit');
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+  await exited;
+  expect(bus.stats().map((s) => s.threadId)).not.toContain(id);
+  expect(() => bus.send(id, 'three')).toThrow(expect.objectContaining({ code: 'FLUXION_BUS_NO_INBOX' }));
+  expect(bus.takeUndelivered(id)).toEqual(['one', { two: 2 }]);
+  expect(bus.takeUndelivered(id)).toEqual([]);
+});
+
+test('a full inbox pushes back: the sender keeps the rest in order and delivers it all later', async () => {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const w = worker(`
+    const { parentPort, workerData } = require('node:worker_threads');
+    const bus = require(BUS);
+    let next = 0, inOrder = true;
+    bus.ref();
+    bus.open((n) => {
+      if (n !== next) inOrder = false;
+      if (++next === 2000) {
+        parentPort.postMessage({ next, inOrder });
+        bus.close();
+      }
+    }, { capacity: { maxMessages: 16 } });
+    parentPort.postMessage('ready');
+    // Not draining until main has sent everything: its inbox fills up.
+    Atomics.wait(workerData.flag, 0, 0);
+  `, { flag });
+  const exited = once(w, 'exit');
+  await once(w, 'message');
+  const results = [];
+  for (let i = 0; i < 2000; i++) results.push(bus.send(w.threadId, i));
+  expect(results.filter(Boolean).length).toBe(16);
+  expect(results.slice(0, 16).every(Boolean)).toBe(true);
+  expect(bus.queued(w.threadId)).toBe(2000 - 16);
+  expect(bus.stats().find((s) => s.threadId === w.threadId)).toMatchObject({ length: 16, highWater: 16, full: 1 });
+  const report = once(w, 'message');
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+  expect(await report).toEqual({ next: 2000, inOrder: true });
+  expect(bus.queued(w.threadId)).toBe(0);
+  await exited;
+});
+
+test('a terminated worker closes its inbox too', async () => {
+  const w = worker(`
+    const { parentPort } = require('node:worker_threads');
+    require(BUS).open(() => {});
+    parentPort.postMessage('ready');
+    setInterval(() => {}, 1000);
+  `);
+  await once(w, 'message');
+  expect(bus.stats().map((s) => s.threadId)).toContain(w.threadId);
+  const id = w.threadId;
+  await w.terminate();
+  expect(bus.stats().map((s) => s.threadId)).not.toContain(id);
+});
+
+function runChild(source, killAfterMs) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, ['-e', `const BUS = ${JSON.stringify(BUS)};\n${source}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, out, ms: Date.now() - t0 });
+    });
+  });
+}
+
+const IDLE_APP = `
+  const { Worker } = require('node:worker_threads');
+  const bus = require(BUS);
+  bus.open((m) => console.log('main got', m));
+  if (process.argv.includes('--ref')) bus.ref();
+  new Worker(\`
+    const bus = require(\${JSON.stringify(BUS)});
+    bus.open(() => {});
+    bus.send(0, 'hello');
+  \`, { eval: true });
+`;
+
+test('an idle process with an open bus (main and a worker) exits by itself', async () => {
+  const r = await runChild(IDLE_APP, 8000);
+  expect(r.signal).toBeNull();
+  expect(r.code).toBe(0);
+  expect(r.out).toContain('main got hello');
+  expect(r.ms).toBeLessThan(5000);
+});
+
+test('ref() keeps an idle process alive (so the test above can tell)', async () => {
+  const r = await runChild(IDLE_APP.replace("process.argv.includes('--ref')", 'true'), 1500);
+  expect(r.signal).toBe('SIGKILL');
+  expect(r.out).toContain('main got hello');
+});
