@@ -58,7 +58,11 @@ describe.each(Object.keys(scripts))('%s', (name) => {
     }
   });
 
-  test.each([['default', {}], ['eager', { FLUXION_PLACEMENT: 'eager' }]])('%s placement gives the same responses', async (_, env) => {
+  test.each([
+    ['default', {}],
+    ['eager', { FLUXION_PLACEMENT: 'eager' }],
+    ['eager, over the Rust bus,', { FLUXION_PLACEMENT: 'eager', FLUXION_TRANSPORT: 'bus', FLUXION_WORKERS: '2' }],
+  ])('%s placement gives the same responses', async (_, env) => {
     const app = await startApp(path.join(apps, name), { env });
     try {
       expect(await run(app, scripts[name])).toEqual(baseline);

@@ -8,8 +8,11 @@ const { startApp, outcome } = require('./helpers/server');
 const apps = path.join(__dirname, 'apps');
 jest.setTimeout(60000);
 
-test('Listing 1 under -r fluxion/register: 200 concurrent requests count 1..200 exactly once', async () => {
-  const app = await startApp(path.join(apps, 'listing1.js'));
+test.each([
+  ['MessagePort', {}],
+  ['the Rust bus', { FLUXION_TRANSPORT: 'bus' }],
+])('Listing 1 under -r fluxion/register (%s): 200 concurrent requests count 1..200 exactly once', async (_, env) => {
+  const app = await startApp(path.join(apps, 'listing1.js'), { env });
   try {
     const bodies = await Promise.all(Array.from({ length: 200 }, () => fetch(app.url + '/').then((r) => r.text())));
     const counts = bodies.map((b) => Number(/^count: (\d+) /.exec(b)[1])).sort((a, b) => a - b);

@@ -19,7 +19,7 @@ if (cargo.status !== 0) {
 const cli = path.join(root, 'node_modules', '@napi-rs', 'cli', 'dist', 'cli.js');
 const r = spawnSync(
   process.execPath,
-  [cli, 'build', '--platform', '--release', '--no-js', '--output-dir', '.'],
+  [cli, 'build', '--platform', '--release', '--no-js', '--dts', 'native.d.ts', '--output-dir', '.'],
   { cwd: root, stdio: 'inherit' }
 );
 process.exit(r.status === null ? 1 : r.status);
