@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * Types of `lib/bus.js`: the in-process message bus between the main thread (id 0) and
  * worker_threads (by `threadId`). Values travel as `v8.serialize` output, so anything structured
