@@ -209,6 +209,7 @@ async function runScenario(sc) {
   for (let r = 0; r < CFG.runs; r++) {
     for (const mode of MODES) {
       const t0 = Date.now();
+      const loadavg = os.loadavg()[0]; // other work on the box skews everything: keep a record
       let s;
       try {
         s = await startServer(mode.argv(app), cleanEnv(mode.env));
@@ -248,7 +249,7 @@ async function runScenario(sc) {
       }
       await stopServer(s);
       noteServerOutput(sc, mode, r, s);
-      const run = { startMs, rss, alive };
+      const run = { startMs, rss, alive, loadavg };
       if (load) {
         const p = load.phases.run;
         run.rps = p.total / p.seconds;
@@ -269,7 +270,7 @@ async function runScenario(sc) {
       if (stats) run.stats = stats;
       runs[mode.key].push(run);
       const c = run.counter ? ` counter ${run.counter.exact ? 'exact' : 'WRONG'}` : '';
-      console.error(`  [${sc.key}] run ${r + 1}/${CFG.runs} ${mode.key.padEnd(8)} ${Number.isFinite(run.rps) ? run.rps.toFixed(0).padStart(6) : '   n/a'} req/s  p99 ${run.latency ? run.latency.p99 : '-'} ms${c}`);
+      console.error(`  [${sc.key}] run ${r + 1}/${CFG.runs} ${mode.key.padEnd(8)} ${Number.isFinite(run.rps) ? run.rps.toFixed(0).padStart(6) : '   n/a'} req/s  p99 ${run.latency ? run.latency.p99 : '-'} ms${c}  (load avg ${loadavg.toFixed(1)})`);
     }
   }
   const summary = {};
@@ -281,6 +282,7 @@ async function runScenario(sc) {
       p50: median(ok.map((x) => x.latency.p50)),
       p99: median(ok.map((x) => x.latency.p99)),
       rssMB: median(ok.map((x) => x.rss / 2 ** 20)),
+      loadavg: median(rs.map((x) => x.loadavg)),
       runs: rs.length,
       failedRuns: rs.length - ok.length,
       ...(sc.counter ? { counterExact: rs.length > 0 && rs.every((x) => x.counter && x.counter.exact) } : {}),
@@ -476,6 +478,13 @@ function markdown(result) {
   if (result.compile) {
     L.push('');
     L.push(`Compile (bench/compile.js): ${result.compile}`);
+  }
+  L.push('');
+  const loads = result.scenarios.flatMap((sc) => Object.values(sc.runs).flat().map((r) => r.loadavg)).filter(Number.isFinite);
+  if (loads.length) {
+    L.push('');
+    L.push(`1-minute load average when runs started: median ${fmt(median(loads), 1)}, min ${fmt(Math.min(...loads), 1)}, max ${fmt(Math.max(...loads), 1)} ` +
+      `(${result.machine.cores} cores; anything above ~2 means other processes competed with the benchmark).`);
   }
   L.push('');
   L.push(`Machine: ${result.machine.cpus} x ${result.machine.model}, ${result.machine.cores} cores available, node ${result.machine.node}, ${result.machine.os}. ` +
