@@ -77,6 +77,16 @@ function install() {
   installEsm();
 }
 
+/**
+ * Node 20's loader hooks run on an extra thread that every module load waits for: install them
+ * only for apps started with `--import fluxion/register` or whose entry is an ES module.
+ */
+function wantsEsmHooks() {
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS || '').split(/\s+/)];
+  if (args.some((a) => a === '--import' || a.startsWith('--import=') || a === '--experimental-loader' || a === '--loader')) return true;
+  return /\.mjs$/.test(process.argv[1] || '');
+}
+
 /** ES modules: `module.registerHooks` (in-thread, Node 22.15+) or `module.register` (Node 20). */
 function installEsm() {
   const mod = require('node:module');
@@ -92,7 +102,7 @@ function installEsm() {
         return { ...result, source: hook(source, file) };
       },
     });
-  } else if (typeof mod.register === 'function') {
+  } else if (typeof mod.register === 'function' && wantsEsmHooks()) {
     mod.register(pathToFileURL(path.join(__dirname, 'esm-hooks.mjs')).href, {
       data: { strict: process.env.FLUXION_STRICT === '1' },
     });
