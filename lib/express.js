@@ -127,9 +127,18 @@ function requestChanges(req, snap) {
   return changes;
 }
 
-/** Main thread: applies a worker's changes to the real request. */
+/**
+ * Main thread: applies a worker's changes to the real request. An object that changed is updated
+ * in place, so that it stays the same object (a session kept behind a getter/setter, say).
+ */
 function applyRequestChanges(req, changes) {
   for (const [k, v] of Object.entries(changes || {})) {
+    const cur = req[k];
+    if (cur && v && typeof cur === 'object' && typeof v === 'object' && !Array.isArray(v) && !Array.isArray(cur)) {
+      for (const key of Object.keys(cur)) if (!(key in v)) delete cur[key];
+      Object.assign(cur, v);
+      continue;
+    }
     Object.defineProperty(req, k, { value: v, writable: true, configurable: true, enumerable: true });
   }
 }
@@ -156,11 +165,18 @@ function proxyResponse(state, settings, flush) {
   const headers = Object.assign(Object.create(null), state.headers);
   let ops = [];
   let scheduled = false;
+  // res.locals set here (for a template rendered later on the main thread) travels back.
+  let localsSent = v8.serialize(state.locals || {});
   const res = {
     locals: state.locals || {},
     statusCode: state.statusCode,
     headersSent: Boolean(state.headersSent),
     __fluxionFlush() {
+      const locals = res.locals && cloneable(res.locals) ? v8.serialize(res.locals) : null;
+      if (locals && Buffer.compare(locals, localsSent) !== 0) {
+        localsSent = locals;
+        ops.unshift(['locals=', [res.locals]]);
+      }
       if (ops.length) {
         const batch = ops;
         ops = [];
@@ -243,6 +259,8 @@ function applyResponseOps(res, ops) {
     if (name === 'json-body') {
       if (!res.get('Content-Type')) res.set('Content-Type', 'application/json');
       res.send(args[0]);
+    } else if (name === 'locals=') {
+      Object.assign(res.locals, args[0]);
     } else if (name === 'statusCode=') {
       res.statusCode = args[0];
     } else {

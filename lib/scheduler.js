@@ -38,7 +38,6 @@ function spawn(slot) {
     stdout: false,
     stderr: false,
   });
-  w.unref(); // an idle pool never keeps the process alive
   const id = w.threadId;
   w.inflight = 0;
   transport.attach(w);
@@ -58,6 +57,8 @@ function spawn(slot) {
       broadcastSlots();
     }
   });
+  // Last: adding a 'message' listener refs the worker's port again.
+  w.unref(); // an idle pool never keeps the process alive
   return w;
 }
 
@@ -111,7 +112,8 @@ function recordFor(req, res, next) {
       res.once('close', finish);
     }
   }
-  if (next && !rec.next) rec.next = next;
+  // Each dispatch has its own `next` (the router's continuation after that layer).
+  if (next) rec.next = next;
   if (next) recordOf.set(next, rec);
   return rec;
 }
@@ -179,22 +181,47 @@ function expressVersion(app) {
   return expressMajor;
 }
 
+/** Plain data: what a copy keeps whole (a class instance would arrive without its methods). */
+function plainData(v, depth = 0) {
+  if (v === null || typeof v !== 'object') return typeof v !== 'function';
+  if (depth > 8) return true;
+  if (Array.isArray(v)) return v.every((x) => plainData(x, depth + 1));
+  if (Buffer.isBuffer(v) || v instanceof Date || v instanceof RegExp) return true;
+  const p = Object.getPrototypeOf(v);
+  if (p !== Object.prototype && p !== null) return false;
+  return Object.values(v).every((x) => plainData(x, depth + 1));
+}
+
 /** Whether the request properties a handler reads (set by earlier middleware) can be copied. */
 function copyable(req, props) {
   if (!props) return true;
   for (const p of props) {
     if (!Object.prototype.hasOwnProperty.call(req, p)) continue;
-    const v = req[p];
-    if (typeof v === 'function') return false;
-    if (v !== null && typeof v === 'object') {
-      try {
-        require('node:v8').serialize(v);
-      } catch {
-        return false;
-      }
-    }
+    if (!plainData(req[p])) return false;
   }
   return true;
+}
+
+const requestModules = new WeakMap(); // request prototype -> file of the module exporting it
+
+/**
+ * The module that defines this request's prototype (Express's lib/request.js), found once per
+ * prototype: apps may load Express by path (`require('../..')`), not by name.
+ */
+function requestModuleOf(req) {
+  const proto = Object.getPrototypeOf(req);
+  if (requestModules.has(proto)) return requestModules.get(proto);
+  const chain = [];
+  for (let p = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) chain.push(p);
+  let found = null;
+  for (const m of Object.values(require.cache)) {
+    if (m && chain.includes(m.exports)) {
+      found = m.filename;
+      break;
+    }
+  }
+  requestModules.set(proto, found);
+  return found;
 }
 
 /** Wraps a route handler: runs it where its placement says, as Express would have. */
@@ -222,6 +249,7 @@ function dispatcher(fullId, file, fn) {
       res: express.snapshotResponse(res),
       settings: express.settingsOf(req.app),
       express: expressVersion(req.app),
+      requestModule: requestModuleOf(req),
     };
     try {
       transport.send(host, msg);
@@ -240,7 +268,11 @@ function onMessage(msg) {
   switch (msg.t) {
     case 'res': {
       const rec = records.get(msg.h);
-      if (rec && !rec.done) express.applyResponseOps(rec.res, msg.ops);
+      if (rec && !rec.done) {
+        // The handler may have changed req before answering (a session cookie, say).
+        express.applyRequestChanges(rec.req, msg.changes);
+        express.applyResponseOps(rec.res, msg.ops);
+      }
       break;
     }
     case 'next': {

@@ -32,14 +32,25 @@ function nextProxy(h, reqRef, snapRef) {
   return next;
 }
 
-function resProxy(h, state, settings) {
-  const res = express.proxyResponse(state, settings, (ops) => transport.send(0, { t: 'res', h: h.id, ops }));
+function resProxy(h, state, settings, reqRef, snapRef) {
+  const res = express.proxyResponse(state, settings, (ops) => {
+    const req = reqRef && reqRef();
+    const changes = req ? express.requestChanges(req, snapRef()) : {};
+    transport.send(0, { t: 'res', h: h.id, ops, changes });
+  });
   proxies.set(res, { id: h.id, kind: 'res', state, settings });
   return res;
 }
 
 const protoCache = new Map();
-function requestProto(file) {
+function requestProto(file, requestModule) {
+  if (requestModule) {
+    try {
+      return require(requestModule);
+    } catch {
+      // fall back to looking Express up from the handler's module
+    }
+  }
   if (protoCache.has(file)) return protoCache.get(file);
   let proto = Object.prototype;
   try {
@@ -100,9 +111,19 @@ function ensureLoaded(file) {
   return undefined;
 }
 
+/** The module cannot be loaded here: the main thread runs the handler instead. */
+function rejectStart(msg, err) {
+  transport.send(0, { t: 'reject', id: msg.id, h: msg.h, reason: `module failed to load on a worker: ${err.message}` });
+}
+
 function runStart(msg) {
-  const loading = ensureLoaded(msg.file);
-  if (loading) return loading.then(() => runStart(msg));
+  let loading;
+  try {
+    loading = ensureLoaded(msg.file);
+  } catch (err) {
+    return rejectStart(msg, err);
+  }
+  if (loading) return loading.then(() => runStart(msg), (err) => rejectStart(msg, err));
   runtime.recordMessage(msg.id, false);
   const entry = runtime.state.registry.get(msg.id);
   if (!entry || entry.count > 1) {
@@ -118,8 +139,8 @@ function runStart(msg) {
   let req;
   const snap = msg.req;
   const next = nextProxy(h, () => req, () => snap);
-  const res = resProxy({ id: msg.h, kind: 'res' }, msg.res, msg.settings);
-  req = express.standInRequest(requestProto(msg.file), snap, msg.settings);
+  const res = resProxy({ id: msg.h, kind: 'res' }, msg.res, msg.settings, () => req, () => snap);
+  req = express.standInRequest(requestProto(msg.file, msg.requestModule), snap, msg.settings);
   proxies.set(req, { id: msg.h, kind: 'req', state: snap, settings: msg.settings });
   Object.defineProperty(req, 'res', { value: res, writable: true, configurable: true, enumerable: false });
   res.req = req;
@@ -150,8 +171,14 @@ function onMessage(msg) {
         if (!runtime.state.factories.has(msg.id)) transport.send(0, { t: 'post-reject', msg, from: threadId });
         else runtime.runPost(msg, resolve);
       };
-      const loading = ensureLoaded(msg.file);
-      if (loading) loading.then(run);
+      let loading;
+      try {
+        loading = ensureLoaded(msg.file);
+      } catch {
+        transport.send(0, { t: 'post-reject', msg, from: threadId });
+        break;
+      }
+      if (loading) loading.then(run, () => transport.send(0, { t: 'post-reject', msg, from: threadId }));
       else run();
       break;
     }

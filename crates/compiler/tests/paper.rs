@@ -170,3 +170,24 @@ fn flx_round_trips() {
         assert_eq!(flx::print(&parsed), text, "{f}");
     }
 }
+
+#[test]
+fn rewritten_modules_parse_again() {
+    // A directive without its semicolon (Express's examples write `'use strict'` like that), a
+    // shebang, and an ES module: the rewritten code must still be a valid module of its kind.
+    let cases = [
+        ("a.js", "'use strict'\n\nvar app = require('express')();\napp.get('/', function h(req, res) { res.send('x') });\n"),
+        ("b.js", "#!/usr/bin/env node\nvar fs = require('fs');\nfs.readFile(__filename, function r(e, d) {});\n"),
+        ("c.mjs", "import express from 'express';\nconst app = express();\napp.get('/', (req, res) => res.send('x'));\n"),
+    ];
+    for (name, src) in cases {
+        let (js, _) =
+            fluxion_compiler::transform(name, src, "/x/runtime.js", &Options::default()).unwrap();
+        let text = js.code.trim_start_matches("#!/usr/bin/env node\n");
+        analyze(name, text, &Options::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{}", js.code));
+        if name == "a.js" {
+            assert!(js.code.starts_with("'use strict';var __flx"), "{}", js.code);
+        }
+    }
+}

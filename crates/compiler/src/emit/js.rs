@@ -135,11 +135,12 @@ pub fn emit(graph: &Graph, text: &str, runtime: &str) -> JsOutput {
         let url = serde_json::to_string(&file_url(runtime)).expect("a string");
         let graph_json = serde_json::to_string(graph).expect("plain data");
         out.insert(&format!(
-            "import __flxRuntime from {url};const __flx = __flxRuntime({{ filename: import.meta.filename, graph: {graph_json} }});"
+            ";import __flxRuntime from {url};const __flx = __flxRuntime({{ filename: import.meta.filename, graph: {graph_json} }});"
         ));
     } else {
         let runtime = serde_json::to_string(runtime).expect("a string");
-        out.insert(&format!("var __flx = require({runtime})(module);"));
+        // The `;` ends a directive written without one (`'use strict'` then our code).
+        out.insert(&format!(";var __flx = require({runtime})(module);"));
     }
     out.copy(at, text.len());
     for (id, params, (a, b)) in &graph.rewrite.factories {
