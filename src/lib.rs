@@ -1,6 +1,8 @@
 //! N-API glue: the compiler (and later the runtime core) exposed to Node.js. Thin by design: all
 //! logic lives in the plain-Rust crates under `crates/`, which `cargo test` runs without Node.
 
+mod versions;
+
 use fluxion_compiler::{CompileError, Emit, Options, Rules, RuptureKind};
 use napi_derive::napi;
 
