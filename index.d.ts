@@ -88,9 +88,6 @@ export declare class NativeGotServer {
  */
 export declare function compile(source: string, opts?: NativeCompileOptions | undefined | null): NativeCompileResult
 
-/** The app names of the process-wide store. */
-export declare function gotApps(): Array<string>
-
 export interface NativeCompileOptions {
   filename?: string
   /** `flx`, `json` or `dot`. */

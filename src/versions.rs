@@ -26,12 +26,6 @@ use napi_derive::napi;
 
 use convert::{JsUnknown, Out};
 
-// Dataframe traffic is allocation-bound (a 1,000-object push allocates and frees each object
-// several times and moves megabyte-sized frame buffers); glibc's malloc spent most of that time
-// in page faults and consolidation. Only the addon's own Rust allocations are affected.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The store every dataframe of the process shares: a Rust static, so one per process, seen
 /// by the main thread and every worker thread alike (the addon is loaded once per process).
 static STORE: LazyLock<Store> = LazyLock::new(Store::new);
