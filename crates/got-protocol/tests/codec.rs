@@ -105,6 +105,19 @@ fn round_trips() {
     assert_eq!(at, stream.len());
 }
 
+/// The direct encoder writes canonical CBOR: re-serialising its output through ciborium's
+/// generic value gives the same bytes (shortest heads, shortest exact floats, same order).
+#[test]
+fn encoding_is_what_ciborium_writes() {
+    for f in sample_frames() {
+        let bytes = encode(&f);
+        let v: Cbor = ciborium::de::from_reader(&bytes[4..]).unwrap();
+        let mut again = Vec::new();
+        ciborium::ser::into_writer(&v, &mut again).unwrap();
+        assert_eq!(bytes[4..], again[..], "{f:?}");
+    }
+}
+
 /// Listing 5.2's request, with its Types map and integer 0.0 timeout written as the thesis does.
 #[test]
 fn thesis_listing_5_2_shape() {
