@@ -3,6 +3,7 @@
 // pulls them. Spacetime's repository records a 108 ms median push for this workload.
 //
 //   npm run bench:got [-- --runs 9 --objects 1000 --bytes 1024]
+const os = require('node:os');
 const { parseArgs } = require('node:util');
 const { Dataframe, pccSet, primaryKey, serve } = require('..');
 
@@ -56,7 +57,7 @@ for (let run = -1; run < runs; run++) {
 server.close();
 
 const fmt = (x) => x.toFixed(2).padStart(8);
-console.log(`GoT loopback TCP, ${count} objects x ${size} B string, median of ${runs} runs (node ${process.version})`);
+console.log(`GoT loopback TCP, ${count} objects x ${size} B string, median of ${runs} runs (node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)})`);
 console.log(`  addMany + commit (JS -> Rust, local)    ${fmt(median(rows.stage))} ms`);
 console.log(`  push  (fetch check + 1 push frame)      ${fmt(median(rows.push))} ms`);
 console.log(`  pull  (fetch + ack + checkout)          ${fmt(median(rows.pull))} ms`);
