@@ -411,10 +411,27 @@ fn types_from_cbor(v: Cbor) -> Result<Vec<String>, FrameError> {
         .collect()
 }
 
-fn bad(path: impl Into<String>, reason: impl Into<String>) -> FrameError {
+fn bad(path: impl std::fmt::Display, reason: impl Into<String>) -> FrameError {
     FrameError::BadData {
-        path: path.into(),
+        path: path.to_string(),
         reason: reason.into(),
+    }
+}
+
+/// Where in Data a value sits, formatted only when there is an error to report: building the
+/// string for every dimension cost more than decoding the dimension.
+#[derive(Clone, Copy)]
+enum DataPath<'a> {
+    Object(&'a str, &'a Key),
+    Dim(&'a DataPath<'a>, &'a str),
+}
+
+impl std::fmt::Display for DataPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DataPath::Object(t, k) => write!(f, "/{t}/{k}"),
+            DataPath::Dim(parent, d) => write!(f, "{parent}/{d}"),
+        }
     }
 }
 
@@ -455,7 +472,7 @@ fn diff_from_cbor(v: Cbor) -> Result<Diff, FrameError> {
                     ))
                 }
             };
-            let path = format!("/{t}/{key}");
+            let path = DataPath::Object(&t, &key);
             if diff.get(&t, &key).is_some() {
                 return Err(bad(path, "key listed twice"));
             }
@@ -466,7 +483,7 @@ fn diff_from_cbor(v: Cbor) -> Result<Diff, FrameError> {
     Ok(diff)
 }
 
-fn change_from_cbor(path: &str, key: &Key, v: Cbor) -> Result<Change, FrameError> {
+fn change_from_cbor(path: &DataPath, key: &Key, v: Cbor) -> Result<Change, FrameError> {
     let Cbor::Map(entries) = v else {
         return Err(bad(
             path,
@@ -518,7 +535,7 @@ fn change_from_cbor(path: &str, key: &Key, v: Cbor) -> Result<Change, FrameError
     }
 }
 
-fn dims_from_cbor(path: &str, v: Cbor) -> Result<BTreeMap<String, Value>, FrameError> {
+fn dims_from_cbor(path: &DataPath, v: Cbor) -> Result<BTreeMap<String, Value>, FrameError> {
     let Cbor::Map(entries) = v else {
         return Err(bad(path, format!("dims is {}, not a map", kind(&v))));
     };
@@ -530,16 +547,16 @@ fn dims_from_cbor(path: &str, v: Cbor) -> Result<BTreeMap<String, Value>, FrameE
                 format!("dimension name is {}, not text", kind(&k)),
             ));
         };
-        let sub = format!("{path}/{k}");
-        let v = value_from_cbor(&sub, v)?;
-        if out.insert(k, v).is_some() {
-            return Err(bad(sub, "dimension given twice"));
+        if out.contains_key(&k) {
+            return Err(bad(DataPath::Dim(path, &k), "dimension given twice"));
         }
+        let v = value_from_cbor(&DataPath::Dim(path, &k), v)?;
+        out.insert(k, v);
     }
     Ok(out)
 }
 
-fn value_from_cbor(path: &str, v: Cbor) -> Result<Value, FrameError> {
+fn value_from_cbor(path: &DataPath, v: Cbor) -> Result<Value, FrameError> {
     Ok(match v {
         Cbor::Null => Value::Null,
         Cbor::Bool(b) => Value::Bool(b),
