@@ -95,12 +95,22 @@ pub fn decode(buf: &[u8], limits: &Limits) -> Result<(Frame, usize), FrameError>
         });
     }
     let total = len.saturating_add(4);
-    let Some(mut body) = buf.get(4..total) else {
+    let Some(body) = buf.get(4..total) else {
         return Err(FrameError::Incomplete {
             needed: total,
             available: buf.len(),
         });
     };
+    if let Some(frame) = crate::fast::frame(body, limits.max_depth) {
+        return Ok((frame, total));
+    }
+    Ok((decode_body_generic(body, limits)?, total))
+}
+
+/// Decodes a frame body through ciborium's generic value tree: the reference decoder, used for
+/// everything the fast path leaves to it, and the one that names errors.
+#[doc(hidden)]
+pub fn decode_body_generic(mut body: &[u8], limits: &Limits) -> Result<Frame, FrameError> {
     let value: Cbor = ciborium::de::from_reader_with_recursion_limit(&mut body, limits.max_depth)
         .map_err(|e| match e {
         ciborium::de::Error::RecursionLimitExceeded => FrameError::TooDeep {
@@ -118,7 +128,7 @@ pub fn decode(buf: &[u8], limits: &Limits) -> Result<(Frame, usize), FrameError>
     if !body.is_empty() {
         return Err(FrameError::TrailingBytes { count: body.len() });
     }
-    Ok((frame_from_cbor(value)?, total))
+    frame_from_cbor(value)
 }
 
 fn kind(v: &Cbor) -> &'static str {
