@@ -33,6 +33,9 @@ for (let run = -1; run < runs; run++) {
   new Dataframe(app, [Blob]);
   const pusher = new Dataframe(app, [Blob], { remote: server.url });
   const puller = new Dataframe(app, [Blob], { remote: server.url });
+  // Connected clients, as in Spacetime's benchmark: the TCP handshakes are not part of it.
+  pusher.pull();
+  puller.pull();
   const objs = [];
   for (let i = 0; i < count; i++) objs.push({ id: i, payload: String(i).padStart(size, 'x') });
 
