@@ -263,7 +263,7 @@ pub unsafe fn to_value(
             }
             _ => return Err(wrong()),
         },
-        sys::ValueType::napi_string => Value::Str(get_string(env, v)?),
+        sys::ValueType::napi_string => Value::Str(get_string(env, v)?.into()),
         sys::ValueType::napi_object => {
             if is(env, v, sys::napi_is_array) {
                 let mut n = 0u32;

@@ -574,7 +574,7 @@ fn value_from_cbor(path: &DataPath, v: Cbor) -> Result<Value, FrameError> {
             i64::try_from(i128::from(i)).map_err(|_| bad(path, "integer out of i64 range"))?,
         ),
         Cbor::Float(f) => Value::Float(f),
-        Cbor::Text(s) => Value::Str(s),
+        Cbor::Text(s) => Value::Str(s.into()),
         Cbor::Bytes(b) => Value::Bytes(b),
         Cbor::Array(a) => Value::List(
             a.into_iter()

@@ -233,7 +233,7 @@ impl<'a> Reader<'a> {
                 let n = self.expect(BYTES)?;
                 Value::Bytes(self.take(n)?.to_vec())
             }
-            TEXT => Value::Str(self.text()?.to_owned()),
+            TEXT => Value::Str(self.text()?.into()),
             ARRAY => {
                 if depth >= self.max_depth {
                     return None;
