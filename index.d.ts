@@ -50,7 +50,7 @@ export declare class NativeDataframe {
   /** [`NativeDataframe::sync_down`] on the libuv thread pool. */
   syncDownAsync(): Promise<boolean>
   /** [`NativeDataframe::sync_up`] on the libuv thread pool. */
-  syncUpAsync(): Promise<boolean>
+  syncUpAsync(): Promise<string | null>
   /**
    * Waits on the libuv thread pool (at most `timeoutMs`) until the store has a version this
    * dataframe has not fetched; resolves 200, or 408 on timeout. A remote dataframe also

@@ -288,7 +288,7 @@ describe('waiting for changes', () => {
     a.updateOne(Counter, 'countDocument', { count: 3 });
     a.commit();
     const head = await a.pushAwait();
-    expect(head).toBe(a.serverVersion);
+    expect(head).toBe(a.serverVersion); // nobody else pushed: the server's head is ours
     const r = await fetched;
     expect(r.status).toBe(200);
     // fetch does not touch the working copy; checkout does.

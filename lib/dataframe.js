@@ -272,8 +272,7 @@ class Dataframe {
     if (!this.remote) return this.push();
     await callAsync(this._native, 'syncDownAsync');
     this._withMerge('pushLocal');
-    await callAsync(this._native, 'syncUpAsync');
-    return this._native.serverVersion;
+    return callAsync(this._native, 'syncUpAsync');
   }
 
   /**

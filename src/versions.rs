@@ -519,16 +519,14 @@ impl NativeDataframe {
     pub fn sync_down_async(&self) -> AsyncTask<SyncTask> {
         AsyncTask::new(SyncTask {
             remote: self.remote.clone(),
-            up: false,
         })
     }
 
     /// [`NativeDataframe::sync_up`] on the libuv thread pool.
-    #[napi(ts_return_type = "Promise<boolean>")]
-    pub fn sync_up_async(&self) -> AsyncTask<SyncTask> {
-        AsyncTask::new(SyncTask {
+    #[napi(ts_return_type = "Promise<string | null>")]
+    pub fn sync_up_async(&self) -> AsyncTask<SyncUpTask> {
+        AsyncTask::new(SyncUpTask {
             remote: self.remote.clone(),
-            up: true,
         })
     }
 
@@ -595,7 +593,6 @@ impl NativeDataframe {
 
 pub struct SyncTask {
     remote: Option<Arc<Remote>>,
-    up: bool,
 }
 
 impl Task for SyncTask {
@@ -603,17 +600,33 @@ impl Task for SyncTask {
     type JsValue = bool;
 
     fn compute(&mut self) -> napi::Result<bool> {
-        let Some(r) = &self.remote else {
-            return Ok(false);
-        };
-        if self.up {
-            r.sync_up().map(|_| true).map_err(client_err)
-        } else {
-            r.sync_down().map_err(client_err)
+        match &self.remote {
+            Some(r) => r.sync_down().map_err(client_err),
+            None => Ok(false),
         }
     }
 
     fn resolve(&mut self, _env: Env, out: bool) -> napi::Result<bool> {
+        Ok(out)
+    }
+}
+
+pub struct SyncUpTask {
+    remote: Option<Arc<Remote>>,
+}
+
+impl Task for SyncUpTask {
+    type Output = Option<String>;
+    type JsValue = Option<String>;
+
+    fn compute(&mut self) -> napi::Result<Option<String>> {
+        match &self.remote {
+            Some(r) => r.sync_up().map(|v| Some(v.to_string())).map_err(client_err),
+            None => Ok(None),
+        }
+    }
+
+    fn resolve(&mut self, _env: Env, out: Option<String>) -> napi::Result<Option<String>> {
         Ok(out)
     }
 }
