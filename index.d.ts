@@ -1,6 +1,8 @@
 // Types for the fluxion package. Mirrors lib/*.js (hand-written; the addon's raw binding types are
 // generated into native.d.ts by `npm run build`).
 
+export * from './versions';
+
 /** Project configuration: the "fluxion" key of package.json, or module.exports of fluxion.config.js. */
 export interface FluxionConfig {
   /**

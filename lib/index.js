@@ -3,6 +3,8 @@ const { isMainThread } = require('node:worker_threads');
 const { compile, graph } = require('./compile');
 const errors = require('./errors');
 const native = require('./native');
+const dataframe = require('./dataframe');
+const gotServer = require('./got-server');
 
 /**
  * Runs an Express app's fluxions on worker threads. Returns the same app, so
@@ -50,4 +52,12 @@ module.exports = {
   /** The compiler's version (part of every cache key). */
   version: () => native.load().version(),
   ...errors,
+  Dataframe: dataframe.Dataframe,
+  pccSet: dataframe.pccSet,
+  defineType: dataframe.defineType,
+  primaryKey: dataframe.primaryKey,
+  dimension: dataframe.dimension,
+  GotError: dataframe.GotError,
+  serve: gotServer.serve,
+  GotServer: gotServer.GotServer,
 };

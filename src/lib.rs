@@ -7,6 +7,8 @@ mod stats;
 
 mod bus;
 
+mod versions;
+
 use fluxion_compiler::{CompileError, Emit, Options, Rules, RuptureKind};
 use napi_derive::napi;
 

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use ciborium::value::{Integer, Value as Cbor};
+use ciborium::value::Value as Cbor;
 use fluxion_versions::{Change, ChangeKind, Diff, Key, Object, Value, VersionId};
 use thiserror::Error;
 
@@ -69,9 +69,9 @@ pub enum FrameError {
 ///
 /// If the body exceeds 4 GiB (it cannot be framed).
 pub fn encode(frame: &Frame) -> Vec<u8> {
-    let mut out = vec![0u8; 4];
-    ciborium::ser::into_writer(&frame_to_cbor(frame), &mut out)
-        .expect("writing CBOR into a Vec cannot fail");
+    let mut out = Vec::with_capacity(64);
+    out.extend_from_slice(&[0u8; 4]);
+    put_frame(&mut out, frame);
     let len = u32::try_from(out.len() - 4).expect("frame body larger than 4 GiB");
     out[..4].copy_from_slice(&len.to_be_bytes());
     out
@@ -95,12 +95,22 @@ pub fn decode(buf: &[u8], limits: &Limits) -> Result<(Frame, usize), FrameError>
         });
     }
     let total = len.saturating_add(4);
-    let Some(mut body) = buf.get(4..total) else {
+    let Some(body) = buf.get(4..total) else {
         return Err(FrameError::Incomplete {
             needed: total,
             available: buf.len(),
         });
     };
+    if let Some(frame) = crate::fast::frame(body, limits.max_depth) {
+        return Ok((frame, total));
+    }
+    Ok((decode_body_generic(body, limits)?, total))
+}
+
+/// Decodes a frame body through ciborium's generic value tree: the reference decoder, used for
+/// everything the fast path leaves to it, and the one that names errors.
+#[doc(hidden)]
+pub fn decode_body_generic(mut body: &[u8], limits: &Limits) -> Result<Frame, FrameError> {
     let value: Cbor = ciborium::de::from_reader_with_recursion_limit(&mut body, limits.max_depth)
         .map_err(|e| match e {
         ciborium::de::Error::RecursionLimitExceeded => FrameError::TooDeep {
@@ -118,7 +128,7 @@ pub fn decode(buf: &[u8], limits: &Limits) -> Result<(Frame, usize), FrameError>
     if !body.is_empty() {
         return Err(FrameError::TrailingBytes { count: body.len() });
     }
-    Ok((frame_from_cbor(value)?, total))
+    frame_from_cbor(value)
 }
 
 fn kind(v: &Cbor) -> &'static str {
@@ -137,95 +147,160 @@ fn kind(v: &Cbor) -> &'static str {
 }
 
 // ---------------------------------------------------------------- encoding
+//
+// Written straight into the output buffer rather than through a `ciborium::Value` tree: the
+// tree copied every string and allocated per item, which doubled the cost of encoding a large
+// push. The bytes are the same (shortest-form heads, definite lengths, fields in key order).
 
-fn int(i: impl Into<Integer>) -> Cbor {
-    Cbor::Integer(i.into())
+fn head(out: &mut Vec<u8>, major: u8, n: u64) {
+    let m = major << 5;
+    if n < 24 {
+        out.push(m | n as u8);
+    } else if n <= 0xff {
+        out.extend_from_slice(&[m | 24, n as u8]);
+    } else if n <= 0xffff {
+        out.push(m | 25);
+        out.extend_from_slice(&(n as u16).to_be_bytes());
+    } else if n <= 0xffff_ffff {
+        out.push(m | 26);
+        out.extend_from_slice(&(n as u32).to_be_bytes());
+    } else {
+        out.push(m | 27);
+        out.extend_from_slice(&n.to_be_bytes());
+    }
 }
 
-fn frame_to_cbor(f: &Frame) -> Cbor {
-    let mut m: Vec<(Cbor, Cbor)> = Vec::new();
-    let mut put = |field: Field, v: Cbor| m.push((int(field.code()), v));
+fn put_int(out: &mut Vec<u8>, i: i64) {
+    if i >= 0 {
+        head(out, 0, i as u64);
+    } else {
+        // -1 - i fits in u64 for every negative i64.
+        head(out, 1, (-1 - i as i128) as u64);
+    }
+}
+
+fn put_text(out: &mut Vec<u8>, s: &str) {
+    head(out, 3, s.len() as u64);
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn put_float(out: &mut Vec<u8>, f: f64) {
+    // ciborium picks the shortest exact float width; keep its choice.
+    ciborium::ser::into_writer(&f, &mut *out).expect("writing CBOR into a Vec cannot fail");
+}
+
+fn put_frame(out: &mut Vec<u8>, f: &Frame) {
+    let n = [
+        f.app_name.is_some(),
+        f.data.is_some(),
+        f.request_type.is_some(),
+        f.start_version.is_some(),
+        f.end_version.is_some(),
+        f.wait.is_some(),
+        f.wait_timeout.is_some(),
+        f.status.is_some(),
+        f.types.is_some(),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    head(out, 5, n as u64);
+    let field = |out: &mut Vec<u8>, field: Field| head(out, 0, field.code().into());
     if let Some(a) = &f.app_name {
-        put(Field::AppName, Cbor::Text(a.clone()));
+        field(out, Field::AppName);
+        put_text(out, a);
     }
     if let Some(d) = &f.data {
-        put(Field::Data, diff_to_cbor(d));
+        field(out, Field::Data);
+        put_diff(out, d);
     }
     if let Some(r) = f.request_type {
-        put(Field::RequestType, int(r.code()));
+        field(out, Field::RequestType);
+        head(out, 0, r.code().into());
     }
     if let Some(v) = f.start_version {
-        put(Field::StartVersion, Cbor::Text(v.to_string()));
+        field(out, Field::StartVersion);
+        put_text(out, &v.to_string());
     }
     if let Some(v) = f.end_version {
-        put(Field::EndVersion, Cbor::Text(v.to_string()));
+        field(out, Field::EndVersion);
+        put_text(out, &v.to_string());
     }
     if let Some(w) = f.wait {
-        put(Field::Wait, Cbor::Bool(w));
+        field(out, Field::Wait);
+        out.push(if w { 0xf5 } else { 0xf4 });
     }
     if let Some(t) = f.wait_timeout {
-        put(Field::WaitTimeout, Cbor::Float(t));
+        field(out, Field::WaitTimeout);
+        put_float(out, t);
     }
     if let Some(s) = f.status {
-        put(Field::Status, int(s));
+        field(out, Field::Status);
+        head(out, 0, s.into());
     }
     if let Some(t) = &f.types {
-        put(
-            Field::Types,
-            Cbor::Array(t.iter().map(|n| Cbor::Text(n.clone())).collect()),
-        );
+        field(out, Field::Types);
+        head(out, 4, t.len() as u64);
+        for n in t {
+            put_text(out, n);
+        }
     }
-    Cbor::Map(m)
 }
 
 /// `Data`: `{ type name: { key: { 0: event, 1: { dim: value } } } }`.
-pub(crate) fn diff_to_cbor(d: &Diff) -> Cbor {
-    Cbor::Map(
-        d.types()
-            .map(|(t, per_type)| {
-                let objs = per_type
-                    .iter()
-                    .map(|(k, c)| {
-                        let mut entry = vec![(int(0u8), int(c.kind().code()))];
-                        match c {
-                            Change::New(o) => entry.push((int(1u8), dims_to_cbor(&o.dims))),
-                            Change::Modify(dims) => entry.push((int(1u8), dims_to_cbor(dims))),
-                            Change::Delete => {}
-                        }
-                        (key_to_cbor(k), Cbor::Map(entry))
-                    })
-                    .collect();
-                (Cbor::Text(t.to_owned()), Cbor::Map(objs))
-            })
-            .collect(),
-    )
-}
-
-fn key_to_cbor(k: &Key) -> Cbor {
-    match k {
-        Key::Int(i) => int(*i),
-        Key::Str(s) => Cbor::Text(s.clone()),
+fn put_diff(out: &mut Vec<u8>, d: &Diff) {
+    let types: Vec<_> = d.types().collect();
+    head(out, 5, types.len() as u64);
+    for (t, per_type) in types {
+        put_text(out, t);
+        head(out, 5, per_type.len() as u64);
+        for (k, c) in per_type {
+            match k {
+                Key::Int(i) => put_int(out, *i),
+                Key::Str(s) => put_text(out, s),
+            }
+            let dims = match c {
+                Change::New(o) => Some(&o.dims),
+                Change::Modify(dims) => Some(dims),
+                Change::Delete => None,
+            };
+            head(out, 5, if dims.is_some() { 2 } else { 1 });
+            head(out, 0, 0);
+            head(out, 0, c.kind().code().into());
+            if let Some(dims) = dims {
+                head(out, 0, 1);
+                put_dims(out, dims);
+            }
+        }
     }
 }
 
-fn dims_to_cbor(dims: &BTreeMap<String, Value>) -> Cbor {
-    Cbor::Map(
-        dims.iter()
-            .map(|(d, v)| (Cbor::Text(d.clone()), value_to_cbor(v)))
-            .collect(),
-    )
+fn put_dims(out: &mut Vec<u8>, dims: &BTreeMap<String, Value>) {
+    head(out, 5, dims.len() as u64);
+    for (d, v) in dims {
+        put_text(out, d);
+        put_value(out, v);
+    }
 }
 
-fn value_to_cbor(v: &Value) -> Cbor {
+fn put_value(out: &mut Vec<u8>, v: &Value) {
     match v {
-        Value::Null => Cbor::Null,
-        Value::Bool(b) => Cbor::Bool(*b),
-        Value::Int(i) => int(*i),
-        Value::Float(f) => Cbor::Float(*f),
-        Value::Str(s) => Cbor::Text(s.clone()),
-        Value::Bytes(b) => Cbor::Bytes(b.clone()),
-        Value::List(l) => Cbor::Array(l.iter().map(value_to_cbor).collect()),
-        Value::Map(m) => dims_to_cbor(m),
+        Value::Null => out.push(0xf6),
+        Value::Bool(b) => out.push(if *b { 0xf5 } else { 0xf4 }),
+        Value::Int(i) => put_int(out, *i),
+        Value::Float(f) => put_float(out, *f),
+        Value::Str(s) => put_text(out, s),
+        Value::Bytes(b) => {
+            head(out, 2, b.len() as u64);
+            out.extend_from_slice(b);
+        }
+        Value::List(l) => {
+            head(out, 4, l.len() as u64);
+            for x in l {
+                put_value(out, x);
+            }
+        }
+        Value::Map(m) => put_dims(out, m),
     }
 }
 
@@ -346,10 +421,27 @@ fn types_from_cbor(v: Cbor) -> Result<Vec<String>, FrameError> {
         .collect()
 }
 
-fn bad(path: impl Into<String>, reason: impl Into<String>) -> FrameError {
+fn bad(path: impl std::fmt::Display, reason: impl Into<String>) -> FrameError {
     FrameError::BadData {
-        path: path.into(),
+        path: path.to_string(),
         reason: reason.into(),
+    }
+}
+
+/// Where in Data a value sits, formatted only when there is an error to report: building the
+/// string for every dimension cost more than decoding the dimension.
+#[derive(Clone, Copy)]
+enum DataPath<'a> {
+    Object(&'a str, &'a Key),
+    Dim(&'a DataPath<'a>, &'a str),
+}
+
+impl std::fmt::Display for DataPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DataPath::Object(t, k) => write!(f, "/{t}/{k}"),
+            DataPath::Dim(parent, d) => write!(f, "{parent}/{d}"),
+        }
     }
 }
 
@@ -390,7 +482,7 @@ fn diff_from_cbor(v: Cbor) -> Result<Diff, FrameError> {
                     ))
                 }
             };
-            let path = format!("/{t}/{key}");
+            let path = DataPath::Object(&t, &key);
             if diff.get(&t, &key).is_some() {
                 return Err(bad(path, "key listed twice"));
             }
@@ -401,7 +493,7 @@ fn diff_from_cbor(v: Cbor) -> Result<Diff, FrameError> {
     Ok(diff)
 }
 
-fn change_from_cbor(path: &str, key: &Key, v: Cbor) -> Result<Change, FrameError> {
+fn change_from_cbor(path: &DataPath, key: &Key, v: Cbor) -> Result<Change, FrameError> {
     let Cbor::Map(entries) = v else {
         return Err(bad(
             path,
@@ -453,7 +545,7 @@ fn change_from_cbor(path: &str, key: &Key, v: Cbor) -> Result<Change, FrameError
     }
 }
 
-fn dims_from_cbor(path: &str, v: Cbor) -> Result<BTreeMap<String, Value>, FrameError> {
+fn dims_from_cbor(path: &DataPath, v: Cbor) -> Result<BTreeMap<String, Value>, FrameError> {
     let Cbor::Map(entries) = v else {
         return Err(bad(path, format!("dims is {}, not a map", kind(&v))));
     };
@@ -465,16 +557,16 @@ fn dims_from_cbor(path: &str, v: Cbor) -> Result<BTreeMap<String, Value>, FrameE
                 format!("dimension name is {}, not text", kind(&k)),
             ));
         };
-        let sub = format!("{path}/{k}");
-        let v = value_from_cbor(&sub, v)?;
-        if out.insert(k, v).is_some() {
-            return Err(bad(sub, "dimension given twice"));
+        if out.contains_key(&k) {
+            return Err(bad(DataPath::Dim(path, &k), "dimension given twice"));
         }
+        let v = value_from_cbor(&DataPath::Dim(path, &k), v)?;
+        out.insert(k, v);
     }
     Ok(out)
 }
 
-fn value_from_cbor(path: &str, v: Cbor) -> Result<Value, FrameError> {
+fn value_from_cbor(path: &DataPath, v: Cbor) -> Result<Value, FrameError> {
     Ok(match v {
         Cbor::Null => Value::Null,
         Cbor::Bool(b) => Value::Bool(b),
@@ -482,7 +574,7 @@ fn value_from_cbor(path: &str, v: Cbor) -> Result<Value, FrameError> {
             i64::try_from(i128::from(i)).map_err(|_| bad(path, "integer out of i64 range"))?,
         ),
         Cbor::Float(f) => Value::Float(f),
-        Cbor::Text(s) => Value::Str(s),
+        Cbor::Text(s) => Value::Str(s.into()),
         Cbor::Bytes(b) => Value::Bytes(b),
         Cbor::Array(a) => Value::List(
             a.into_iter()

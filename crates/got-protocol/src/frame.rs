@@ -97,10 +97,14 @@ pub mod status {
     pub const CONFLICT: u16 = 409;
     /// The start version is unknown (never seen, or garbage-collected): fetch from ROOT.
     pub const GONE: u16 = 410;
+    /// The frame is larger than the server's frame limit.
+    pub const TOO_LARGE: u16 = 413;
     /// The data does not fit the app's types, or does not apply to the start version.
     pub const UNPROCESSABLE: u16 = 422;
     /// Anything else.
     pub const INTERNAL: u16 = 500;
+    /// The server has too many connections.
+    pub const UNAVAILABLE: u16 = 503;
 }
 
 /// One protocol message. Every field is optional on the wire; which ones a request needs is up

@@ -1,6 +1,6 @@
-//! The GoT protocol (the thesis's chapter 5) as a frame codec and a request dispatcher over a
-//! [`fluxion_versions::Store`]. No sockets here: a TCP or WebSocket server reads bytes, calls
-//! [`decode`], [`handle`] (on a worker thread: a fetch with Wait blocks) and [`encode`].
+//! The GoT protocol (the thesis's chapter 5): a frame codec, a request dispatcher over a
+//! [`fluxion_versions::Store`] ([`handle`]: pure, no sockets), a blocking TCP + WebSocket
+//! [`Server`] built on it, and a blocking client ([`Connection`], [`Remote`]).
 //!
 //! # Frames
 //!
@@ -81,10 +81,17 @@
 //! `{0, 3, 4: head, 7: 200}` (the head differs from the client's version when the server had
 //! to merge; the next fetch brings the merge). See [`handle_with`] for the details.
 
+pub mod client;
 pub mod codec;
+mod fast;
 pub mod frame;
 pub mod handler;
+pub mod io;
+pub mod server;
 
-pub use codec::{decode, encode, FrameError, Limits};
+pub use client::{status_text, ClientError, Connection, Remote, RemoteOptions};
+pub use codec::{decode, decode_body_generic, encode, FrameError, Limits};
 pub use frame::{status, Field, Frame, RequestType};
 pub use handler::{handle, handle_with, status_for, HandlerConfig};
+pub use io::{read_frame, write_frame, ReadError};
+pub use server::{Server, ServerConfig};

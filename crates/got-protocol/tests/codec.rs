@@ -105,6 +105,112 @@ fn round_trips() {
     assert_eq!(at, stream.len());
 }
 
+/// The direct encoder writes canonical CBOR: re-serialising its output through ciborium's
+/// generic value gives the same bytes (shortest heads, shortest exact floats, same order).
+#[test]
+fn encoding_is_what_ciborium_writes() {
+    for f in sample_frames() {
+        let bytes = encode(&f);
+        let v: Cbor = ciborium::de::from_reader(&bytes[4..]).unwrap();
+        let mut again = Vec::new();
+        ciborium::ser::into_writer(&v, &mut again).unwrap();
+        assert_eq!(bytes[4..], again[..], "{f:?}");
+    }
+}
+
+/// The fast decoder and the generic one agree on every frame the encoder writes, and on
+/// frames written by other encoders (half floats, the thesis's shapes).
+#[test]
+fn fast_and_generic_decoders_agree() {
+    let limits = Limits::default();
+    for f in sample_frames() {
+        let bytes = encode(&f);
+        let generic = fluxion_got_protocol::decode_body_generic(&bytes[4..], &limits).unwrap();
+        assert_eq!(decode(&bytes, &limits).unwrap().0, generic);
+        assert_eq!(generic, f);
+        // Tight depth limits: whichever path answers, the answer is the generic one.
+        for max_depth in 0..8 {
+            let l = Limits {
+                max_depth,
+                ..limits
+            };
+            assert_eq!(
+                decode(&bytes, &l).map(|x| x.0),
+                fluxion_got_protocol::decode_body_generic(&bytes[4..], &l)
+            );
+        }
+    }
+    for h in [
+        0x0000u16, 0x0001, 0x03ff, 0x3c00, 0xc100, 0x7bff, 0x7c00, 0xfc00, 0x7e00,
+    ] {
+        let v = map(vec![(i(6), Cbor::Float(0.0))]);
+        let mut body = Vec::new();
+        ciborium::ser::into_writer(&v, &mut body).unwrap();
+        // replace the float with a half-precision one
+        let at = body.len() - 1;
+        body.truncate(at);
+        body.extend([0xf9, (h >> 8) as u8, h as u8]);
+        let mut framed = (body.len() as u32).to_be_bytes().to_vec();
+        framed.extend(&body);
+        assert_eq!(
+            decode(&framed, &limits).map(|x| x.0),
+            fluxion_got_protocol::decode_body_generic(&body, &limits),
+            "half {h:04x}"
+        );
+    }
+}
+
+/// Mutated frames: the fast path never accepts what the generic decoder rejects, and never
+/// decodes differently (every byte of every sample frame, replaced by a few values).
+#[test]
+fn fast_path_never_disagrees_on_mutated_frames() {
+    let limits = Limits::default();
+    let mut checked = 0;
+    for f in sample_frames() {
+        let bytes = encode(&f);
+        let body = &bytes[4..];
+        for at in 0..body.len() {
+            for x in [
+                0x00u8,
+                0x01,
+                0x17,
+                0x18,
+                0x1f,
+                0x20,
+                0x3f,
+                0x40,
+                0x5f,
+                0x60,
+                0x7f,
+                0x80,
+                0x9f,
+                0xa0,
+                0xbf,
+                0xc0,
+                0xf4,
+                0xf6,
+                0xf7,
+                0xf9,
+                0xfb,
+                0xff,
+                body[at] ^ 1,
+            ] {
+                let mut m = body.to_vec();
+                m[at] = x;
+                let mut framed = (m.len() as u32).to_be_bytes().to_vec();
+                framed.extend(&m);
+                assert_eq!(
+                    decode(&framed, &limits).map(|x| x.0),
+                    fluxion_got_protocol::decode_body_generic(&m, &limits),
+                    "byte {at} set to {x:02x} in {f:?}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000);
+}
+
 /// Listing 5.2's request, with its Types map and integer 0.0 timeout written as the thesis does.
 #[test]
 fn thesis_listing_5_2_shape() {

@@ -405,9 +405,12 @@ impl VersionGraph {
         self.check(to)?;
         match self.path(from, to) {
             Some(path) => {
-                let mut acc = Diff::new();
-                for w in path.windows(2) {
-                    acc.then(&self.edges[&(w[0], w[1])])?;
+                // Start from a clone of the first edge: composing it change by change into an
+                // empty diff gives the same diff, one map insertion (and key clone) at a time.
+                let mut edges = path.windows(2).map(|w| &self.edges[&(w[0], w[1])]);
+                let mut acc = edges.next().cloned().unwrap_or_default();
+                for e in edges {
+                    acc.then(e)?;
                 }
                 Ok(acc)
             }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -15,6 +16,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 ///
 /// Equality treats two NaN floats as equal, so that a NaN dimension is not reported as changed
 /// by every diff.
+///
+/// Strings are shared (`Arc<str>`): a version graph copies objects between snapshots, diffs and
+/// edges all the time, and sharing makes copying a large text dimension a reference-count
+/// increment instead of an allocation and a memcpy.
 #[derive(Debug, Clone, Default)]
 pub enum Value {
     /// No value. Accepted for every dimension, whatever its [`DimKind`].
@@ -23,7 +28,7 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    Str(Arc<str>),
     Bytes(Vec<u8>),
     List(Vec<Value>),
     Map(BTreeMap<String, Value>),
@@ -64,7 +69,7 @@ impl Value {
 
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Value::Str(s) => Some(s),
+            Value::Str(s) => Some(s.as_ref()),
             _ => None,
         }
     }
@@ -115,12 +120,12 @@ impl From<bool> for Value {
 }
 impl From<&str> for Value {
     fn from(v: &str) -> Self {
-        Value::Str(v.to_owned())
+        Value::Str(v.into())
     }
 }
 impl From<String> for Value {
     fn from(v: String) -> Self {
-        Value::Str(v)
+        Value::Str(v.into())
     }
 }
 impl From<Vec<u8>> for Value {
@@ -142,7 +147,7 @@ impl From<Key> for Value {
     fn from(k: Key) -> Self {
         match k {
             Key::Int(i) => Value::Int(i),
-            Key::Str(s) => Value::Str(s),
+            Key::Str(s) => Value::Str(s.into()),
         }
     }
 }
@@ -185,10 +190,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Float(v))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::Str(v.to_owned()))
+        Ok(Value::Str(v.into()))
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        Ok(Value::Str(v))
+        Ok(Value::Str(v.into()))
     }
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
         Ok(Value::Bytes(v.to_vec()))
@@ -240,7 +245,7 @@ impl Key {
     pub fn from_value(v: &Value) -> Option<Key> {
         match v {
             Value::Int(i) => Some(Key::Int(*i)),
-            Value::Str(s) => Some(Key::Str(s.clone())),
+            Value::Str(s) => Some(Key::Str(s.to_string())),
             _ => None,
         }
     }

@@ -1,0 +1,393 @@
+//! A blocking client: [`Connection`] sends frames over TCP, [`Remote`] keeps a local mirror of
+//! a server's app in sync with it.
+//!
+//! # The mirror
+//!
+//! A [`Remote`] holds a private [`Store`] with one app, the *mirror* of the server's app: its
+//! versions carry the server's ids, so a [`fluxion_versions::Dataframe`] connected to the mirror
+//! fetches, merges and pushes exactly as it does against an in-process store, and
+//! [`Remote::sync_down`] / [`Remote::sync_up`] move versions between the mirror and the server.
+//! Merges the dataframe needs happen locally, with its own merge function, before anything is
+//! sent: the server only merges when another client pushed in between (with the app's merge
+//! function, theirs-wins by default).
+//!
+//! `known` is the newest server version the mirror has (the server holds a reference on it for
+//! this client): fetches start from it, pushes are based on it.
+
+use std::io;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use fluxion_versions::{PushRequest, Schema, Store, VersionId};
+use parking_lot::Mutex;
+use thiserror::Error;
+
+use crate::codec::Limits;
+use crate::frame::{status, Frame};
+use crate::io::{read_frame, write_frame, ReadError};
+
+/// Why a request to a server failed.
+#[derive(Debug, Error)]
+pub enum ClientError {
+    #[error("cannot connect to {addr}: {source}")]
+    Connect { addr: String, source: io::Error },
+    #[error("connection to {addr} failed: {source}")]
+    Io { addr: String, source: ReadError },
+    /// The server answered with an error status.
+    #[error("{addr} answered status {status} ({}) to a {request}", status_text(*status))]
+    Status {
+        addr: String,
+        status: u16,
+        request: &'static str,
+    },
+    /// The server's answer lacks a field it must carry.
+    #[error("{addr} sent an invalid answer to a {request}: {reason}")]
+    BadReply {
+        addr: String,
+        request: &'static str,
+        reason: &'static str,
+    },
+    /// The mirror refused the server's data (it does not fit the local types).
+    #[error("data from {addr} does not apply locally: {source}")]
+    Local {
+        addr: String,
+        source: fluxion_versions::Error,
+    },
+}
+
+/// What a status means, for error messages.
+pub fn status_text(code: u16) -> &'static str {
+    match code {
+        status::OK => "ok",
+        status::BAD_REQUEST => "bad request: malformed, truncated or incomplete frame",
+        status::NOT_FOUND => "no such app on the server",
+        status::TIMEOUT => "timed out waiting for a change",
+        status::CONFLICT => "version already exists",
+        status::GONE => "unknown start version",
+        status::TOO_LARGE => "frame too large",
+        status::UNPROCESSABLE => "data does not fit the app's types or its start version",
+        status::UNAVAILABLE => "server has too many connections",
+        _ => "server error",
+    }
+}
+
+/// One TCP connection to a server. Acknowledgements are pipelined: [`Connection::send_ack`]
+/// does not wait for its answer, which is read (and checked) before the next request's.
+pub struct Connection {
+    stream: TcpStream,
+    addr: String,
+    limits: Limits,
+    pending_acks: usize,
+}
+
+impl Connection {
+    /// Connects with `timeout` for the connection and for every answer (a fetch with Wait
+    /// extends it by its own timeout).
+    pub fn connect(
+        addr: &str,
+        timeout: Duration,
+        limits: Limits,
+    ) -> Result<Connection, ClientError> {
+        let err = |source| ClientError::Connect {
+            addr: addr.to_owned(),
+            source,
+        };
+        let sock = addr
+            .to_socket_addrs()
+            .map_err(err)?
+            .next()
+            .ok_or_else(|| err(io::Error::new(io::ErrorKind::NotFound, "no address")))?;
+        let stream = TcpStream::connect_timeout(&sock, timeout).map_err(err)?;
+        stream.set_nodelay(true).map_err(err)?;
+        stream.set_read_timeout(Some(timeout)).map_err(err)?;
+        stream.set_write_timeout(Some(timeout)).map_err(err)?;
+        Ok(Connection {
+            stream,
+            addr: addr.to_owned(),
+            limits,
+            pending_acks: 0,
+        })
+    }
+
+    fn io_err(&self, source: ReadError) -> ClientError {
+        ClientError::Io {
+            addr: self.addr.clone(),
+            source,
+        }
+    }
+
+    fn drain_acks(&mut self) -> Result<(), ClientError> {
+        while self.pending_acks > 0 {
+            let reply = read_frame(&mut self.stream, &self.limits).map_err(|e| self.io_err(e))?;
+            self.pending_acks -= 1;
+            let code = reply.status.unwrap_or(status::INTERNAL);
+            if code != status::OK {
+                return Err(ClientError::Status {
+                    addr: self.addr.clone(),
+                    status: code,
+                    request: "ack",
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends a request and returns the answer, whatever its status. `extra` lengthens the read
+    /// timeout (for a fetch with Wait).
+    pub fn request(&mut self, frame: &Frame, extra: Duration) -> Result<Frame, ClientError> {
+        self.drain_acks()?;
+        write_frame(&mut self.stream, frame).map_err(|e| self.io_err(ReadError::Io(e)))?;
+        let base = self.stream.read_timeout().ok().flatten();
+        if !extra.is_zero() {
+            let _ = self.stream.set_read_timeout(base.map(|b| b + extra));
+        }
+        let reply = read_frame(&mut self.stream, &self.limits);
+        if !extra.is_zero() {
+            let _ = self.stream.set_read_timeout(base);
+        }
+        reply.map_err(|e| self.io_err(e))
+    }
+
+    /// Sends an acknowledgement without waiting for its answer.
+    pub fn send_ack(&mut self, frame: &Frame) -> Result<(), ClientError> {
+        write_frame(&mut self.stream, frame).map_err(|e| self.io_err(ReadError::Io(e)))?;
+        self.pending_acks += 1;
+        Ok(())
+    }
+}
+
+/// Client options.
+#[derive(Debug, Clone, Copy)]
+pub struct RemoteOptions {
+    /// Connection and answer timeout.
+    pub timeout: Duration,
+    pub limits: Limits,
+}
+
+impl Default for RemoteOptions {
+    /// 30 s, default limits.
+    fn default() -> Self {
+        RemoteOptions {
+            timeout: Duration::from_secs(30),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// A server's app mirrored locally (see the module docs). Thread-safe: a blocking wait
+/// ([`Remote::wait_down`]) uses its own connection and does not hold up other calls.
+pub struct Remote {
+    addr: String,
+    app: String,
+    mirror: Store,
+    options: RemoteOptions,
+    known: Mutex<VersionId>,
+    pool: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote")
+            .field("addr", &self.addr)
+            .field("app", &self.app)
+            .field("known", &*self.known.lock())
+            .finish()
+    }
+}
+
+impl Remote {
+    /// A mirror of app `app` at `addr` (`host:port`), with the local `schema`. Connects lazily.
+    pub fn new(addr: &str, app: &str, schema: Schema, options: RemoteOptions) -> Remote {
+        let mirror = Store::new();
+        // A fresh store: creating its only app and retaining ROOT cannot fail.
+        let _ = mirror.create_app(app, schema);
+        let _ = mirror.retain(app, VersionId::ROOT);
+        Remote {
+            addr: addr.to_owned(),
+            app: app.to_owned(),
+            mirror,
+            options,
+            known: Mutex::new(VersionId::ROOT),
+            pool: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The mirror store (connect a dataframe to [`Remote::app`] in it).
+    pub fn mirror(&self) -> &Store {
+        &self.mirror
+    }
+
+    pub fn app(&self) -> &str {
+        &self.app
+    }
+
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// The newest server version the mirror has.
+    pub fn known(&self) -> VersionId {
+        *self.known.lock()
+    }
+
+    /// Runs `f` on a pooled connection (a new one if none is idle); the connection goes back to
+    /// the pool only if `f` succeeded, since after an error the stream may be out of step.
+    fn with_conn<R>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<R, ClientError>,
+    ) -> Result<R, ClientError> {
+        let pooled = self.pool.lock().pop();
+        let mut conn = match pooled {
+            Some(c) => c,
+            None => Connection::connect(&self.addr, self.options.timeout, self.options.limits)?,
+        };
+        let r = f(&mut conn)?;
+        self.pool.lock().push(conn);
+        Ok(r)
+    }
+
+    fn check(&self, reply: &Frame, request: &'static str) -> Result<(), ClientError> {
+        match reply.status {
+            Some(status::OK) => Ok(()),
+            Some(code) => Err(ClientError::Status {
+                addr: self.addr.clone(),
+                status: code,
+                request,
+            }),
+            None => Err(self.bad(request, "no status")),
+        }
+    }
+
+    fn bad(&self, request: &'static str, reason: &'static str) -> ClientError {
+        ClientError::BadReply {
+            addr: self.addr.clone(),
+            request,
+            reason,
+        }
+    }
+
+    fn local(&self, source: fluxion_versions::Error) -> ClientError {
+        ClientError::Local {
+            addr: self.addr.clone(),
+            source,
+        }
+    }
+
+    /// Adds the server's answer to a fetch from `from` to the mirror and moves `known` to it.
+    /// Called with `known` locked and equal to `from`.
+    fn integrate(
+        &self,
+        known: &mut VersionId,
+        from: VersionId,
+        reply: Frame,
+    ) -> Result<bool, ClientError> {
+        let head = reply
+            .end_version
+            .ok_or_else(|| self.bad("fetch", "no EndVersion"))?;
+        if head == from {
+            return Ok(false);
+        }
+        let diff = reply.data.unwrap_or_default();
+        let has = self
+            .mirror
+            .with_graph(&self.app, |g| g.contains(head))
+            .map_err(|e| self.local(e))?;
+        if !has {
+            // When the mirror's head is a local commit not pushed yet, this merges it with the
+            // server's head (the next sync_up pushes the merge).
+            let req = PushRequest {
+                from,
+                version: Some(head),
+                diff,
+                merge_fn: None,
+                hold: true,
+            };
+            self.mirror
+                .push_request(&self.app, req)
+                .map_err(|e| self.local(e))?;
+        } else {
+            self.mirror
+                .retain(&self.app, head)
+                .map_err(|e| self.local(e))?;
+        }
+        let _ = self.mirror.release(&self.app, from);
+        *known = head;
+        let _ = self.mirror.gc(&self.app);
+        Ok(true)
+    }
+
+    /// Fetches what the server has beyond `known` into the mirror. Returns whether anything
+    /// was new.
+    pub fn sync_down(&self) -> Result<bool, ClientError> {
+        let mut known = self.known.lock();
+        let from = *known;
+        let app = self.app.clone();
+        self.with_conn(|c| {
+            let reply = c.request(&Frame::fetch(&app, from), Duration::ZERO)?;
+            self.check(&reply, "fetch")?;
+            let changed = self.integrate(&mut known, from, reply)?;
+            // The server holds what it answered until this ack (it releases `from`).
+            c.send_ack(&Frame::ack(&app, from, *known))?;
+            Ok(changed)
+        })
+    }
+
+    /// Pushes the mirror's head to the server if the server does not have it. Returns the
+    /// server's head after the push (it differs from the pushed version when the server had
+    /// to merge with another client's push; the next fetch brings the merge).
+    pub fn sync_up(&self) -> Result<VersionId, ClientError> {
+        let mut known = self.known.lock();
+        let from = *known;
+        let head = self.mirror.head(&self.app).map_err(|e| self.local(e))?;
+        if head == from {
+            return Ok(from);
+        }
+        let diff = self
+            .mirror
+            .with_graph(&self.app, |g| g.delta(from, head))
+            .map_err(|e| self.local(e))?
+            .map_err(|e| self.local(e))?;
+        let app = self.app.clone();
+        let server_head = self.with_conn(|c| {
+            let reply = c.request(&Frame::push(&app, from, head, diff), Duration::ZERO)?;
+            self.check(&reply, "push")?;
+            reply
+                .end_version
+                .ok_or_else(|| self.bad("push", "no EndVersion"))
+        })?;
+        // The server now holds `head` for us and dropped `from`.
+        self.mirror
+            .retain(&self.app, head)
+            .map_err(|e| self.local(e))?;
+        let _ = self.mirror.release(&self.app, from);
+        *known = head;
+        let _ = self.mirror.gc(&self.app);
+        Ok(server_head)
+    }
+
+    /// Blocks until the server has a version beyond `known` (at most `timeout`) and fetches it
+    /// into the mirror. Returns `false` on timeout.
+    pub fn wait_down(&self, timeout: Duration) -> Result<bool, ClientError> {
+        let from = self.known();
+        let app = self.app.clone();
+        let frame = Frame::fetch(&app, from).with_wait(timeout.as_secs_f64());
+        self.with_conn(|c| {
+            let reply = c.request(&frame, timeout)?;
+            if reply.status == Some(status::TIMEOUT) {
+                return Ok(false);
+            }
+            self.check(&reply, "fetch")?;
+            let head = reply.end_version;
+            let mut known = self.known.lock();
+            if *known == from {
+                self.integrate(&mut known, from, reply)?;
+                c.send_ack(&Frame::ack(&app, from, *known))?;
+            } else if let Some(h) = head {
+                // A sync in between moved `known`: this answer is stale. Dropping the reference
+                // the server took for it (an ack from `h` to `h`) keeps its graph collectable.
+                c.send_ack(&Frame::ack(&app, h, h))?;
+            }
+            Ok(true)
+        })
+    }
+}

@@ -1,0 +1,63 @@
+//! Reading and writing frames on blocking byte streams (TCP sockets).
+
+use std::io::{self, Read, Write};
+
+use thiserror::Error;
+
+use crate::codec::{decode, encode, FrameError, Limits};
+use crate::frame::Frame;
+
+/// Why a frame could not be read from a stream.
+#[derive(Debug, Error)]
+pub enum ReadError {
+    /// The peer closed the stream at a frame boundary (a normal end).
+    #[error("connection closed")]
+    Closed,
+    /// The peer closed the stream, or stopped sending, in the middle of a frame.
+    #[error("truncated frame: {0}")]
+    Truncated(io::Error),
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    #[error(transparent)]
+    Io(io::Error),
+}
+
+/// Reads one length-prefixed frame. The length is checked against `limits` before the body is
+/// read, so an oversized frame costs 4 bytes of reading, not its claimed size.
+pub fn read_frame(r: &mut impl Read, limits: &Limits) -> Result<Frame, ReadError> {
+    let mut prefix = [0u8; 4];
+    let mut got = 0;
+    while got < 4 {
+        match r.read(&mut prefix[got..]) {
+            Ok(0) if got == 0 => return Err(ReadError::Closed),
+            Ok(0) => {
+                return Err(ReadError::Truncated(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("stream ended after {got} of the 4 length bytes"),
+                )))
+            }
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if got > 0 => return Err(ReadError::Truncated(e)),
+            Err(e) => return Err(ReadError::Io(e)),
+        }
+    }
+    let len = u32::from_be_bytes(prefix) as usize;
+    if len > limits.max_frame_bytes {
+        return Err(FrameError::TooLarge {
+            len,
+            max: limits.max_frame_bytes,
+        }
+        .into());
+    }
+    let mut buf = vec![0u8; 4 + len];
+    buf[..4].copy_from_slice(&prefix);
+    r.read_exact(&mut buf[4..]).map_err(ReadError::Truncated)?;
+    Ok(decode(&buf, limits)?.0)
+}
+
+/// Writes one frame (prefix and body in one write, so that small frames leave in one segment).
+pub fn write_frame(w: &mut impl Write, frame: &Frame) -> io::Result<()> {
+    w.write_all(&encode(frame))?;
+    w.flush()
+}
