@@ -9,9 +9,9 @@ const apps = path.join(__dirname, 'apps');
 jest.setTimeout(60000);
 
 test.each([
-  ['MessagePort', {}],
-  ['the Rust bus', { FLUXION_TRANSPORT: 'bus' }],
-])('Listing 1 under -r fluxion/register (%s): 200 concurrent requests count 1..200 exactly once', async (_, env) => {
+  ['MessagePort', { FLUXION_PLACEMENT: 'eager' }],
+  ['the Rust bus', { FLUXION_PLACEMENT: 'eager', FLUXION_TRANSPORT: 'bus' }],
+])('Listing 1 under -r fluxion/register (eager, %s): 200 concurrent requests count 1..200 exactly once', async (_, env) => {
   const app = await startApp(path.join(apps, 'listing1.js'), { env });
   try {
     const bodies = await Promise.all(Array.from({ length: 200 }, () => fetch(app.url + '/').then((r) => r.text())));
@@ -33,17 +33,40 @@ test.each([
   }
 });
 
-test('a stateless CPU-bound route runs on 2 workers and answers as without fluxion', async () => {
-  const plain = await startApp(path.join(apps, 'cpu.js'), { fluxion: false });
-  const flx = await startApp(path.join(apps, 'cpu.js'), { env: { FLUXION_WORKERS: '2' } });
+// Timing decides placement; the thresholds are set so that the tests do not depend on this
+// machine's speed (a handler under 100 ms stays inline; any handler moves when the threshold is 0).
+test('Listing 1, default placement: a handler under the threshold stays inline, reply on its host', async () => {
+  const app = await startApp(path.join(apps, 'listing1.js'), { env: { FLUXION_OFFLOAD_ABOVE_US: '100000' } });
   try {
-    const ns = Array.from({ length: 60 }, (_, i) => i);
+    const bodies = await Promise.all(Array.from({ length: 200 }, () => fetch(app.url + '/').then((r) => r.text())));
+    const counts = bodies.map((b) => Number(/^count: (\d+) /.exec(b)[1])).sort((a, b) => a - b);
+    expect(counts).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    const stats = await fetch(app.url + '/__stats').then((r) => r.json());
+    const handler = stats.find((s) => s.id.endsWith('#handler@394'));
+    const reply = stats.find((s) => s.id.endsWith('#reply@449'));
+    expect(handler.placement).toMatch(/^replicated \(on the main thread: \d+ µs per run\)$/);
+    expect(handler.executions).toEqual([{ threadId: 0, count: 200 }]);
+    expect(reply.executions).toHaveLength(1);
+    expect(reply.executions[0].threadId).not.toBe(0);
+    expect(reply.executions[0].count).toBe(200);
+  } finally {
+    await app.stop();
+  }
+});
+
+test('a stateless CPU-bound route moves to the workers once measured, and answers as without fluxion', async () => {
+  const plain = await startApp(path.join(apps, 'cpu.js'), { fluxion: false });
+  const flx = await startApp(path.join(apps, 'cpu.js'), { env: { FLUXION_WORKERS: '2', FLUXION_OFFLOAD_ABOVE_US: '0' } });
+  try {
+    const ns = Array.from({ length: 200 }, (_, i) => i);
     const expected = await Promise.all(ns.map((n) => outcome(`${plain.url}/cpu/${n}`)));
     const got = await Promise.all(ns.map((n) => outcome(`${flx.url}/cpu/${n}`)));
     expect(got).toEqual(expected);
     const stats = await fetch(flx.url + '/__stats').then((r) => r.json());
-    const cpu = stats.find((s) => /#anonymous_\d+@/.test(s.id) && s.executions.reduce((n, e) => n + e.count, 0) === 60);
+    const cpu = stats.find((s) => /#anonymous_\d+@/.test(s.id) && s.executions.reduce((n, e) => n + e.count, 0) === 200);
     expect(cpu).toBeDefined();
+    // Its first window ran on the main thread (where it was measured), the rest on both workers.
+    expect(cpu.placement).toMatch(/^replicated \(on workers: \d+ µs per run\)$/);
     const threads = cpu.executions.filter((e) => e.threadId !== 0);
     expect(threads.length).toBeGreaterThanOrEqual(2);
   } finally {
@@ -53,7 +76,7 @@ test('a stateless CPU-bound route runs on 2 workers and answers as without fluxi
 });
 
 test('a worker killed under load: no hang, error responses for its requests, the server goes on', async () => {
-  const app = await startApp(path.join(apps, 'cpu.js'), { env: { FLUXION_WORKERS: '2' } });
+  const app = await startApp(path.join(apps, 'cpu.js'), { env: { FLUXION_WORKERS: '2', FLUXION_PLACEMENT: 'eager' } });
   try {
     const load = Array.from({ length: 80 }, (_, i) => outcome(`${app.url}/cpu/${i}`));
     await new Promise((r) => setTimeout(r, 20));

@@ -8,6 +8,7 @@ const { Worker } = require('node:worker_threads');
 const transport = require('./transport');
 const express = require('./express');
 const runtime = require('./runtime');
+const adaptive = require('./adaptive');
 
 const pool = { workers: [], started: false, next: 0, config: {}, crashHook: null };
 const records = new Map(); // handle -> request record
@@ -231,7 +232,7 @@ function dispatcher(fullId, file, fn) {
     const p = runtime.placementOf(fullId);
     let host = 0;
     if (p.where === 'group') host = runtime.hostOf(p.group);
-    else if (p.where === 'replicated') host = pickWorker();
+    else if (p.where === 'replicated' && (runtime.mode() === 'eager' || adaptive.shouldOffload(fullId))) host = pickWorker();
     if (host === 0 || p.pinned || !copyable(req, p.reqProps)) {
       return runtime.timed(fullId, fn, this, [req, res, next], false);
     }

@@ -106,3 +106,25 @@ pub fn stats_snapshot() -> Vec<FluxionStats> {
 pub fn stats_reset() {
     STATS.lock().unwrap_or_else(|p| p.into_inner()).clear();
 }
+
+#[napi(object)]
+pub struct RunTotals {
+    pub count: f64,
+    pub micros: f64,
+}
+
+/// Executions and total run time of one fluxion, on every thread (cheap: one lookup).
+#[napi]
+pub fn stats_totals(id: String) -> RunTotals {
+    let map = STATS.lock().unwrap_or_else(|p| p.into_inner());
+    match map.get(&id) {
+        Some(f) => RunTotals {
+            count: f.executions.values().sum::<u64>() as f64,
+            micros: f.run_micros,
+        },
+        None => RunTotals {
+            count: 0.0,
+            micros: 0.0,
+        },
+    }
+}

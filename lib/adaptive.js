@@ -1,0 +1,58 @@
+'use strict';
+// Where a stateless handler runs, from what it costs: a handler cheaper than a message stays on
+// the main thread, a costly one goes to the workers. Decided again every WINDOW executions from
+// the run times measured wherever it ran, with hysteresis (move out above HIGH, come back below
+// LOW), so that a handler near the threshold does not flap. Only for fluxions without state:
+// moving one with a context would need its context to move too.
+const native = require('./native');
+
+function microsFromEnv(name, fallback) {
+  const v = process.env[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`fluxion: ${name} must be a number of microseconds (got "${v}")`);
+  return n;
+}
+
+/** Mean run time (µs) above which a handler moves to the workers. */
+const HIGH = microsFromEnv('FLUXION_OFFLOAD_ABOVE_US', 150);
+/** Mean run time (µs) below which an offloaded handler comes back. */
+const LOW = HIGH / 2;
+const WINDOW = 64;
+
+const states = new Map(); // fullId -> { offload, seen, count, micros }
+
+/**
+ * Whether this execution of a stateless fluxion should go to a worker.
+ * @param {string} fullId
+ */
+function shouldOffload(fullId) {
+  let s = states.get(fullId);
+  if (!s) {
+    // Start on the main thread: the first window measures the handler where it is cheapest.
+    s = { offload: false, seen: 0, count: 0, micros: 0 };
+    states.set(fullId, s);
+  }
+  if (++s.seen >= WINDOW) {
+    s.seen = 0;
+    const t = native.load().statsTotals(fullId);
+    const n = t.count - s.count;
+    if (n > 0) {
+      const mean = (t.micros - s.micros) / n;
+      if (!s.offload && mean > HIGH) s.offload = true;
+      else if (s.offload && mean < LOW) s.offload = false;
+      const where = s.offload ? 'on workers' : 'on the main thread';
+      native.load().statsPlacement(fullId, `replicated (${where}: ${mean.toFixed(0)} µs per run)`);
+    }
+    s.count = t.count;
+    s.micros = t.micros;
+  }
+  return s.offload;
+}
+
+/** For stats and tests: where each adaptive fluxion is now. */
+function snapshot() {
+  return [...states].map(([id, s]) => ({ id, offload: s.offload }));
+}
+
+module.exports = { shouldOffload, snapshot, HIGH, LOW, WINDOW };
