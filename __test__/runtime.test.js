@@ -8,18 +8,25 @@ const { startApp, outcome } = require('./helpers/server');
 const apps = path.join(__dirname, 'apps');
 jest.setTimeout(60000);
 
+/** 200 concurrent requests to Listing 1 return the counts 1..200, each once; then its stats. */
+async function countTo200(app) {
+  const bodies = await Promise.all(Array.from({ length: 200 }, () => fetch(app.url + '/').then((r) => r.text())));
+  const counts = bodies.map((b) => Number(/^count: (\d+) /.exec(b)[1])).sort((a, b) => a - b);
+  expect(counts).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+  const stats = await fetch(app.url + '/__stats').then((r) => r.json());
+  return {
+    handler: stats.find((s) => s.id.endsWith('#handler@394')),
+    reply: stats.find((s) => s.id.endsWith('#reply@449')),
+  };
+}
+
 test.each([
   ['MessagePort', { FLUXION_PLACEMENT: 'eager' }],
   ['the Rust bus', { FLUXION_PLACEMENT: 'eager', FLUXION_TRANSPORT: 'bus' }],
 ])('Listing 1 under -r fluxion/register (eager, %s): 200 concurrent requests count 1..200 exactly once', async (_, env) => {
   const app = await startApp(path.join(apps, 'listing1.js'), { env });
   try {
-    const bodies = await Promise.all(Array.from({ length: 200 }, () => fetch(app.url + '/').then((r) => r.text())));
-    const counts = bodies.map((b) => Number(/^count: (\d+) /.exec(b)[1])).sort((a, b) => a - b);
-    expect(counts).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
-    const stats = await fetch(app.url + '/__stats').then((r) => r.json());
-    const handler = stats.find((s) => s.id.endsWith('#handler@394'));
-    const reply = stats.find((s) => s.id.endsWith('#reply@449'));
+    const { handler, reply } = await countTo200(app);
     // handler is stateless: it runs on worker threads (never on the main thread, id 0).
     expect(handler.placement).toBe('replicated');
     expect(handler.executions.reduce((n, e) => n + e.count, 0)).toBe(200);
@@ -38,12 +45,7 @@ test.each([
 test('Listing 1, default placement: a handler under the threshold stays inline, reply on its host', async () => {
   const app = await startApp(path.join(apps, 'listing1.js'), { env: { FLUXION_OFFLOAD_ABOVE_US: '100000' } });
   try {
-    const bodies = await Promise.all(Array.from({ length: 200 }, () => fetch(app.url + '/').then((r) => r.text())));
-    const counts = bodies.map((b) => Number(/^count: (\d+) /.exec(b)[1])).sort((a, b) => a - b);
-    expect(counts).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
-    const stats = await fetch(app.url + '/__stats').then((r) => r.json());
-    const handler = stats.find((s) => s.id.endsWith('#handler@394'));
-    const reply = stats.find((s) => s.id.endsWith('#reply@449'));
+    const { handler, reply } = await countTo200(app);
     expect(handler.placement).toMatch(/^replicated \(on the main thread: \d+ µs per run\)$/);
     expect(handler.executions).toEqual([{ threadId: 0, count: 200 }]);
     expect(reply.executions).toHaveLength(1);
