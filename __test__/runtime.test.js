@@ -181,3 +181,27 @@ test('an ES module app under --import fluxion/register runs its handlers on work
     await flx.stop();
   }
 });
+
+test("a killed worker's context resumes from its last commit (GoT): the count goes on", async () => {
+  const app = await startApp(path.join(apps, 'listing1.js'), { env: { FLUXION_PLACEMENT: 'eager', FLUXION_WORKERS: '2' } });
+  try {
+    const get = () => fetch(app.url + '/').then((r) => r.text()).then((b) => Number(/^count: (\d+) /.exec(b)[1]));
+    const first = [];
+    for (let i = 0; i < 30; i++) first.push(await get());
+    expect(first).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    const stats = await fetch(app.url + '/__stats').then((r) => r.json());
+    const host = stats.find((s) => s.id.endsWith('#reply@449')).executions[0].threadId;
+    const workers = await fetch(`${app.url}/__kill?thread=${host}`).then((r) => r.json());
+    expect(workers.map((w) => w.threadId)).not.toContain(host);
+    const after = [];
+    for (let i = 0; i < 30; i++) after.push(await get());
+    // Without recovery the new host would start again from `count = 0`.
+    expect(after).toEqual(Array.from({ length: 30 }, (_, i) => i + 31));
+    const again = await fetch(app.url + '/__stats').then((r) => r.json());
+    const hosts = again.find((s) => s.id.endsWith('#reply@449')).executions.map((e) => e.threadId);
+    expect(hosts).toContain(host);
+    expect(hosts.length).toBe(2);
+  } finally {
+    await app.stop();
+  }
+});

@@ -91,6 +91,13 @@ function placeModule(graph, file, moduleInfo, extraStateless) {
       for (const m of members) if (!groupOf.has(m.id)) groupOf.set(m.id, key);
     }
   }
+  // The variables of each group's context: the state its members write.
+  const varsOf = new Map();
+  const ctxVars = (f) => f.hints.state.filter((s) => !s.constant && (s.kind === 'scope' || s.kind === 'share')).map((s) => s.name);
+  for (const f of graph.fluxions) {
+    const key = groupOf.get(f.id) || `${file}#${f.id}`;
+    varsOf.set(key, [...new Set([...(varsOf.get(key) || []), ...ctxVars(f)])]);
+  }
   for (const f of graph.fluxions) {
     let reason = reasons.get(f.id);
     const group = groupOf.get(f.id);
@@ -101,8 +108,8 @@ function placeModule(graph, file, moduleInfo, extraStateless) {
     // Request properties to check at dispatch: one set by earlier middleware may not be copyable.
     const reqProps = f.hints.resources.filter((r) => r.kind === 'request').flatMap((r) => r.props);
     if (reason) out.set(f.id, { where: 'main', reason });
-    else if (group) out.set(f.id, { where: 'group', group, reqProps });
-    else if (f.hints.state.some((s) => !s.constant && (s.kind === 'scope' || s.kind === 'share'))) out.set(f.id, { where: 'group', group: `${file}#${f.id}`, reqProps });
+    else if (group) out.set(f.id, { where: 'group', group, reqProps, vars: varsOf.get(group) });
+    else if (ctxVars(f).length) out.set(f.id, { where: 'group', group: `${file}#${f.id}`, reqProps, vars: varsOf.get(`${file}#${f.id}`) });
     else out.set(f.id, { where: 'replicated', reqProps });
   }
   return out;

@@ -7,6 +7,7 @@ const native = require('./native');
 const { placeModule } = require('./placement');
 const transport = require('./transport');
 const express = require('./express');
+const contexts = require('./contexts');
 const v8 = require('node:v8');
 
 const warnedUnsendable = new Set();
@@ -98,11 +99,18 @@ function register(fullId, fn) {
 }
 
 function timed(fullId, fn, self, args, fromMessage) {
+  // On a worker, a fluxion with a context: take the context's last committed version the first
+  // time this thread hosts it, and commit it after each run (recovery and moves start from there).
+  const p = !isMainThread && placementOf(fullId);
+  const ctx = p && p.where === 'group' && p.vars && p.vars.length ? p : null;
+  const file = ctx && fullId.slice(0, fullId.lastIndexOf('#'));
+  if (ctx) contexts.restore(ctx.group, file, ctx.vars);
   const t0 = process.hrtime.bigint();
   try {
     return fn.apply(self, args);
   } finally {
     recordExec(fullId, Number(process.hrtime.bigint() - t0) / 1000, fromMessage);
+    if (ctx) contexts.commit(ctx.group, file, ctx.vars);
   }
 }
 
@@ -207,6 +215,9 @@ function moduleApi(mod) {
     },
     factory(id, build) {
       state.factories.set(full(id), build);
+    },
+    context(names, get, set) {
+      contexts.registerModule(file, names, get, set);
     },
   };
 }

@@ -21,6 +21,13 @@ app.get('/__stats', function (req, res) {
   res.json(require(process.env.FLUXION_MODULE || 'fluxion').stats());
 });
 
+app.get('/__kill', function (req, res) {
+  var fluxion = require(process.env.FLUXION_MODULE || 'fluxion');
+  fluxion.terminateWorker(Number(req.query.thread)).then(function () {
+    res.json(fluxion.workers());
+  });
+});
+
 module.exports = app;
 if (require.main === module) {
   var server = app.listen(Number(process.env.PORT) || 0, '127.0.0.1', function () {

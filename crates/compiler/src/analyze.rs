@@ -112,6 +112,8 @@ pub struct Binding {
     pub is_import: bool,
     pub reassigned: bool,
     pub resource: Option<ResourceKind>,
+    /// Declared with `let` or `var` at the top level: the runtime can save and restore it.
+    pub assignable: bool,
     /// Initialised with an expression that gives the same value on every thread (literals,
     /// `require`, `path.join(__dirname, ...)`, `process.env.X`...).
     pub pure_init: bool,
@@ -209,6 +211,7 @@ impl Analyzer<'_> {
             stack: Vec::new(),
             reassigned: HashSet::new(),
             pending_name: None,
+            in_assignable_decl: false,
         };
         program.visit_with(&mut d);
         for id in &d.reassigned {
@@ -452,6 +455,8 @@ struct Declarations<'a> {
     reassigned: HashSet<Id>,
     /// Name given to the next function expression by its context (`const f = function(){}`).
     pending_name: Option<String>,
+    /// Inside a `let`/`var` declaration (not `const`, `using`).
+    in_assignable_decl: bool,
 }
 
 impl Declarations<'_> {
@@ -477,6 +482,7 @@ impl Declarations<'_> {
             reassigned: false,
             resource: None,
             pure_init: false,
+            assignable: false,
         });
         self.ids.insert(id_of(i), b);
         b
@@ -803,8 +809,21 @@ impl Visit for Declarations<'_> {
         self.keyed_method(&n.key, &n.function);
     }
 
+    fn visit_var_decl(&mut self, n: &VarDecl) {
+        let outer = self.in_assignable_decl;
+        self.in_assignable_decl = n.kind != VarDeclKind::Const;
+        n.visit_children_with(self);
+        self.in_assignable_decl = outer;
+    }
+
     fn visit_var_declarator(&mut self, n: &VarDeclarator) {
+        let before = self.facts.bindings.len();
         self.bind_pattern(&n.name, n.init.as_deref());
+        if self.in_assignable_decl {
+            for b in &mut self.facts.bindings[before..] {
+                b.assignable = b.decl == Place::Top;
+            }
+        }
         if let (Pat::Ident(bi), Some(init)) = (&n.name, &n.init) {
             if is_function_expr(init) {
                 self.pending_name = Some(bi.id.sym.to_string());

@@ -940,6 +940,17 @@ impl Builder<'_> {
             }
         }
         rw.wraps.sort_by_key(|w| (w.0, std::cmp::Reverse(w.1)));
+        let mut vars: Vec<(usize, String)> = self
+            .kinds
+            .iter()
+            .filter(|(_, k)| matches!(k, VarKind::Scope | VarKind::Share))
+            .map(|(&b, _)| &facts.bindings[b])
+            .filter(|b| b.assignable && b.func.is_none())
+            .map(|b| (b.offset, b.name.clone()))
+            .collect();
+        vars.sort();
+        vars.dedup();
+        rw.context_vars = vars.into_iter().map(|(_, n)| n).collect();
         rw
     }
 }

@@ -32,6 +32,9 @@ pub struct Rewrite {
     pub wraps: Vec<(usize, usize, String, String)>,
     /// Post callbacks that another thread can re-create: `(id, params, span)`.
     pub factories: Vec<(String, Vec<String>, (usize, usize))>,
+    /// Module-level variables that hold contexts (`let`/`var`): the runtime saves and restores
+    /// them when a context is committed, recovered or moved.
+    pub context_vars: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

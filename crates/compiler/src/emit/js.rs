@@ -152,6 +152,25 @@ pub fn emit(graph: &Graph, text: &str, runtime: &str) -> JsOutput {
         out.copy(*a, *b);
         out.insert("); });");
     }
+    let vars = &graph.rewrite.context_vars;
+    if !vars.is_empty() {
+        // Closures over the module's own variables: the runtime reads and writes a context
+        // without any change to the code that uses it.
+        let names = serde_json::to_string(vars).expect("strings");
+        let gets: String = vars
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("case {i}: return {v}; "))
+            .collect();
+        let sets: String = vars
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("case {i}: {v} = v; break; "))
+            .collect();
+        out.insert(&format!(
+            "\n;__flx.context({names}, function (i) {{ switch (i) {{ {gets}}} }}, function (i, v) {{ switch (i) {{ {sets}}} }});"
+        ));
+    }
     out.insert("\n");
     let mut buf = Vec::new();
     out.map
