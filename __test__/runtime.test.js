@@ -205,3 +205,31 @@ test("a killed worker's context resumes from its last commit (GoT): the count go
     await app.stop();
   }
 });
+
+test('the Listing-1 context moves between workers under load with no lost increment', async () => {
+  const app = await startApp(path.join(apps, 'listing1.js'), { env: { FLUXION_PLACEMENT: 'eager', FLUXION_WORKERS: '2' } });
+  try {
+    await fetch(app.url + '/');
+    const stats = await fetch(app.url + '/__stats').then((r) => r.json());
+    const reply = stats.find((s) => s.id.endsWith('#reply@449'));
+    const threads = (await fetch(app.url + '/__workers').then((r) => r.json())).map((w) => w.threadId);
+    expect(threads.length).toBe(2);
+    // 4 waves of 60 concurrent requests; between the waves' start and end, the context moves.
+    const bodies = [];
+    let host = reply.executions[0].threadId;
+    for (let wave = 0; wave < 4; wave++) {
+      const load = Array.from({ length: 60 }, () => fetch(app.url + '/').then((r) => r.text()));
+      const to = threads.find((t) => t !== host);
+      const moved = await fetch(`${app.url}/__move?id=${encodeURIComponent(reply.id)}&to=${to}`).then((r) => r.json());
+      expect(moved).toEqual({ host: to });
+      host = to;
+      bodies.push(...(await Promise.all(load)));
+    }
+    const counts = bodies.map((b) => Number(/^count: (\d+) /.exec(b)[1])).sort((a, b) => a - b);
+    expect(counts).toEqual(Array.from({ length: 240 }, (_, i) => i + 2));
+    const after = (await fetch(app.url + '/__stats').then((r) => r.json())).find((s) => s.id === reply.id);
+    expect(after.executions.map((e) => e.threadId).sort()).toEqual([...threads].sort());
+  } finally {
+    await app.stop();
+  }
+});

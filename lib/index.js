@@ -37,6 +37,17 @@ function terminateWorker(which) {
   return require('./scheduler').terminateWorker(which);
 }
 
+/**
+ * Moves a fluxion's context (its group) to another worker, without losing a message or a write.
+ * @param {string} fluxionOrGroup a fluxion id from stats() or a group key
+ * @param {number} threadId a worker's thread id (see workers())
+ * @returns {Promise<number>}
+ */
+function moveContext(fluxionOrGroup, threadId) {
+  if (!isMainThread) throw new Error('fluxion: moveContext() is called from the main thread');
+  return require('./scheduler').moveContext(fluxionOrGroup, threadId);
+}
+
 /** The worker pool: slot, thread id and requests in flight of each worker. */
 function workers() {
   return isMainThread ? require('./scheduler').workers() : [];
@@ -48,6 +59,7 @@ module.exports = {
   fluxionize,
   stats,
   terminateWorker,
+  moveContext,
   workers,
   /** The compiler's version (part of every cache key). */
   version: () => native.load().version(),

@@ -25,6 +25,10 @@ const state = {
   factories: new Map(),
   /** group -> thread id (workers learn it from the main thread) */
   slots: [],
+  /** group -> thread id, for groups moved off their default slot */
+  groupHosts: new Map(),
+  /** group -> messages waiting while it moves (main thread) */
+  moving: new Map(),
   mode: null,
   config: {},
 };
@@ -84,8 +88,20 @@ function hashString(s) {
 
 /** The thread that hosts a group's context: one worker, chosen by a stable hash. */
 function hostOf(group) {
+  const moved = state.groupHosts.get(group);
+  if (moved !== undefined) return moved;
   if (!state.slots.length) return 0;
   return state.slots[hashString(group) % state.slots.length];
+}
+
+/**
+ * Sends a message for a group's fluxion to the group's host. While the group moves (main thread),
+ * messages wait here, in order, until the old host has run everything sent to it before.
+ */
+function sendToGroup(group, msg) {
+  const queue = state.moving.get(group);
+  if (queue) queue.push(msg);
+  else transport.send(hostOf(group), msg);
 }
 
 function register(fullId, fn) {
@@ -147,9 +163,9 @@ function post(fullId, vars, fn) {
   const p = placementOf(fullId);
   let host = threadId;
   if (p.where === 'main') host = 0;
-  else if (p.where === 'group') host = hostOf(p.group);
+  else if (p.where === 'group') host = null; // decided at each call: the group may move
   else if (isMainThread && mode() === 'eager') host = require('./scheduler').pickWorker();
-  if (host === threadId || host === null) {
+  if (host === threadId) {
     return function fluxionPost(...args) {
       return timed(fullId, fn, this, args, false);
     };
@@ -157,6 +173,9 @@ function post(fullId, vars, fn) {
   const file = fullId.slice(0, fullId.lastIndexOf('#'));
   const handleOf = isMainThread ? require('./scheduler').handleOf : require('./worker').handleOf;
   return function fluxionPostRemote(...args) {
+    if (host === null && hostOf(p.group) === threadId && !state.moving.has(p.group)) {
+      return timed(fullId, fn, this, args, false);
+    }
     let encoded;
     let msg;
     try {
@@ -173,8 +192,13 @@ function post(fullId, vars, fn) {
       return timed(fullId, fn, this, args, false);
     }
     recordMessage(fullId, true);
-    if (isMainThread) require('./scheduler').touch(encoded, host);
-    transport.send(host, msg);
+    if (host === null) {
+      if (isMainThread) require('./scheduler').touch(encoded, hostOf(p.group));
+      sendToGroup(p.group, msg);
+    } else {
+      if (isMainThread) require('./scheduler').touch(encoded, host);
+      transport.send(host, msg);
+    }
   };
 }
 
@@ -228,6 +252,7 @@ Object.assign(module.exports, {
   mode,
   placementOf,
   hostOf,
+  sendToGroup,
   timed,
   recordMessage,
   runPost,

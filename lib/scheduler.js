@@ -30,7 +30,40 @@ function workerCount() {
 
 function broadcastSlots() {
   runtime.state.slots = pool.workers.map((w) => w.threadId);
+  // A group moved to a worker that is gone goes back to its default slot.
+  for (const [g, t] of runtime.state.groupHosts) if (!workerById(t) && t !== 0) runtime.state.groupHosts.delete(g);
   for (const w of pool.workers) transport.send(w.threadId, { t: 'slots', slots: runtime.state.slots });
+  broadcastHosts();
+}
+
+function broadcastHosts() {
+  const hosts = [...runtime.state.groupHosts];
+  for (const w of pool.workers) transport.send(w.threadId, { t: 'hosts', hosts });
+}
+
+const moves = new Map(); // group -> resolve
+
+/**
+ * Moves a group's context (and so its fluxions) to another worker without losing a message or
+ * a write: messages for it wait on the main thread while its old host finishes what it was sent
+ * and commits; the new host checks the context out before its first run.
+ * @param {string} group a group key (`<file>#grp_x`, `<file>#<fluxion id>`), or a fluxion id
+ * @param {number} to the thread id of a worker
+ * @returns {Promise<number>} the new host
+ */
+function moveContext(group, to) {
+  const p = group.includes('#') ? runtime.placementOf(group) : null;
+  if (p && p.where === 'group') group = p.group;
+  else if (p && p.where !== 'group') return Promise.reject(new Error(`fluxion: ${group} has no context to move (${p.where})`));
+  if (!workerById(to)) return Promise.reject(new Error(`fluxion: no worker with thread id ${to}`));
+  if (moves.has(group)) return Promise.reject(new Error(`fluxion: ${group} is already moving`));
+  const from = runtime.hostOf(group);
+  if (from === to) return Promise.resolve(to);
+  runtime.state.moving.set(group, []);
+  return new Promise((resolve) => {
+    moves.set(group, resolve);
+    transport.send(from, { t: 'drain-group', group, to });
+  });
 }
 
 function spawn(slot) {
@@ -252,12 +285,13 @@ function dispatcher(fullId, file, fn) {
       express: expressVersion(req.app),
       requestModule: requestModuleOf(req),
     };
+    const send = () => (p.where === 'group' ? runtime.sendToGroup(p.group, msg) : transport.send(host, msg));
     try {
-      transport.send(host, msg);
+      send();
     } catch {
       // Something on req cannot be cloned (a socket, a class with private state): leave it out.
       msg.req = express.snapshotRequest(req, true);
-      transport.send(host, msg);
+      send();
     }
   }
   dispatchers.set(fullId, fn);
@@ -307,6 +341,18 @@ function onMessage(msg) {
       runtime.runPost(msg.msg, resolveHandle);
       break;
     }
+    case 'group-drained': {
+      // The old host ran everything sent to it before: the group's host is now `to`.
+      const queue = runtime.state.moving.get(msg.group) || [];
+      runtime.state.moving.delete(msg.group);
+      runtime.state.groupHosts.set(msg.group, msg.to);
+      broadcastHosts();
+      for (const m of queue) transport.send(msg.to, m);
+      const done = moves.get(msg.group);
+      moves.delete(msg.group);
+      if (done) done(msg.to);
+      break;
+    }
     case 'undeliverable':
       if (msg.msg && msg.msg.t === 'post') runtime.runPost(msg.msg, resolveHandle);
       break;
@@ -326,4 +372,4 @@ function workers() {
   return pool.workers.map((w, slot) => ({ slot, threadId: w.threadId, inflight: w.inflight }));
 }
 
-module.exports = { start, pickWorker, dispatcher, handleOf, touch, terminateWorker, workers };
+module.exports = { start, pickWorker, dispatcher, handleOf, touch, terminateWorker, workers, moveContext };

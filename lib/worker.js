@@ -156,10 +156,32 @@ function runStart(msg) {
   }
 }
 
+/** A message for a group this thread no longer hosts goes on to the new host. */
+function forwardIfMoved(msg) {
+  if (msg.fwd) return false;
+  const p = runtime.state.placements.get(msg.id);
+  if (!p || p.where !== 'group') return false;
+  const host = runtime.hostOf(p.group);
+  if (host === threadId) return false;
+  transport.send(host, { ...msg, fwd: true });
+  return true;
+}
+
 function onMessage(msg) {
+  if ((msg.t === 'start' || msg.t === 'post') && forwardIfMoved(msg)) return;
   switch (msg.t) {
     case 'slots':
       runtime.state.slots = msg.slots;
+      break;
+    case 'hosts':
+      runtime.state.groupHosts = new Map(msg.hosts);
+      break;
+    case 'drain-group':
+      // Everything sent here for the group before this message has run (and committed): from
+      // now on its messages go to the new host.
+      runtime.state.groupHosts.set(msg.group, msg.to);
+      require('./contexts').release(msg.group);
+      transport.send(0, { t: 'group-drained', group: msg.group, to: msg.to });
       break;
     case 'start':
       runStart(msg);

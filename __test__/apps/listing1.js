@@ -28,6 +28,17 @@ app.get('/__kill', function (req, res) {
   });
 });
 
+app.get('/__workers', function (req, res) {
+  res.json(require(process.env.FLUXION_MODULE || 'fluxion').workers());
+});
+
+app.get('/__move', function (req, res, next) {
+  var fluxion = require(process.env.FLUXION_MODULE || 'fluxion');
+  fluxion.moveContext(req.query.id, Number(req.query.to)).then(function (host) {
+    res.json({ host: host });
+  }, next);
+});
+
 module.exports = app;
 if (require.main === module) {
   var server = app.listen(Number(process.env.PORT) || 0, '127.0.0.1', function () {
