@@ -1,0 +1,278 @@
+#!/usr/bin/env node
+'use strict';
+// The paper's case study (§4): gifsockets-server's own mocha suite, run three ways — plain, under
+// `--require fluxion/register` (default placement) and under FLUXION_PLACEMENT=eager — with
+// per-configuration counts and every test whose outcome differs from the plain run.
+//
+//   GIFSOCKETS_DIR=/work/ext/gifsockets-server npm run test:gifsockets
+//   node scripts/gifsockets.js /path/to/gifsockets-server
+//   GIFSOCKETS_STATS=1 ...     also prints require('fluxion').stats() (placements, executions per
+//                              thread) of the fluxion runs
+//
+// The checkout (tag 0.38.1) needs its dependencies installed, gifsockets-middleware included
+// (tag 0.1.0; a `file:` dependency on a checkout of it makes the hook compile it too, since its
+// real path is outside node_modules). Its grunt devDependencies are not needed.
+//
+// PhantomJS cannot run here: a stand-in `phantomjs` (put first on PATH) answers the pixel
+// service's protocol (POST on :9090, body = encoded JSON with width/height) with an all-zero
+// RGBA canvas. The text test "creates a GIF image" compares against PhantomJS's rendering, so it
+// fails in every configuration with the stand-in; it is reported, not hidden.
+//
+// Mocha 1.14 (the suite's version) always calls process.exit from _mocha, so the suite is run
+// through Mocha's programmatic API from `node -e` instead: a run that does not exit by itself
+// after its report shows up as DID NOT EXIT. Ports 7050 and 9090 are fixed by the suite: runs
+// are sequential. Exits 0 when the outcomes are identical, 1 when they differ or a run crashed,
+// hung or did not exit, 0 with a skip message when no checkout is given.
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..');
+const REGISTER = process.env.FLUXION_REGISTER ? path.resolve(process.env.FLUXION_REGISTER) : path.join(ROOT, 'register.js');
+const TIMEOUT_MS = Number(process.env.GIFSOCKETS_TIMEOUT || 120000);
+const LINGER_MS = Number(process.env.GIFSOCKETS_LINGER || 8000);
+/** Fails under the PhantomJS stand-in in every configuration (expected pixels are PhantomJS's). */
+const STAND_IN_FAILS = ['A request to a gifsockets-server writing a text frame and closing the image creates a GIF image'];
+
+const CONFIGS = [
+  { name: 'plain', fluxion: false, env: {} },
+  { name: 'default', fluxion: true, env: {} },
+  { name: 'eager', fluxion: true, env: { FLUXION_PLACEMENT: 'eager' } },
+];
+
+function unusable(dir) {
+  if (!dir) return 'no gifsockets-server checkout given (pass its path or set GIFSOCKETS_DIR)';
+  if (!fs.existsSync(path.join(dir, 'test', 'gifsockets-server_test.js'))) return `${dir} has no test/gifsockets-server_test.js`;
+  for (const m of ['mocha', 'gifsockets-middleware', 'express', 'get-pixels', 'phantomjs-pixel-server']) {
+    if (!fs.existsSync(path.join(dir, 'node_modules', m))) return `${dir} has no node_modules/${m} (npm install in it)`;
+  }
+  return null;
+}
+
+/** A directory holding the `phantomjs` stand-in. */
+function pixelStandIn() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flx-gifsockets-'));
+  const file = path.join(dir, 'phantomjs');
+  fs.writeFileSync(
+    file,
+    `#!${process.execPath}
+// Stand-in for phantomjs-pixel-server (spawned as \`phantomjs <server.js>\`): a blank canvas.
+require('node:http').createServer((req, res) => {
+  let body = '';
+  req.on('data', (c) => (body += c));
+  req.on('end', () => {
+    let p;
+    try { p = JSON.parse(decodeURIComponent(body)); } catch (e) { res.writeHead(400); return res.end(String(e)); }
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('\\0'.repeat(p.width * p.height * 4));
+  });
+}).listen(9090);
+// Leave with the test process even when it dies before its after() hook kills us.
+const parent = process.ppid;
+setInterval(() => { try { process.kill(parent, 0); } catch { process.exit(0); } }, 500).unref();
+`,
+  );
+  fs.chmodSync(file, 0o755);
+  return dir;
+}
+
+const MARK = '@@FLUXION-MOCHA-REPORT@@';
+const STATS = '@@FLUXION-STATS@@';
+
+/** Mocha 1.x programmatic run: JSON report on stdout after a marker, no process.exit. */
+function runnerSource(dir, withStats) {
+  const stats = withStats
+    ? `process.stdout.write('\\n${STATS}' + JSON.stringify(require(${JSON.stringify(ROOT)}).stats()) + '\\n');`
+    : '';
+  return `
+const Mocha = require(${JSON.stringify(path.join(dir, 'node_modules', 'mocha'))});
+const path = require('node:path');
+const fs = require('node:fs');
+const mocha = new Mocha({ reporter: function () {}, timeout: 2000 });
+const tdir = ${JSON.stringify(path.join(dir, 'test'))};
+for (const f of fs.readdirSync(tdir)) if (f.endsWith('.js')) mocha.addFile(path.join(tdir, f));
+const report = { passes: [], failures: [], pending: [] };
+const runner = mocha.run(function (failures) {
+  process.stdout.write('\\n${MARK}' + JSON.stringify(report) + '\\n');
+  process.exitCode = failures ? 1 : 0;
+});
+runner.on('pass', (t) => report.passes.push({ fullTitle: t.fullTitle() }));
+runner.on('pending', (t) => report.pending.push({ fullTitle: t.fullTitle() }));
+runner.on('fail', (t, err) => report.failures.push({ fullTitle: t.fullTitle(), err: { message: String(err && err.message || err) } }));
+`;
+}
+
+function runConfig(dir, cfg, standIn) {
+  const args = [...(cfg.fluxion ? ['--require', REGISTER] : []), '-e', runnerSource(dir, cfg.fluxion)];
+  const env = { ...process.env, FLUXION_CACHE: '0', PATH: `${standIn}${path.delimiter}${process.env.PATH}` };
+  delete env.FLUXION_PLACEMENT;
+  Object.assign(env, cfg.env);
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let reportAt = 0;
+    let hung = false;
+    let lingered = false;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (!reportAt && stdout.includes(MARK)) reportAt = Date.now();
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      hung = true;
+      child.kill('SIGKILL');
+    }, TIMEOUT_MS);
+    const poll = setInterval(() => {
+      if (reportAt && Date.now() - reportAt > LINGER_MS) {
+        lingered = true;
+        clearInterval(poll);
+        child.kill('SIGKILL');
+      }
+    }, 250);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      let report = null;
+      const i = stdout.lastIndexOf(MARK);
+      if (i >= 0) {
+        try {
+          report = JSON.parse(stdout.slice(i + MARK.length).split('\n')[0]);
+        } catch {
+          report = null;
+        }
+      }
+      let stats = null;
+      const j = stdout.lastIndexOf(STATS);
+      if (j >= 0) {
+        try {
+          stats = JSON.parse(stdout.slice(j + STATS.length).split('\n')[0]);
+        } catch {
+          stats = null;
+        }
+      }
+      resolve({ cfg, code, signal, hung, lingered, ms: Date.now() - started, report, stats, stdout, stderr });
+    });
+  });
+}
+
+function outcomes(report) {
+  const map = new Map();
+  if (!report) return map;
+  for (const t of report.passes) map.set(t.fullTitle, 'pass');
+  for (const t of report.pending) map.set(t.fullTitle, 'pending');
+  for (const t of report.failures) {
+    // A failing hook fails the tests under it: mocha 1.x reports the hook ('"before all" hook').
+    map.set(t.fullTitle, `fail: ${String(t.err.message).split('\n')[0]}`);
+  }
+  return map;
+}
+
+function warningsOf(stderr) {
+  return stderr.split('\n').filter((l) => /Warning|Error|fluxion/i.test(l) && !/DEP0066|trace-deprecation|Unknown user config/.test(l));
+}
+
+async function compare(dir) {
+  const standIn = pixelStandIn();
+  const runs = [];
+  try {
+    for (const cfg of CONFIGS) runs.push(await runConfig(dir, cfg, standIn));
+  } finally {
+    fs.rmSync(standIn, { recursive: true, force: true });
+  }
+  const base = outcomes(runs[0].report);
+  const result = { dir, configs: [], identical: true };
+  for (const r of runs) {
+    const o = outcomes(r.report);
+    const count = (p) => [...o.values()].filter(p).length;
+    const diffs = [];
+    for (const [title, v] of base) {
+      const got = o.has(title) ? o.get(title) : 'missing';
+      if (got !== v) diffs.push({ title, plain: v, got });
+    }
+    for (const [title, v] of o) if (!base.has(title)) diffs.push({ title, plain: 'missing', got: v });
+    const entry = {
+      name: r.cfg.name,
+      passes: count((v) => v === 'pass'),
+      failures: count((v) => v.startsWith('fail')),
+      pending: count((v) => v === 'pending'),
+      total: o.size,
+      exit: r.signal || r.code,
+      hung: r.hung,
+      lingered: r.lingered,
+      ms: r.ms,
+      reported: Boolean(r.report),
+      diffs,
+      stats: r.stats,
+      warnings: warningsOf(r.stderr),
+      stderr: r.stderr,
+    };
+    if (r.cfg.name !== 'plain' && (diffs.length || r.hung || !r.report || (r.lingered && !runs[0].lingered))) result.identical = false;
+    result.configs.push(entry);
+  }
+  return result;
+}
+
+function print(result) {
+  console.log(`gifsockets-server suite: ${result.dir}  (fluxion: ${REGISTER}; PhantomJS replaced by a blank-canvas stand-in)`);
+  for (const c of result.configs) {
+    const status = c.hung
+      ? `HUNG (killed after ${TIMEOUT_MS} ms)`
+      : !c.reported
+        ? `CRASHED (exit ${c.exit}, no report)`
+        : c.lingered
+          ? `DID NOT EXIT (killed ${LINGER_MS} ms after mocha finished)`
+          : `exit ${c.exit}`;
+    console.log(`  ${c.name.padEnd(8)} ${c.passes} passing, ${c.failures} failing, ${c.pending} pending of ${c.total}  [${status}, ${(c.ms / 1000).toFixed(1)} s]`);
+  }
+  for (const t of STAND_IN_FAILS) console.log(`  (fails in every configuration with the stand-in: "${t}")`);
+  if (process.env.GIFSOCKETS_STATS === '1') {
+    for (const c of result.configs) if (c.stats) console.log(`\nfluxion stats under ${c.name}:\n${JSON.stringify(c.stats, null, 1)}`);
+  }
+  for (const c of result.configs.slice(1)) {
+    if (!c.diffs.length) continue;
+    console.log(`\nDiffers from plain under ${c.name} (${c.diffs.length}):`);
+    for (const d of c.diffs) console.log(`  - ${d.title}\n      plain: ${d.plain}\n      ${c.name}: ${d.got}`);
+  }
+  for (const c of result.configs) {
+    if (c.reported || !c.stderr.trim()) continue;
+    console.log(`\nstderr of the crashed ${c.name} run (first 15 lines):`);
+    for (const l of c.stderr.trim().split('\n').slice(0, 15)) console.log(`  ${l}`);
+  }
+  for (const c of result.configs) {
+    const w = [...new Set(c.warnings)];
+    if (!w.length) continue;
+    console.log(`\nstderr lines of note under ${c.name} (${w.length} distinct):`);
+    for (const l of w.slice(0, 30)) console.log(`  ${l}`);
+    if (w.length > 30) console.log(`  ... ${w.length - 30} more`);
+  }
+  console.log(result.identical ? '\nOutcomes identical to plain.' : '\nOutcomes DIFFER from plain.');
+}
+
+if (require.main === module) {
+  const arg = process.argv[2] || process.env.GIFSOCKETS_DIR;
+  const dir = arg && path.resolve(arg);
+  const why = unusable(dir);
+  if (why) {
+    console.log(`gifsockets: skipped: ${why}.`);
+    console.log('  e.g. git clone https://github.com/twolfson/gifsockets-server /tmp/gs && git -C /tmp/gs checkout 0.38.1');
+    console.log('       git clone https://github.com/twolfson/gifsockets-middleware /tmp/gsm && git -C /tmp/gsm checkout 0.1.0');
+    console.log('       (cd /tmp/gsm && npm install --omit=dev) && (cd /tmp/gs && npm install --ignore-scripts ../gsm)');
+    console.log('       GIFSOCKETS_DIR=/tmp/gs npm run test:gifsockets');
+    process.exit(0);
+  }
+  compare(dir).then(
+    (result) => {
+      print(result);
+      process.exitCode = result.identical ? 0 : 1;
+    },
+    (err) => {
+      console.error(err);
+      process.exitCode = 2;
+    },
+  );
+}
+
+module.exports = { compare, unusable, print, CONFIGS };
