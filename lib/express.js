@@ -115,12 +115,33 @@ function standInRequest(proto, snap, settings) {
   return req;
 }
 
+/** Plain data: what a copy keeps whole (a class instance would arrive without its methods). */
+function plainData(v, depth = 0) {
+  if (v === null || typeof v !== 'object') return typeof v !== 'function';
+  if (depth > 8) return true;
+  if (Array.isArray(v)) return v.every((x) => plainData(x, depth + 1));
+  if (Buffer.isBuffer(v) || v instanceof Date || v instanceof RegExp) return true;
+  const p = Object.getPrototypeOf(v);
+  if (p !== Object.prototype && p !== null) return false;
+  return Object.values(v).every((x) => plainData(x, depth + 1));
+}
+
+const warnedNotPlain = new Set();
+
 /** Worker: the own properties of the stand-in that differ from the snapshot. */
 function requestChanges(req, snap) {
   const changes = {};
   for (const k of Object.keys(req)) {
     const v = req[k];
-    if (typeof v === 'function' || !cloneable(v)) continue;
+    if (typeof v === 'function') continue;
+    if (!plainData(v)) {
+      // A class instance put on req here would reach the main thread without its methods.
+      if (!warnedNotPlain.has(k)) {
+        warnedNotPlain.add(k);
+        process.emitWarning(`fluxion: req.${k} set on a worker is not plain data; the main thread does not see it`, { code: 'FLUXION_REQ_NOT_PLAIN' });
+      }
+      continue;
+    }
     if (k in snap && Buffer.compare(v8.serialize(v), v8.serialize(snap[k])) === 0) continue;
     changes[k] = v;
   }
@@ -270,6 +291,7 @@ function applyResponseOps(res, ops) {
 }
 
 module.exports = {
+  plainData,
   snapshotRequest,
   snapshotResponse,
   settingsOf,

@@ -44,11 +44,20 @@ function mode() {
 }
 
 let statsOn = true;
+const statIds = new Map(); // fullId -> number in the Rust table (interned once per thread)
+function statId(fullId) {
+  let i = statIds.get(fullId);
+  if (i === undefined) {
+    i = native.load().statsIntern(fullId);
+    statIds.set(fullId, i);
+  }
+  return i;
+}
 function recordExec(fullId, micros, fromMessage) {
-  if (statsOn) native.load().statsExec(fullId, threadId, micros, fromMessage);
+  if (statsOn) native.load().statsExec(statId(fullId), threadId, micros, fromMessage);
 }
 function recordMessage(fullId, out) {
-  if (statsOn) native.load().statsMessage(fullId, out);
+  if (statsOn) native.load().statsMessage(statId(fullId), out);
 }
 
 function placementOf(fullId) {

@@ -215,23 +215,12 @@ function expressVersion(app) {
   return expressMajor;
 }
 
-/** Plain data: what a copy keeps whole (a class instance would arrive without its methods). */
-function plainData(v, depth = 0) {
-  if (v === null || typeof v !== 'object') return typeof v !== 'function';
-  if (depth > 8) return true;
-  if (Array.isArray(v)) return v.every((x) => plainData(x, depth + 1));
-  if (Buffer.isBuffer(v) || v instanceof Date || v instanceof RegExp) return true;
-  const p = Object.getPrototypeOf(v);
-  if (p !== Object.prototype && p !== null) return false;
-  return Object.values(v).every((x) => plainData(x, depth + 1));
-}
-
 /** Whether the request properties a handler reads (set by earlier middleware) can be copied. */
 function copyable(req, props) {
   if (!props) return true;
   for (const p of props) {
     if (!Object.prototype.hasOwnProperty.call(req, p)) continue;
-    if (!plainData(req[p])) return false;
+    if (!express.plainData(req[p])) return false;
   }
   return true;
 }

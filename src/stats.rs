@@ -15,11 +15,38 @@ struct Figures {
     run_micros: f64,
 }
 
-static STATS: LazyLock<Mutex<HashMap<String, Figures>>> = LazyLock::new(Default::default);
+/// Figures by index; ids are interned once per thread (`stats_intern`), so that the per-run calls
+/// pass a number instead of converting a long string.
+#[derive(Default)]
+struct Table {
+    index: HashMap<String, u32>,
+    rows: Vec<(String, Figures)>,
+}
 
-fn with<T>(id: &str, f: impl FnOnce(&mut Figures) -> T) -> T {
-    let mut map = STATS.lock().unwrap_or_else(|p| p.into_inner());
-    f(map.entry(id.to_string()).or_default())
+static STATS: LazyLock<Mutex<Table>> = LazyLock::new(Default::default);
+
+fn table() -> std::sync::MutexGuard<'static, Table> {
+    STATS.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn intern(t: &mut Table, id: &str) -> u32 {
+    if let Some(&i) = t.index.get(id) {
+        return i;
+    }
+    let i = t.rows.len() as u32;
+    t.rows.push((id.to_string(), Figures::default()));
+    t.index.insert(id.to_string(), i);
+    i
+}
+
+fn with<T>(idx: u32, f: impl FnOnce(&mut Figures) -> T) -> Option<T> {
+    table().rows.get_mut(idx as usize).map(|(_, fig)| f(fig))
+}
+
+/// The number that stands for fluxion `id` in the per-run calls.
+#[napi]
+pub fn stats_intern(id: String) -> u32 {
+    intern(&mut table(), &id)
 }
 
 #[napi(object)]
@@ -40,10 +67,10 @@ pub struct FluxionStats {
     pub mean_run_ms: f64,
 }
 
-/// A message for `id` was sent (`out`) or received.
+/// A message for fluxion `idx` was sent (`out`) or received.
 #[napi]
-pub fn stats_message(id: String, out: bool) {
-    with(&id, |f| {
+pub fn stats_message(idx: u32, out: bool) {
+    with(idx, |f| {
         if out {
             f.messages_out += 1
         } else {
@@ -52,10 +79,10 @@ pub fn stats_message(id: String, out: bool) {
     });
 }
 
-/// One execution of `id` on `thread_id`, which ran for `micros`.
+/// One execution of fluxion `idx` on `thread_id`, which ran for `micros`.
 #[napi]
-pub fn stats_exec(id: String, thread_id: u32, micros: f64, from_message: bool) {
-    with(&id, |f| {
+pub fn stats_exec(idx: u32, thread_id: u32, micros: f64, from_message: bool) {
+    with(idx, |f| {
         *f.executions.entry(thread_id).or_default() += 1;
         f.run_micros += micros;
         if from_message {
@@ -66,13 +93,16 @@ pub fn stats_exec(id: String, thread_id: u32, micros: f64, from_message: bool) {
 
 #[napi]
 pub fn stats_placement(id: String, placement: String) {
-    with(&id, |f| f.placement = placement);
+    let mut t = table();
+    let i = intern(&mut t, &id) as usize;
+    t.rows[i].1.placement = placement;
 }
 
 #[napi]
 pub fn stats_snapshot() -> Vec<FluxionStats> {
-    let map = STATS.lock().unwrap_or_else(|p| p.into_inner());
-    let mut out: Vec<FluxionStats> = map
+    let t = table();
+    let mut out: Vec<FluxionStats> = t
+        .rows
         .iter()
         .map(|(id, f)| {
             let total: u64 = f.executions.values().sum();
@@ -102,9 +132,12 @@ pub fn stats_snapshot() -> Vec<FluxionStats> {
     out
 }
 
+/// Zeroes every figure (ids keep their numbers: threads have them cached).
 #[napi]
 pub fn stats_reset() {
-    STATS.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    for (_, f) in table().rows.iter_mut() {
+        *f = Figures::default();
+    }
 }
 
 #[napi(object)]
@@ -116,8 +149,8 @@ pub struct RunTotals {
 /// Executions and total run time of one fluxion, on every thread (cheap: one lookup).
 #[napi]
 pub fn stats_totals(id: String) -> RunTotals {
-    let map = STATS.lock().unwrap_or_else(|p| p.into_inner());
-    match map.get(&id) {
+    let t = table();
+    match t.index.get(&id).map(|&i| &t.rows[i as usize].1) {
         Some(f) => RunTotals {
             count: f.executions.values().sum::<u64>() as f64,
             micros: f.run_micros,

@@ -793,9 +793,52 @@ impl Builder<'_> {
                 escapes: count > uses,
             });
         }
-        for (&b, users) in &self.uses {
+        let roots: Vec<((FuncId, u32), Flx)> = self.roots.iter().map(|(k, v)| (*k, *v)).collect();
+        for ((f, k), x) in roots {
+            hints[x].uses_this = facts.funcs[f].uses_this;
+            let is_post = facts.sites.iter().any(|s| {
+                s.kind == RuptureKind::Post
+                    && s.callbacks
+                        .iter()
+                        .any(|c| matches!(c, Callback::Func { func, .. } if *func == f))
+            });
+            if k == 0 && is_post {
+                hints[x].factory = self.factory_params(f);
+            }
+        }
+        let all_uses = self.uses.clone();
+        for (&b, users) in &all_uses {
             let binding = &facts.bindings[b];
-            if binding.decl != Place::Top {
+            // A variable of an enclosing function (`function build() { const sock = new Sock();
+            // app.use(function (req, res, next) { ... sock ... }) }`) is state too: each thread
+            // that loads the module makes its own. Only the fluxions that capture it count.
+            let captured_by: BTreeSet<Flx> = if binding.decl == Place::Top {
+                users.keys().copied().collect()
+            } else {
+                let decl: BTreeSet<Flx> = match binding.param_of {
+                    Some((f, _)) if self.roots.contains_key(&(f, 0)) => {
+                        [self.roots[&(f, 0)]].into()
+                    }
+                    _ => self
+                        .attrib(binding.decl)
+                        .into_iter()
+                        .map(|p| p.flx)
+                        .collect(),
+                };
+                users
+                    .keys()
+                    .copied()
+                    .filter(|x| !decl.contains(x))
+                    // A post callback re-created from its factory gets it in its message.
+                    .filter(|&x| {
+                        !hints[x]
+                            .factory
+                            .as_ref()
+                            .is_some_and(|ps| ps.contains(&binding.name))
+                    })
+                    .collect()
+            };
+            if captured_by.is_empty() {
                 continue;
             }
             let Some(&kind) = self.kinds.get(&b) else {
@@ -810,7 +853,7 @@ impl Builder<'_> {
             } else {
                 kind
             };
-            for (&x, &(_, w)) in users {
+            for (&x, &(_, w)) in users.iter().filter(|(x, _)| captured_by.contains(x)) {
                 hints[x].state.push(StateUse {
                     name: binding.name.clone(),
                     kind,
@@ -828,19 +871,6 @@ impl Builder<'_> {
         for &at in &facts.require_at {
             for part in self.attrib(at) {
                 hints[part.flx].dynamic_require = true;
-            }
-        }
-        let roots: Vec<((FuncId, u32), Flx)> = self.roots.iter().map(|(k, v)| (*k, *v)).collect();
-        for ((f, k), x) in roots {
-            hints[x].uses_this = facts.funcs[f].uses_this;
-            let is_post = facts.sites.iter().any(|s| {
-                s.kind == RuptureKind::Post
-                    && s.callbacks
-                        .iter()
-                        .any(|c| matches!(c, Callback::Func { func, .. } if *func == f))
-            });
-            if k == 0 && is_post {
-                hints[x].factory = self.factory_params(f);
             }
         }
         for (x, h) in hints.into_iter().enumerate() {
