@@ -26,6 +26,10 @@ const scripts = {
     ['/visits'],
     ['/nowhere'],
   ],
+  'inplace.js': [
+    ['/echo', json({ name: '  ada ', tags: ['x'] })],
+    ['/echo?page=3', json({ name: 'bob' })],
+  ],
   'captured.js': [['/add?x=a'], ['/add?x=b'], ['/add?x=c'], ['/add?x=d']],
   'async.js': [
     ['/file'],

@@ -128,9 +128,13 @@ function plainData(v, depth = 0) {
 
 const warnedNotPlain = new Set();
 
-/** Worker: the own properties of the stand-in that differ from the snapshot. */
-function requestChanges(req, snap) {
-  const changes = {};
+/**
+ * Worker: the own properties of the stand-in that differ from the request as it arrived, in-place
+ * changes included. `original` is the snapshot serialised before the handler ran: the common case
+ * (nothing changed) costs one serialisation and one comparison.
+ */
+function requestChanges(req, original) {
+  const current = {};
   for (const k of Object.keys(req)) {
     const v = req[k];
     if (typeof v === 'function') continue;
@@ -142,7 +146,13 @@ function requestChanges(req, snap) {
       }
       continue;
     }
-    if (k in snap && Buffer.compare(v8.serialize(v), v8.serialize(snap[k])) === 0) continue;
+    current[k] = v;
+  }
+  if (Buffer.compare(v8.serialize(current), original) === 0) return {};
+  const before = v8.deserialize(original);
+  const changes = {};
+  for (const [k, v] of Object.entries(current)) {
+    if (k in before && Buffer.compare(v8.serialize(v), v8.serialize(before[k])) === 0) continue;
     changes[k] = v;
   }
   return changes;

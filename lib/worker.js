@@ -5,6 +5,7 @@ const { isMainThread, threadId, workerData } = require('node:worker_threads');
 const { createRequire } = require('node:module');
 const { pathToFileURL } = require('node:url');
 const net = require('node:net');
+const v8 = require('node:v8');
 const transport = require('./transport');
 const express = require('./express');
 const runtime = require('./runtime');
@@ -70,7 +71,7 @@ function resolve(h) {
     proxies.set(req, { id: h.id, kind: 'req', state: h.state, settings: h.settings });
     return req;
   }
-  return nextProxy(h, () => null, () => ({}));
+  return nextProxy(h, () => null, () => null);
 }
 
 const loaded = new Map(); // file -> true, or a promise while an ES module loads
@@ -138,8 +139,9 @@ function runStart(msg) {
   const h = { id: msg.h };
   let req;
   const snap = msg.req;
-  const next = nextProxy(h, () => req, () => snap);
-  const res = resProxy({ id: msg.h, kind: 'res' }, msg.res, msg.settings, () => req, () => snap);
+  const original = v8.serialize(snap); // before the handler can change anything in place
+  const next = nextProxy(h, () => req, () => original);
+  const res = resProxy({ id: msg.h, kind: 'res' }, msg.res, msg.settings, () => req, () => original);
   req = express.standInRequest(requestProto(msg.file, msg.requestModule), snap, msg.settings);
   proxies.set(req, { id: msg.h, kind: 'req', state: snap, settings: msg.settings });
   Object.defineProperty(req, 'res', { value: res, writable: true, configurable: true, enumerable: false });
