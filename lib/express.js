@@ -4,11 +4,18 @@
 // main thread, and a next() that merges the worker's changes to req back first.
 const v8 = require('node:v8');
 
-/** Request fields computed from the socket or by prototype getters, copied as values. */
+/** Request fields every snapshot carries: Express's request methods work from these. */
 const REQ_FIELDS = [
-  'method', 'url', 'originalUrl', 'baseUrl', 'path', 'params', 'query', 'headers', 'rawHeaders',
-  'body', 'cookies', 'signedCookies', 'ip', 'ips', 'protocol', 'secure', 'hostname', 'subdomains',
-  'xhr', 'httpVersion', 'fresh', 'stale',
+  'method', 'url', 'originalUrl', 'baseUrl', 'params', 'query', 'headers', 'body', 'cookies',
+  'signedCookies', 'httpVersion',
+];
+/**
+ * Fields computed from the socket or by Express's getters (some are costly: `fresh` hashes
+ * headers): copied only when the handler reads them, or when nothing says what it reads.
+ */
+const REQ_COMPUTED = [
+  'path', 'rawHeaders', 'ip', 'ips', 'protocol', 'secure', 'hostname', 'host', 'subdomains', 'xhr',
+  'fresh', 'stale',
 ];
 const SKIP_OWN = new Set([
   'socket', 'client', 'res', 'next', 'app', 'route', '_readableState', '_events', '_eventsCount',
@@ -53,10 +60,11 @@ function decodeArgs(args) {
  * Main thread: what a worker needs to rebuild `req`. With `checked`, values that cannot be
  * structured-cloned are left out (the caller retries with it when sending failed).
  */
-function snapshotRequest(req, checked = false) {
+function snapshotRequest(req, checked = false, props = null) {
   const keep = (v) => v !== undefined && typeof v !== 'function' && (!checked || cloneable(v));
   const snap = {};
-  for (const k of REQ_FIELDS) {
+  const fields = props ? REQ_FIELDS.concat(REQ_COMPUTED.filter((k) => props.includes(k))) : REQ_FIELDS.concat(REQ_COMPUTED);
+  for (const k of fields) {
     let v;
     try {
       v = req[k];

@@ -268,7 +268,7 @@ function dispatcher(fullId, file, fn) {
       id: fullId,
       file,
       h: rec.h,
-      req: express.snapshotRequest(req),
+      req: express.snapshotRequest(req, false, p.reqProps),
       res: express.snapshotResponse(res),
       settings: express.settingsOf(req.app),
       express: expressVersion(req.app),
@@ -279,7 +279,7 @@ function dispatcher(fullId, file, fn) {
       send();
     } catch {
       // Something on req cannot be cloned (a socket, a class with private state): leave it out.
-      msg.req = express.snapshotRequest(req, true);
+      msg.req = express.snapshotRequest(req, true, p.reqProps);
       send();
     }
   }
