@@ -36,8 +36,33 @@ function read(file, vars) {
   return out;
 }
 
-/** After a run on this thread: commit the group's variables if they changed. */
+const dirty = new Map(); // group -> [file, vars] run since the last commit
+let flushScheduled = false;
+
+/**
+ * After a run on this thread: the group's variables are committed once the current event-loop
+ * turn ends, so that a burst of runs costs one commit (a worker that dies loses at most the runs
+ * of its last turn, whose responses had not been written either).
+ */
 function commit(group, file, vars) {
+  dirty.set(group, [file, vars]);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
+}
+
+/** Commits what ran since the last commit (all groups, or one, before it moves). */
+function flush(only) {
+  if (typeof only !== 'string') flushScheduled = false;
+  for (const [group, [file, vars]] of dirty) {
+    if (typeof only === 'string' && group !== only) continue;
+    dirty.delete(group);
+    commitNow(group, file, vars);
+  }
+}
+
+function commitNow(group, file, vars) {
   const values = read(file, vars);
   if (!values) return;
   let bytes;
@@ -74,9 +99,10 @@ function restore(group, file, vars) {
   committed.set(group, Buffer.from(row.value));
 }
 
-/** This thread is no longer the group's host (it moved): restore again if it comes back. */
+/** This thread is no longer the group's host (it moved): commit now, restore if it comes back. */
 function release(group) {
+  flush(group);
   hosted.delete(group);
 }
 
-module.exports = { registerModule, commit, restore, release };
+module.exports = { registerModule, commit, restore, release, flush };
