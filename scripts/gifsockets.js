@@ -28,18 +28,13 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const ROOT = path.join(__dirname, '..');
-const REGISTER = process.env.FLUXION_REGISTER ? path.resolve(process.env.FLUXION_REGISTER) : path.join(ROOT, 'register.js');
+const suite = require('./suite-compare');
+
+const { ROOT, REGISTER, CONFIGS } = suite;
 const TIMEOUT_MS = Number(process.env.GIFSOCKETS_TIMEOUT || 120000);
 const LINGER_MS = Number(process.env.GIFSOCKETS_LINGER || 8000);
 /** Fails under the PhantomJS stand-in in every configuration (expected pixels are PhantomJS's). */
 const STAND_IN_FAILS = ['A request to a gifsockets-server writing a text frame and closing the image creates a GIF image'];
-
-const CONFIGS = [
-  { name: 'plain', fluxion: false, env: {} },
-  { name: 'default', fluxion: true, env: {} },
-  { name: 'eager', fluxion: true, env: { FLUXION_PLACEMENT: 'eager' } },
-];
 
 function unusable(dir) {
   if (!dir) return 'no gifsockets-server checkout given (pass its path or set GIFSOCKETS_DIR)';
@@ -158,22 +153,6 @@ function runConfig(dir, cfg, standIn) {
   });
 }
 
-function outcomes(report) {
-  const map = new Map();
-  if (!report) return map;
-  for (const t of report.passes) map.set(t.fullTitle, 'pass');
-  for (const t of report.pending) map.set(t.fullTitle, 'pending');
-  for (const t of report.failures) {
-    // A failing hook fails the tests under it: mocha 1.x reports the hook ('"before all" hook').
-    map.set(t.fullTitle, `fail: ${String(t.err.message).split('\n')[0]}`);
-  }
-  return map;
-}
-
-function warningsOf(stderr) {
-  return stderr.split('\n').filter((l) => /Warning|Error|fluxion/i.test(l) && !/DEP0066|trace-deprecation|Unknown user config/.test(l));
-}
-
 async function compare(dir) {
   const standIn = pixelStandIn();
   const runs = [];
@@ -182,97 +161,37 @@ async function compare(dir) {
   } finally {
     fs.rmSync(standIn, { recursive: true, force: true });
   }
-  const base = outcomes(runs[0].report);
-  const result = { dir, configs: [], identical: true };
-  for (const r of runs) {
-    const o = outcomes(r.report);
-    const count = (p) => [...o.values()].filter(p).length;
-    const diffs = [];
-    for (const [title, v] of base) {
-      const got = o.has(title) ? o.get(title) : 'missing';
-      if (got !== v) diffs.push({ title, plain: v, got });
-    }
-    for (const [title, v] of o) if (!base.has(title)) diffs.push({ title, plain: 'missing', got: v });
-    const entry = {
-      name: r.cfg.name,
-      passes: count((v) => v === 'pass'),
-      failures: count((v) => v.startsWith('fail')),
-      pending: count((v) => v === 'pending'),
-      total: o.size,
-      exit: r.signal || r.code,
-      hung: r.hung,
-      lingered: r.lingered,
-      ms: r.ms,
-      reported: Boolean(r.report),
-      diffs,
-      stats: r.stats,
-      warnings: warningsOf(r.stderr),
-      stderr: r.stderr,
-    };
-    if (r.cfg.name !== 'plain' && (diffs.length || r.hung || !r.report || (r.lingered && !runs[0].lingered))) result.identical = false;
-    result.configs.push(entry);
-  }
-  return result;
+  return suite.summarize(dir, runs, { ignore: /DEP0066|trace-deprecation|Unknown user config/ });
 }
 
 function print(result) {
-  console.log(`gifsockets-server suite: ${result.dir}  (fluxion: ${REGISTER}; PhantomJS replaced by a blank-canvas stand-in)`);
-  for (const c of result.configs) {
-    const status = c.hung
-      ? `HUNG (killed after ${TIMEOUT_MS} ms)`
-      : !c.reported
-        ? `CRASHED (exit ${c.exit}, no report)`
-        : c.lingered
-          ? `DID NOT EXIT (killed ${LINGER_MS} ms after mocha finished)`
-          : `exit ${c.exit}`;
-    console.log(`  ${c.name.padEnd(8)} ${c.passes} passing, ${c.failures} failing, ${c.pending} pending of ${c.total}  [${status}, ${(c.ms / 1000).toFixed(1)} s]`);
-  }
-  for (const t of STAND_IN_FAILS) console.log(`  (fails in every configuration with the stand-in: "${t}")`);
+  suite.print(result, {
+    title: 'gifsockets-server suite (PhantomJS replaced by a blank-canvas stand-in)',
+    timeoutMs: TIMEOUT_MS,
+    lingerMs: LINGER_MS,
+    maxWarnings: 30,
+    notes: STAND_IN_FAILS.map((t) => `fails in every configuration with the stand-in: "${t}"`),
+  });
   if (process.env.GIFSOCKETS_STATS === '1') {
     for (const c of result.configs) if (c.stats) console.log(`\nfluxion stats under ${c.name}:\n${JSON.stringify(c.stats, null, 1)}`);
   }
-  for (const c of result.configs.slice(1)) {
-    if (!c.diffs.length) continue;
-    console.log(`\nDiffers from plain under ${c.name} (${c.diffs.length}):`);
-    for (const d of c.diffs) console.log(`  - ${d.title}\n      plain: ${d.plain}\n      ${c.name}: ${d.got}`);
-  }
-  for (const c of result.configs) {
-    if (c.reported || !c.stderr.trim()) continue;
-    console.log(`\nstderr of the crashed ${c.name} run (first 15 lines):`);
-    for (const l of c.stderr.trim().split('\n').slice(0, 15)) console.log(`  ${l}`);
-  }
-  for (const c of result.configs) {
-    const w = [...new Set(c.warnings)];
-    if (!w.length) continue;
-    console.log(`\nstderr lines of note under ${c.name} (${w.length} distinct):`);
-    for (const l of w.slice(0, 30)) console.log(`  ${l}`);
-    if (w.length > 30) console.log(`  ... ${w.length - 30} more`);
-  }
-  console.log(result.identical ? '\nOutcomes identical to plain.' : '\nOutcomes DIFFER from plain.');
 }
 
 if (require.main === module) {
   const arg = process.argv[2] || process.env.GIFSOCKETS_DIR;
-  const dir = arg && path.resolve(arg);
-  const why = unusable(dir);
-  if (why) {
-    console.log(`gifsockets: skipped: ${why}.`);
-    console.log('  e.g. git clone https://github.com/twolfson/gifsockets-server /tmp/gs && git -C /tmp/gs checkout 0.38.1');
-    console.log('       git clone https://github.com/twolfson/gifsockets-middleware /tmp/gsm && git -C /tmp/gsm checkout 0.1.0');
-    console.log('       (cd /tmp/gsm && npm install --omit=dev) && (cd /tmp/gs && npm install --ignore-scripts ../gsm)');
-    console.log('       GIFSOCKETS_DIR=/tmp/gs npm run test:gifsockets');
-    process.exit(0);
-  }
-  compare(dir).then(
-    (result) => {
-      print(result);
-      process.exitCode = result.identical ? 0 : 1;
-    },
-    (err) => {
-      console.error(err);
-      process.exitCode = 2;
-    },
-  );
+  suite.main({
+    name: 'gifsockets',
+    dir: arg && path.resolve(arg),
+    unusable,
+    compare,
+    print,
+    help: [
+      'e.g. git clone https://github.com/twolfson/gifsockets-server /tmp/gs && git -C /tmp/gs checkout 0.38.1',
+      '     git clone https://github.com/twolfson/gifsockets-middleware /tmp/gsm && git -C /tmp/gsm checkout 0.1.0',
+      '     (cd /tmp/gsm && npm install --omit=dev) && (cd /tmp/gs && npm install --ignore-scripts ../gsm)',
+      '     GIFSOCKETS_DIR=/tmp/gs npm run test:gifsockets',
+    ],
+  });
 }
 
 module.exports = { compare, unusable, print, CONFIGS };

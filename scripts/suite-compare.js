@@ -1,0 +1,140 @@
+'use strict';
+// What the scripts that run a third-party test suite with and without fluxion share: the three
+// configurations, reading mocha's JSON report, the comparison with the plain run, and the report.
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..');
+// FLUXION_REGISTER: another fluxion's register.js (to try a candidate fix without touching this tree).
+const REGISTER = process.env.FLUXION_REGISTER ? path.resolve(process.env.FLUXION_REGISTER) : path.join(ROOT, 'register.js');
+
+const CONFIGS = [
+  { name: 'plain', fluxion: false, env: {} },
+  { name: 'default', fluxion: true, env: {} },
+  { name: 'eager', fluxion: true, env: { FLUXION_PLACEMENT: 'eager' } },
+];
+
+/** title -> 'pass' | 'pending' | 'fail: <message>' from mocha's JSON report. */
+function outcomes(report) {
+  const map = new Map();
+  if (!report) return map;
+  for (const t of report.passes || []) map.set(t.fullTitle, 'pass');
+  for (const t of report.pending || []) map.set(t.fullTitle, 'pending');
+  for (const t of report.failures || []) {
+    // A failing hook fails the tests under it: mocha reports the hook ('"before all" hook').
+    const msg = t.err && t.err.message ? String(t.err.message).split('\n')[0] : 'failed';
+    map.set(t.fullTitle, `fail: ${msg}`);
+  }
+  return map;
+}
+
+/**
+ * Compares each run with the first (plain) one.
+ * @param {Array<{cfg, code, signal, hung, lingered, ms, report, stderr, stats?}>} runs
+ * @param {{ ignore?: RegExp, sameFailure?: (a: string, b: string) => boolean }} [opts]
+ *   `ignore`: stderr lines not worth reporting; `sameFailure`: whether two failure messages count
+ *   as the same outcome (default: equal strings).
+ */
+function summarize(dir, runs, opts = {}) {
+  const sameFailure = opts.sameFailure || ((a, b) => a === b);
+  const ignore = opts.ignore || /Unknown user config/;
+  const base = outcomes(runs[0].report);
+  const result = { dir, configs: [], identical: true };
+  for (const r of runs) {
+    const o = outcomes(r.report);
+    const count = (p) => [...o.values()].filter(p).length;
+    const diffs = [];
+    for (const [title, v] of base) {
+      const got = o.has(title) ? o.get(title) : 'missing';
+      const same = got === v || (got.startsWith('fail') && v.startsWith('fail') && sameFailure(got, v));
+      if (!same) diffs.push({ title, plain: v, got });
+    }
+    for (const [title, v] of o) if (!base.has(title)) diffs.push({ title, plain: 'missing', got: v });
+    result.configs.push({
+      name: r.cfg.name,
+      passes: count((v) => v === 'pass'),
+      failures: count((v) => v.startsWith('fail')),
+      pending: count((v) => v === 'pending'),
+      total: o.size,
+      exit: r.signal || r.code,
+      hung: r.hung,
+      lingered: r.lingered,
+      ms: r.ms,
+      reported: Boolean(r.report),
+      diffs,
+      stats: r.stats,
+      warnings: r.stderr.split('\n').filter((l) => /Warning|Error|fluxion/i.test(l) && !ignore.test(l)),
+      stderr: r.stderr,
+    });
+    if (r.cfg.name !== 'plain' && (diffs.length || r.hung || !r.report || (r.lingered && !runs[0].lingered))) {
+      result.identical = false;
+    }
+  }
+  return result;
+}
+
+/**
+ * Prints a summary: counts per configuration, tests that differ, crashes, stderr lines of note.
+ * @param {{ title: string, timeoutMs: number, lingerMs: number, notes?: string[], maxWarnings?: number }} opts
+ */
+function print(result, opts) {
+  const max = opts.maxWarnings || 40;
+  console.log(`${opts.title}: ${result.dir}  (fluxion: ${REGISTER})`);
+  for (const c of result.configs) {
+    const status = c.hung
+      ? `HUNG (killed after ${opts.timeoutMs} ms)`
+      : !c.reported
+        ? `CRASHED (exit ${c.exit}, no report)`
+        : c.lingered
+          ? `DID NOT EXIT (killed ${opts.lingerMs} ms after mocha finished)`
+          : `exit ${c.exit}`;
+    console.log(`  ${c.name.padEnd(8)} ${c.passes} passing, ${c.failures} failing, ${c.pending} pending of ${c.total}  [${status}, ${(c.ms / 1000).toFixed(1)} s]`);
+  }
+  for (const n of opts.notes || []) console.log(`  (${n})`);
+  for (const c of result.configs.slice(1)) {
+    if (!c.diffs.length) continue;
+    if (!c.reported) {
+      console.log(`\nUnder ${c.name}: no test ran (${c.diffs.length} missing).`);
+      continue;
+    }
+    console.log(`\nDiffers from plain under ${c.name} (${c.diffs.length}):`);
+    for (const d of c.diffs) console.log(`  - ${d.title}\n      plain: ${d.plain}\n      ${c.name}: ${d.got}`);
+  }
+  for (const c of result.configs) {
+    if (c.reported || !c.stderr.trim()) continue;
+    console.log(`\nstderr of the crashed ${c.name} run (first 15 lines):`);
+    for (const l of c.stderr.trim().split('\n').slice(0, 15)) console.log(`  ${l}`);
+  }
+  for (const c of result.configs) {
+    const w = [...new Set(c.warnings)];
+    if (!w.length) continue;
+    console.log(`\nstderr lines of note under ${c.name} (${w.length} distinct):`);
+    for (const l of w.slice(0, max)) console.log(`  ${l}`);
+    if (w.length > max) console.log(`  ... ${w.length - max} more`);
+  }
+  console.log(result.identical ? '\nOutcomes identical to plain.' : '\nOutcomes DIFFER from plain.');
+}
+
+/**
+ * The command line of such a script: skip (exit 0) with `help` when there is no usable checkout,
+ * else compare, print, and exit 0 (identical) or 1 (different).
+ */
+function main({ name, dir, unusable, compare, print: printResult, help }) {
+  const why = unusable(dir);
+  if (why) {
+    console.log(`${name}: skipped: ${why}.`);
+    for (const l of help) console.log(`  ${l}`);
+    process.exit(0);
+  }
+  compare(dir).then(
+    (result) => {
+      printResult(result);
+      process.exitCode = result.identical ? 0 : 1;
+    },
+    (err) => {
+      console.error(err);
+      process.exitCode = 2;
+    },
+  );
+}
+
+module.exports = { ROOT, REGISTER, CONFIGS, outcomes, summarize, print, main };
