@@ -50,9 +50,4 @@ function shouldOffload(fullId) {
   return s.offload;
 }
 
-/** For stats and tests: where each adaptive fluxion is now. */
-function snapshot() {
-  return [...states].map(([id, s]) => ({ id, offload: s.offload }));
-}
-
-module.exports = { shouldOffload, snapshot, HIGH, LOW, WINDOW };
+module.exports = { shouldOffload };

@@ -2,6 +2,7 @@
 // What compiled modules call (`var __flx = require(<this file>)(module)`), on every thread:
 // fluxions register here, post callbacks are routed to the thread that hosts them, and route
 // handlers on the main thread become dispatchers to the workers.
+const path = require('node:path');
 const { isMainThread, threadId } = require('node:worker_threads');
 const native = require('./native');
 const { placeModule } = require('./placement');
@@ -43,7 +44,6 @@ function mode() {
   return m;
 }
 
-let statsOn = true;
 const statIds = new Map(); // fullId -> number in the Rust table (interned once per thread)
 function statId(fullId) {
   let i = statIds.get(fullId);
@@ -54,10 +54,10 @@ function statId(fullId) {
   return i;
 }
 function recordExec(fullId, micros, fromMessage) {
-  if (statsOn) native.load().statsExec(statId(fullId), threadId, micros, fromMessage);
+  native.load().statsExec(statId(fullId), threadId, micros, fromMessage);
 }
 function recordMessage(fullId, out) {
-  if (statsOn) native.load().statsMessage(statId(fullId), out);
+  native.load().statsMessage(statId(fullId), out);
 }
 
 function placementOf(fullId) {
@@ -66,7 +66,6 @@ function placementOf(fullId) {
   const file = fullId.slice(0, fullId.lastIndexOf('#'));
   const graph = state.graphs.get(file);
   if (!graph) return { where: 'main', reason: 'module not compiled' };
-  const path = require('node:path');
   const info = (spec) => {
     let resolved;
     try {
@@ -267,5 +266,4 @@ Object.assign(module.exports, {
   runPost,
   encodeVars,
   decodeVars,
-  setStats: (on) => (statsOn = on),
 });

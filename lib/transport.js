@@ -87,4 +87,4 @@ function send(to, msg) {
   else parentPort.postMessage({ to, bytes });
 }
 
-module.exports = { onMessage, attach, detach, send, kind };
+module.exports = { onMessage, attach, detach, send };
