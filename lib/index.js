@@ -8,8 +8,10 @@ const gotServer = require('./got-server');
 
 /**
  * Runs an Express app's fluxions on worker threads. Returns the same app, so
- * `http.createServer(app)`, `app.listen` and supertest keep working. Modules must be loaded
- * through the require hook (`node -r fluxion/register`) for their handlers to move.
+ * `http.createServer(app)`, `app.listen` and supertest keep working. Handlers of modules loaded
+ * through the require hook (`node -r fluxion/register`) are compiled as they load; the others
+ * (node_modules, factories, handlers added later) are compiled from the live router, now and
+ * whenever it grows (FLUXION_JIT=0 turns that off).
  * @template T
  * @param {T} app
  * @returns {T}
@@ -19,7 +21,11 @@ function fluxionize(app) {
     throw new TypeError('fluxionize(app): expected an Express application (the function express() returns)');
   }
   require('./register').install();
-  if (isMainThread) require('./scheduler').start();
+  if (isMainThread) {
+    require('./scheduler').start();
+    // Handlers from node_modules, factories and tests: compiled from the live router.
+    require('./router').watch(app);
+  }
   return app;
 }
 

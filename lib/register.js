@@ -4,6 +4,7 @@
 // module fluxion cannot compile loads unmodified with one warning; FLUXION_STRICT=1 makes that
 // an error.
 const path = require('node:path');
+const { isMainThread } = require('node:worker_threads');
 const { addHook } = require('pirates');
 const native = require('./native');
 const config = require('./config');
@@ -13,6 +14,7 @@ const runtime = require('./runtime');
 const LIB = __dirname;
 const RUNTIME = path.join(__dirname, 'runtime.js');
 let installed = false;
+let revertHook = null;
 
 function inNodeModules(file) {
   return file.split(path.sep).includes('node_modules');
@@ -47,7 +49,17 @@ function transform(code, filename) {
 
 const warned = new Set();
 
+/**
+ * On fluxion's workers every CommonJS module gets a way in to its own scope: a handler compiled at
+ * run time (lib/jit.js) is re-created there from its source, next to the module variables it
+ * reads. A direct eval in a nested function: the module's code and bindings are unchanged.
+ */
+const SCOPE_ACCESSOR = "\n;module[Symbol.for('fluxion.scope')] = function (__fluxion_source) { return eval(__fluxion_source); };\n";
+let role = 'main';
+
 function hook(code, filename) {
+  const scope = role === 'worker' ? SCOPE_ACCESSOR : '';
+  if (!wanted(filename)) return code + scope;
   let out;
   try {
     out = transform(code, filename);
@@ -59,22 +71,47 @@ function hook(code, filename) {
         code: 'FLUXION_UNCOMPILED',
       });
     }
-    return code;
+    return code + scope;
   }
   runtime.state.graphs.set(filename, out.graph);
-  if (!out.graph.fluxions.some((f) => f.hints.registered)) return code;
+  if (!out.graph.fluxions.some((f) => f.hints.registered)) return code + scope;
   const map = Buffer.from(out.map).toString('base64');
-  return `${out.code}//# sourceMappingURL=data:application/json;charset=utf-8;base64,${map}\n`;
+  return `${out.code}${scope}//# sourceMappingURL=data:application/json;charset=utf-8;base64,${map}\n`;
 }
 
-/** Installs the require hook (idempotent). */
-function install() {
+/**
+ * Installs the require hook (idempotent).
+ * @param {{ worker?: boolean }} [options] worker: fluxion's own worker threads
+ */
+function install(options = {}) {
+  if (installed && !(options.worker && role !== 'worker')) return;
+  // `-r fluxion/register` also preloads in workers: the worker role replaces that hook.
+  if (revertHook) revertHook();
+  if (options.worker) role = 'worker';
+  const matcher = role === 'worker' ? (file) => !file.startsWith(LIB + path.sep) : wanted;
+  revertHook = addHook(hook, { exts: ['.js', '.cjs'], ignoreNodeModules: false, matcher });
   if (installed) return;
   installed = true;
   if (typeof process.setSourceMapsEnabled === 'function') process.setSourceMapsEnabled(true);
   runtime.state.config = config.forFile(path.join(process.cwd(), 'x.js'));
-  addHook(hook, { exts: ['.js', '.cjs'], ignoreNodeModules: false, matcher: wanted });
   installEsm();
+  if (role === 'main' && isMainThread) watchServers();
+}
+
+/**
+ * Express apps are found when their server starts listening (app.listen, http.createServer(app),
+ * supertest): their routers are walked and walked again as they grow (lib/router.js).
+ */
+function watchServers() {
+  const net = require('node:net');
+  const listen = net.Server.prototype.listen;
+  net.Server.prototype.listen = function fluxionListen(...args) {
+    if (typeof this.listeners === 'function') {
+      const router = require('./router');
+      if (router.enabled()) for (const app of router.appsOf(this)) router.watch(app);
+    }
+    return listen.apply(this, args);
+  };
 }
 
 /**

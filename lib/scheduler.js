@@ -9,6 +9,7 @@ const transport = require('./transport');
 const express = require('./express');
 const runtime = require('./runtime');
 const adaptive = require('./adaptive');
+const native = require('./native');
 
 const pool = { workers: [], started: false, next: 0, config: {}, crashHook: null };
 const records = new Map(); // handle -> request record
@@ -247,8 +248,13 @@ function requestModuleOf(req) {
   return found;
 }
 
-/** Wraps a route handler: runs it where its placement says, as Express would have. */
-function dispatcher(fullId, file, fn) {
+/**
+ * Wraps a route handler: runs it where its placement says, as Express would have.
+ * @param {object} [compiled] a handler compiled at run time (lib/jit.js): `def` (file, source,
+ *   closure names) goes once to each worker, `values` (the closure's values) with every request
+ */
+function dispatcher(fullId, file, fn, compiled) {
+  const sentTo = new Set();
   start();
   function fluxionDispatch(req, res, next) {
     const p = runtime.placementOf(fullId);
@@ -274,6 +280,13 @@ function dispatcher(fullId, file, fn) {
       express: expressVersion(req.app),
       requestModule: requestModuleOf(req),
     };
+    if (compiled) {
+      msg.closure = compiled.values;
+      if (!sentTo.has(host)) {
+        sentTo.add(host);
+        msg.jit = compiled.def;
+      }
+    }
     const send = () => (p.where === 'group' ? runtime.sendToGroup(p.group, msg) : transport.send(host, msg));
     try {
       send();
@@ -318,6 +331,7 @@ function onMessage(msg) {
       const rec = records.get(msg.h);
       const fn = dispatchers.get(msg.id);
       const p = runtime.placementOf(msg.id);
+      if (!p.pinned) native.load().statsPlacement(msg.id, `main (${msg.reason})`);
       p.pinned = true;
       p.reason = msg.reason;
       if (rec && fn && !rec.done) runtime.timed(msg.id, fn, undefined, [rec.req, rec.res, rec.next], false);

@@ -117,6 +117,29 @@ function rejectStart(msg, err) {
   transport.send(0, { t: 'reject', id: msg.id, h: msg.h, reason: `module failed to load on a worker: ${err.message}` });
 }
 
+const SCOPE = Symbol.for('fluxion.scope');
+const compiled = new Map(); // fluxion id -> { def, make }
+
+/**
+ * A handler compiled at run time (lib/jit.js): its source evaluated in this thread's copy of its
+ * module's scope, its closure variables bound to the values that came with the request.
+ */
+function compiledHandler(msg) {
+  let c = compiled.get(msg.id);
+  if (msg.jit) {
+    c = { def: msg.jit, make: null };
+    compiled.set(msg.id, c);
+  }
+  if (!c) throw new Error('its definition never arrived');
+  if (!c.make) {
+    const mod = require.cache[c.def.file];
+    const scope = mod && mod[SCOPE];
+    if (typeof scope !== 'function') throw new Error(`${c.def.file} was loaded here without fluxion's hook`);
+    c.make = scope(`(function (${c.def.names.join(', ')}) { return (${c.def.src}\n); })`);
+  }
+  return c.make(...msg.closure);
+}
+
 function runStart(msg) {
   let loading;
   try {
@@ -126,7 +149,13 @@ function runStart(msg) {
   }
   if (loading) return loading.then(() => runStart(msg), (err) => rejectStart(msg, err));
   runtime.recordMessage(msg.id, false);
-  const entry = runtime.state.registry.get(msg.id);
+  let entry;
+  try {
+    entry = msg.closure ? { fn: compiledHandler(msg), count: 1 } : runtime.state.registry.get(msg.id);
+  } catch (err) {
+    transport.send(0, { t: 'reject', id: msg.id, h: msg.h, reason: `cannot re-create it on a worker: ${err.message}` });
+    return;
+  }
   if (!entry || entry.count > 1) {
     transport.send(0, {
       t: 'reject',
@@ -222,7 +251,7 @@ if (!isMainThread && workerData && workerData.slot !== undefined) {
     return { address: '127.0.0.1', family: 'IPv4', port: 0 };
   };
   runtime.state.config = workerData.config || {};
-  require('./register').install();
+  require('./register').install({ worker: true });
   transport.onMessage(onMessage);
 }
 

@@ -24,6 +24,8 @@ pub struct NativeCompileOptions {
     /// `flx`, `json` or `dot`.
     pub emit: Option<String>,
     pub rupture_points: Option<RupturePointsConfig>,
+    /// Byte offsets of functions found in a running app's router (run-time compilation).
+    pub handlers: Option<Vec<u32>>,
 }
 
 #[napi(object)]
@@ -94,7 +96,8 @@ fn options(o: &NativeCompileOptions) -> Result<(String, Emit, Options), CompileE
             rules.extend(RuptureKind::Post, p, "rupturePoints.post")?;
         }
     }
-    Ok((file, emit, Options { rules }))
+    let handlers = o.handlers.iter().flatten().map(|&h| h as usize).collect();
+    Ok((file, emit, Options { rules, handlers }))
 }
 
 /// Compiles one module's source; errors come back as data so that the JS side can throw typed
@@ -105,6 +108,7 @@ pub fn compile(source: String, opts: Option<NativeCompileOptions>) -> NativeComp
         filename: None,
         emit: None,
         rupture_points: None,
+        handlers: None,
     });
     let run = || -> Result<(String, Vec<fluxion_compiler::Warning>), CompileError> {
         let (file, emit, options) = options(&opts)?;
@@ -184,6 +188,7 @@ pub fn transform(
         filename: None,
         emit: None,
         rupture_points: None,
+        handlers: None,
     });
     let run = || {
         let (file, _, options) = options(&opts)?;

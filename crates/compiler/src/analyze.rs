@@ -199,6 +199,8 @@ pub struct Analyzer<'a> {
     pub start: BytePos,
     pub unresolved: SyntaxContext,
     pub rules: &'a Rules,
+    /// See `Options::handlers`.
+    pub handlers: &'a [usize],
 }
 
 impl Analyzer<'_> {
@@ -229,6 +231,7 @@ impl Analyzer<'_> {
         };
         program.visit_with(&mut u);
         let mut facts = u.facts;
+        add_run_time_handlers(&mut facts, self.handlers);
         classify_resources(&mut facts);
         facts
     }
@@ -1707,6 +1710,40 @@ impl Visit for Uses<'_> {
         if let Some(p) = path {
             self.record_site(n, &p);
         }
+    }
+}
+
+/// Functions the running app's router holds (`Options::handlers`) become start sites of their
+/// own: the innermost function around each offset, unless a site already registers it.
+fn add_run_time_handlers(facts: &mut Facts, offsets: &[usize]) {
+    for &at in offsets {
+        let Some(func) = (0..facts.funcs.len())
+            .filter(|&f| facts.funcs[f].span.0 <= at && at < facts.funcs[f].span.1)
+            .min_by_key(|&f| facts.funcs[f].span.1 - facts.funcs[f].span.0)
+        else {
+            continue;
+        };
+        let registered = facts.sites.iter().any(|s| {
+            s.kind == RuptureKind::Start
+                && s.callbacks
+                    .iter()
+                    .any(|c| matches!(c, Callback::Func { func: g, .. } if *g == func))
+        });
+        if registered {
+            continue;
+        }
+        let f = &facts.funcs[func];
+        facts.sites.push(Site {
+            kind: RuptureKind::Start,
+            callee: "router".into(),
+            pattern: "router".into(),
+            params: ParamShape::Express,
+            at: f.parent,
+            offset: f.span.0,
+            callbacks: vec![Callback::Func { func, arg: f.span }],
+            event: None,
+            after: None,
+        });
     }
 }
 

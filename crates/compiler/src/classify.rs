@@ -806,6 +806,13 @@ impl Builder<'_> {
                 hints[x].factory = self.factory_params(f);
             }
         }
+        // Written somewhere other than its own declaration (`var n = 0` is not a later write).
+        let written_later: BTreeSet<usize> = facts
+            .accesses
+            .iter()
+            .filter(|a| a.write && a.offset != facts.bindings[a.binding].offset)
+            .map(|a| a.binding)
+            .collect();
         let all_uses = self.uses.clone();
         for (&b, users) in &all_uses {
             let binding = &facts.bindings[b];
@@ -862,6 +869,8 @@ impl Builder<'_> {
                     constant: binding.pure_init
                         && !binding.reassigned
                         && users.values().all(|&(_, w)| !w),
+                    fixed: !binding.reassigned && !written_later.contains(&b),
+                    captured: binding.decl != Place::Top,
                 });
             }
         }

@@ -116,6 +116,12 @@ pub struct StateUse {
     pub pure_init: bool,
     /// Never written after such an initialiser: every thread has the same value.
     pub constant: bool,
+    /// Never reassigned, and nothing in the module writes into it: its value on the main thread
+    /// can be copied once the module has run (what run-time compilation does).
+    pub fixed: bool,
+    /// Declared in an enclosing function (a factory's parameter or local), not at the top level:
+    /// a thread that loads the module does not have it.
+    pub captured: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -45,6 +45,9 @@ impl std::str::FromStr for Emit {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub rules: Rules,
+    /// Byte offsets of functions found at run time as route handlers (the router of a running
+    /// app): each one is analysed as if it were registered with `app.use`, wherever it is.
+    pub handlers: Vec<usize>,
 }
 
 /// Parses and analyses one module.
@@ -58,6 +61,7 @@ pub fn analyze(file: &str, text: &str, options: &Options) -> Result<Graph, Compi
             start: parsed.start,
             unresolved: parsed.unresolved,
             rules: &options.rules,
+            handlers: &options.handlers,
         };
         let facts = analyzer.run(&parsed.program);
         Ok(classify::build(file, &facts, &src))

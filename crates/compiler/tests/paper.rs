@@ -191,3 +191,62 @@ fn rewritten_modules_parse_again() {
         }
     }
 }
+
+/// Run-time compilation: a handler made by a factory (the paper's §4.3 "just-in-time" case) is
+/// analysed like a route handler when the running router names its position.
+#[test]
+fn handlers_found_at_run_time() {
+    let src = r#"var getRawBody = require('raw-body');
+var hits = 0;
+module.exports = function bodyParser(limit, store) {
+  var max = limit * 2;
+  return function saveBody(req, res, next) {
+    hits++;
+    store.last = req.body || limit || max;
+    res.set('x-limit', String(limit));
+    next();
+  };
+};
+"#;
+    let at = src.find("(req, res, next)").unwrap();
+    let plain = analyze("factory.js", src, &Options::default()).unwrap();
+    assert!(plain.fluxions.iter().all(|f| f.name != "saveBody"));
+    let options = Options {
+        handlers: vec![at],
+        ..Options::default()
+    };
+    let g = analyze("factory.js", src, &options).unwrap();
+    let f = g
+        .fluxions
+        .iter()
+        .find(|f| f.name == "saveBody")
+        .expect("a fluxion for the handler");
+    let kinds: Vec<_> = f
+        .hints
+        .resources
+        .iter()
+        .map(|r| (r.name.as_str(), format!("{:?}", r.kind)))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("req", "Request".into()),
+            ("res", "Response".into()),
+            ("next", "Next".into())
+        ]
+    );
+    let state = |n: &str| {
+        f.hints
+            .state
+            .iter()
+            .find(|s| s.name == n)
+            .unwrap_or_else(|| panic!("{n} in {:?}", f.hints.state))
+    };
+    // `limit`: a factory parameter, never written: copyable from the main thread.
+    assert!(state("limit").captured && state("limit").fixed && !state("limit").write);
+    // `max`: a local of the factory, initialised once: copyable too.
+    assert!(state("max").captured && state("max").fixed);
+    // `store`: written into by the handler; `hits`: module state it writes.
+    assert!(state("store").captured && !state("store").fixed && state("store").write);
+    assert!(!state("hits").captured && state("hits").write);
+}

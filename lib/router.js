@@ -1,0 +1,176 @@
+'use strict';
+// Walks a live Express router (3, 4 and 5; mounted sub-apps and Routers included) and hands every
+// handler to the run-time compiler (lib/jit.js): a handler that may move is replaced in its layer
+// by a dispatcher; one that may not stays as it is, with the reason in stats(). Handlers added
+// later (at test time, say) are found by walking again when the router grows.
+const native = require('./native');
+const runtime = require('./runtime');
+const jit = require('./jit');
+
+const examined = new WeakMap(); // original handler -> its dispatcher, or null when it stays
+const usedIds = new Map(); // fluxion id -> handler instances with that id (one factory, many closures)
+const watched = new WeakSet();
+
+function enabled() {
+  const v = process.env.FLUXION_JIT;
+  if (v === undefined || v === '1') return true;
+  if (v === '0') return false;
+  throw new Error(`fluxion: FLUXION_JIT must be 0 or 1 (got "${v}")`);
+}
+
+/** The router of an app, and which Express it is; never touches getters with side effects. */
+function routerOf(app) {
+  if (!app) return null;
+  if (app._router && app._router.map && typeof app._router.map === 'object') return { version: 3, router: app._router };
+  if (typeof app.lazyrouter === 'function') return app._router ? { version: 4, router: app._router } : null;
+  const d = Object.getOwnPropertyDescriptor(app, 'router');
+  if (d) {
+    const r = d.get ? d.get.call(app) : d.value;
+    if (r && Array.isArray(r.stack)) return { version: 5, router: r };
+  }
+  return null;
+}
+
+/** A cheap measure of a router's size: walking again is needed when it changes. */
+function sizeOf(app) {
+  const r = routerOf(app);
+  if (!r) return 0;
+  if (r.version === 3) {
+    let n = Array.isArray(app.stack) ? app.stack.length : 0;
+    for (const routes of Object.values(r.router.map)) n += routes.length;
+    return n;
+  }
+  return r.router.stack.length;
+}
+
+function isApp(v) {
+  return typeof v === 'function' && typeof v.handle === 'function' && typeof v.set === 'function';
+}
+
+/** Replaces `holder[key]` by a dispatcher when the handler may run on a worker. */
+function consider(holder, key, found) {
+  const fn = holder[key];
+  if (typeof fn !== 'function' || fn[jit.DISPATCHER] || fn.length > 3) return;
+  if (examined.has(fn)) {
+    const d = examined.get(fn);
+    if (d) holder[key] = d;
+    return;
+  }
+  let c;
+  try {
+    c = jit.compileHandler(fn, { extraStateless: runtime.state.config.statelessModules || [] });
+  } catch (err) {
+    c = { id: `<run time>#${fn.name || 'anonymous'}`, placement: { where: 'main', reason: `run-time compilation failed: ${err.message}` } };
+  }
+  // Closures made by one factory share their code: each instance gets an id of its own.
+  const n = (usedIds.get(c.id) || 0) + 1;
+  usedIds.set(c.id, n);
+  if (n > 1) c.id = `${c.id}~${n}`;
+  runtime.state.placements.set(c.id, c.placement);
+  const p = c.placement;
+  native.load().statsPlacement(c.id, p.where === 'main' ? `main (${p.reason})` : 'replicated (compiled at run time)');
+  found.push({ id: c.id, placement: p });
+  if (p.where === 'main') {
+    examined.set(fn, null);
+    return;
+  }
+  const d = require('./scheduler').dispatcher(c.id, c.file, fn, {
+    def: { file: c.file, src: c.src, names: c.names },
+    values: c.values,
+  });
+  Object.defineProperty(d, 'name', { value: fn.name, configurable: true });
+  d[jit.DISPATCHER] = true;
+  examined.set(fn, d);
+  holder[key] = d;
+}
+
+function walkStack(stack, found, seen) {
+  for (const layer of stack) {
+    if (layer.route && Array.isArray(layer.route.stack)) {
+      for (const l of layer.route.stack) consider(l, 'handle', found);
+      continue;
+    }
+    const h = layer.handle;
+    if (typeof h !== 'function') continue;
+    if (Array.isArray(h.stack) && typeof h.handle === 'function') {
+      walkRouter(h, found, seen); // a Router
+    } else if (h.name === 'mounted_app') {
+      const sub = jit.closureValue(h, 'fn');
+      if (isApp(sub)) walkApp(sub, found, seen);
+    } else {
+      consider(layer, 'handle', found);
+    }
+  }
+}
+
+function walkRouter(router, found, seen) {
+  if (seen.has(router)) return;
+  seen.add(router);
+  walkStack(router.stack, found, seen);
+}
+
+function walkApp(app, found, seen) {
+  if (seen.has(app)) return;
+  seen.add(app);
+  const r = routerOf(app);
+  if (!r) return;
+  if (r.version !== 3) return walkRouter(r.router, found, seen);
+  // Express 3: connect's middleware stack, then the router's routes.
+  for (const layer of app.stack || []) {
+    const h = layer.handle;
+    if (typeof h !== 'function' || h === r.router.middleware) continue;
+    const sub = isApp(h) ? h : null;
+    if (sub) walkApp(sub, found, seen);
+    else consider(layer, 'handle', found);
+  }
+  for (const routes of Object.values(r.router.map)) {
+    for (const route of routes) {
+      for (let i = 0; i < route.callbacks.length; i++) consider(route.callbacks, i, found);
+    }
+  }
+}
+
+/**
+ * Compiles every handler of an app's router now.
+ * @returns {{ id: string, placement: object }[]} what was found, in router order
+ */
+function walk(app) {
+  const found = [];
+  if (!enabled()) return found;
+  jit.open();
+  try {
+    walkApp(app, found, new WeakSet());
+  } finally {
+    jit.close();
+  }
+  return found;
+}
+
+/**
+ * Walks an app's router now and again whenever it has grown by the time a request arrives.
+ * Idempotent; `app.handle` is wrapped on the instance (every request passes through it).
+ */
+function watch(app) {
+  if (!isApp(app) || watched.has(app) || !enabled()) return;
+  watched.add(app);
+  let size = -1;
+  const check = () => {
+    const s = sizeOf(app);
+    if (s === size) return;
+    size = s;
+    walk(app);
+  };
+  const handle = app.handle;
+  app.handle = function fluxionHandle(req, res, callback) {
+    check();
+    return handle.call(this, req, res, callback);
+  };
+  check();
+}
+
+/** The Express apps a server answers with (its 'request' listeners). */
+function appsOf(server) {
+  return server.listeners('request').filter(isApp);
+}
+
+module.exports = { walk, watch, appsOf, routerOf, enabled };
