@@ -18,6 +18,7 @@ const express = require('./express');
 const DISPATCHER = Symbol.for('fluxion.dispatcher');
 
 let session = null;
+let opened = 0; // open() calls not yet closed: one session for a whole walk
 const scripts = new Map(); // scriptId -> url
 const analyses = new Map(); // scriptId -> { file, source, graph, offsets }
 const moduleStateless = new Map(); // resolved file -> boolean
@@ -38,6 +39,7 @@ function post(method, params = {}) {
 
 /** Opens the in-thread inspector session for one walk of the router; `close` ends it. */
 function open() {
+  opened++;
   if (session) return;
   session = new inspector.Session();
   session.connect();
@@ -46,7 +48,8 @@ function open() {
 }
 
 function close() {
-  if (!session) return;
+  opened = Math.max(0, opened - 1);
+  if (!session || opened > 0) return;
   try {
     post('Runtime.releaseObjectGroup', { objectGroup: 'fluxion' });
     post('Debugger.disable');

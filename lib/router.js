@@ -52,8 +52,7 @@ function consider(holder, key, found) {
   const fn = holder[key];
   if (typeof fn !== 'function' || fn[jit.DISPATCHER] || fn.length > 3) return;
   if (examined.has(fn)) {
-    const d = examined.get(fn);
-    if (d) holder[key] = d;
+    holder[key] = examined.get(fn);
     return;
   }
   let c;
@@ -70,14 +69,19 @@ function consider(holder, key, found) {
   const p = c.placement;
   native.load().statsPlacement(c.id, p.where === 'main' ? `main (${p.reason})` : 'replicated (compiled at run time)');
   found.push({ id: c.id, placement: p });
+  let d;
   if (p.where === 'main') {
-    examined.set(fn, null);
-    return;
+    // Stays here; timed, so that stats() shows where it ran and what it costs.
+    const id = c.id;
+    d = function fluxionTimed(req, res, next) {
+      return runtime.timed(id, fn, this, [req, res, next], false);
+    };
+  } else {
+    d = require('./scheduler').dispatcher(c.id, c.file, fn, {
+      def: { file: c.file, src: c.src, names: c.names },
+      values: c.values,
+    });
   }
-  const d = require('./scheduler').dispatcher(c.id, c.file, fn, {
-    def: { file: c.file, src: c.src, names: c.names },
-    values: c.values,
-  });
   Object.defineProperty(d, 'name', { value: fn.name, configurable: true });
   d[jit.DISPATCHER] = true;
   examined.set(fn, d);

@@ -11,6 +11,9 @@ const runtime = require('./runtime');
 const adaptive = require('./adaptive');
 const native = require('./native');
 
+/** Marks dispatchers, so that walking the router does not compile them again (lib/router.js). */
+const DISPATCHER = Symbol.for('fluxion.dispatcher');
+
 const pool = { workers: [], started: false, next: 0, config: {}, crashHook: null };
 const records = new Map(); // handle -> request record
 const recordOf = new WeakMap(); // req/res/next object -> record
@@ -297,6 +300,7 @@ function dispatcher(fullId, file, fn, compiled) {
     }
   }
   dispatchers.set(fullId, fn);
+  fluxionDispatch[DISPATCHER] = true;
   return fluxionDispatch;
 }
 const dispatchers = new Map();
