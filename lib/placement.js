@@ -40,6 +40,8 @@ function pinReason(f, moduleInfo, extraStateless = new Set()) {
   if (!h.registered) return 'not registered with the runtime';
   if (f.opaque) return 'opaque (eval/with)';
   if (h.dynamicRequire) return 'calls require() while it runs';
+  // `req.user = users[id]`: elsewhere the request would carry a copy, and writes to it be lost.
+  if (h.storesState && h.storesState.length) return `stores ${h.storesState[0]} on the request or response`;
   for (const r of h.resources) {
     if (r.kind === 'request') {
       if (r.escapes) return `passes ${r.name} on`;

@@ -129,6 +129,15 @@ pub struct MemberUse {
     pub call: bool,
 }
 
+/// `obj.prop = value` where `value` mentions variables: if `obj` turns out to be a request or a
+/// response, those variables' values are now reachable from it (an alias a copy would break).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub target: BindingId,
+    pub values: Vec<BindingId>,
+    pub at: Place,
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Access {
     pub binding: BindingId,
@@ -185,6 +194,7 @@ pub struct Facts {
     /// `require(...)` called inside functions: modules loaded at run time, per thread.
     pub require_at: Vec<Place>,
     pub member_uses: Vec<MemberUse>,
+    pub stores: Vec<Store>,
     pub warnings: Vec<Warning>,
     /// Directives (`'use strict'`) end here: code inserted at the top goes after them.
     pub prologue_end: usize,
@@ -251,6 +261,26 @@ impl Analyzer<'_> {
             file: self.file.to_string(),
             loc: self.src.loc(self.off(span.lo)),
         });
+    }
+}
+
+/// Every identifier an expression reads.
+#[derive(Default)]
+struct IdentCollector(Vec<Ident>);
+
+impl Visit for IdentCollector {
+    fn visit_ident(&mut self, i: &Ident) {
+        self.0.push(i.clone());
+    }
+    fn visit_member_prop(&mut self, p: &MemberProp) {
+        if let MemberProp::Computed(c) = p {
+            c.visit_with(self);
+        }
+    }
+    fn visit_prop_name(&mut self, p: &PropName) {
+        if let PropName::Computed(c) = p {
+            c.visit_with(self);
+        }
     }
 }
 
@@ -1161,6 +1191,24 @@ impl Uses<'_> {
     }
 
     /// `obj.x = v`, `obj[k]++`, `delete obj.x`: the root binding is written.
+    fn record_store(&mut self, obj: &Expr, value: &Expr) {
+        let Some(target) = root_ident(obj).and_then(|i| self.binding(i)) else {
+            return;
+        };
+        let mut idents = IdentCollector::default();
+        value.visit_with(&mut idents);
+        let values: Vec<BindingId> = idents
+            .0
+            .iter()
+            .filter_map(|i| self.binding(i))
+            .filter(|&b| b != target)
+            .collect();
+        if !values.is_empty() {
+            let at = self.place();
+            self.facts.stores.push(Store { target, values, at });
+        }
+    }
+
     fn write_target(&mut self, e: &Expr) {
         match strip_parens(e) {
             Expr::Ident(i) => self.access(i, true),
@@ -1523,6 +1571,7 @@ impl Visit for Uses<'_> {
             }
             AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
                 self.write_target(&Expr::Member(m.clone()));
+                self.record_store(&m.obj, &n.right);
             }
             AssignTarget::Simple(other) => other.visit_with(self),
             AssignTarget::Pat(AssignTargetPat::Array(a)) => {

@@ -877,6 +877,35 @@ impl Builder<'_> {
         for (x, m) in modules {
             hints[x].modules = m.into_iter().collect();
         }
+        for s in &facts.stores {
+            let target = &facts.bindings[s.target];
+            if !matches!(
+                target.resource,
+                Some(ResourceKind::Request | ResourceKind::Response)
+            ) {
+                continue;
+            }
+            for &v in &s.values {
+                let b = &facts.bindings[v];
+                let state = b.resource.is_none()
+                    && !matches!(
+                        self.kinds.get(&v),
+                        Some(VarKind::Module | VarKind::Code | VarKind::Resource)
+                    )
+                    && !(b.func.is_some() && !b.reassigned);
+                // Variables of the handler itself (its locals) are the request's own values.
+                let local = b.decl != Place::Top && self.decl_is_within(v, s.target);
+                if !state || local {
+                    continue;
+                }
+                for part in self.attrib(s.at) {
+                    let list = &mut hints[part.flx].stores_state;
+                    if !list.contains(&b.name) {
+                        list.push(b.name.clone());
+                    }
+                }
+            }
+        }
         for &at in &facts.require_at {
             for part in self.attrib(at) {
                 hints[part.flx].dynamic_require = true;
@@ -885,6 +914,25 @@ impl Builder<'_> {
         for (x, h) in hints.into_iter().enumerate() {
             self.fluxions[x].hints = h;
         }
+    }
+
+    /// Whether binding `v` is declared inside the function that has `target` as a parameter
+    /// (a local of the handler, or of a function within it).
+    fn decl_is_within(&self, v: usize, target: usize) -> bool {
+        let Some((owner, _)) = self.facts.bindings[target].param_of else {
+            return false;
+        };
+        let mut at = self.facts.bindings[v].decl;
+        if let Some((f, _)) = self.facts.bindings[v].param_of {
+            at = Place::In(f, 0);
+        }
+        while let Place::In(f, _) = at {
+            if f == owner {
+                return true;
+            }
+            at = self.facts.funcs[f].parent;
+        }
+        false
     }
 
     fn stateful(&self) -> bool {

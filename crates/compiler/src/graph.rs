@@ -91,6 +91,9 @@ pub struct Hints {
     pub registered: bool,
     /// Calls `require` while it runs: it would load its own copy of modules on another thread.
     pub dynamic_require: bool,
+    /// State variables whose values it stores on a request or response (`req.user = users[id]`):
+    /// a copy of the request would hold a copy of that state, and writes to it would be lost.
+    pub stores_state: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -250,3 +250,41 @@ module.exports = function bodyParser(limit, store) {
     assert!(state("store").captured && !state("store").fixed && state("store").write);
     assert!(!state("hits").captured && state("hits").write);
 }
+
+/// `req.user = users[id]` puts module state on the request: a copy of the request made for
+/// another thread would hold a copy of it (route-separation's load/update in Express's examples).
+#[test]
+fn state_stored_on_requests() {
+    let src = r#"var express = require('express');
+var app = express();
+var users = [{ name: 'TJ' }];
+var defaults = { role: 'guest' };
+app.all('/user/:id', function load(req, res, next) {
+  req.user = users[req.params.id];
+  next();
+});
+app.use(function fresh(req, res, next) {
+  var made = { name: req.query.n };
+  req.made = made;
+  req.role = req.query.role || 'x';
+  next();
+});
+app.use(function withDefaults(req, res, next) {
+  res.locals.settings = defaults;
+  next();
+});
+"#;
+    let g = analyze("app.js", src, &Options::default()).unwrap();
+    let stores = |name: &str| {
+        g.fluxions
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap()
+            .hints
+            .stores_state
+            .clone()
+    };
+    assert_eq!(stores("load"), ["users"]);
+    assert!(stores("fresh").is_empty());
+    assert_eq!(stores("withDefaults"), ["defaults"]);
+}
