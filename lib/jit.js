@@ -13,6 +13,8 @@ const { isBuiltin } = require('node:module');
 const native = require('./native');
 const { pinReason } = require('./placement');
 const express = require('./express');
+const replica = require('./replica');
+const http = require('node:http');
 
 /** Marks functions that are already dispatchers (compiled routes or run-time ones). */
 const DISPATCHER = Symbol.for('fluxion.dispatcher');
@@ -21,7 +23,6 @@ let session = null;
 let opened = 0; // open() calls not yet closed: one session for a whole walk
 const scripts = new Map(); // scriptId -> url
 const analyses = new Map(); // scriptId -> { file, source, graph, offsets }
-const moduleStateless = new Map(); // resolved file -> boolean
 
 function post(method, params = {}) {
   let out;
@@ -142,29 +143,96 @@ function byteOffset(source, line, column) {
   return Buffer.byteLength(source.slice(0, i + column));
 }
 
-/** Whether a module and the modules it requires keep no state between calls (analysed once). */
-function moduleIsStateless(spec, fromFile, depth = 0) {
-  if (isBuiltin(spec)) return true;
-  let file;
-  try {
-    file = require.resolve(spec, { paths: [path.dirname(fromFile)] });
-  } catch {
-    return false;
+/**
+ * The modules a source requires, by literal specifier; null when it also requires by a computed
+ * name (then what it loads is unknown).
+ */
+function requiresOf(source) {
+  const specs = [];
+  const re = /\brequire\s*\(\s*(['"`])([^'"`]+)\1\s*\)|\brequire\s*\(/g;
+  let m;
+  while ((m = re.exec(source))) {
+    if (!m[2]) return null;
+    specs.push(m[2]);
   }
-  if (moduleStateless.has(file)) return moduleStateless.get(file);
-  if (depth > 6 || !/\.(c?js)$/.test(file)) return false;
-  moduleStateless.set(file, false); // cycles: not proven
-  let ok = false;
-  try {
-    const g = JSON.parse(native.load().compile(fs.readFileSync(file, 'utf8'), { filename: file, emit: 'json' }).output || 'null');
-    ok = !!g && !g.stateful && !g.fluxions.some((f) => f.opaque) &&
-      g.fluxions.every((f) => f.hints.modules.every((m) => moduleIsStateless(m, file, depth + 1)));
-  } catch {
-    ok = false;
-  }
-  moduleStateless.set(file, ok);
-  return ok;
+  if (/\bimport\s*\(/.test(source)) return null;
+  return specs;
 }
+
+/** What one module file says about itself: its own state, and what it requires (resolved). */
+const localFacts = new Map(); // file -> { stateful, deps: string[] | null, builtins: string[] }
+function factsOf(file) {
+  let f = localFacts.get(file);
+  if (f) return f;
+  f = { stateful: true, deps: null, builtins: [] };
+  localFacts.set(file, f);
+  if (file.endsWith('.json')) {
+    f.stateful = false;
+    f.deps = [];
+    return f;
+  }
+  if (!/\.c?js$/.test(file)) return f;
+  try {
+    const source = fs.readFileSync(file, 'utf8');
+    const g = JSON.parse(native.load().compile(source, { filename: file, emit: 'json' }).output || 'null');
+    const specs = requiresOf(source);
+    f.stateful = !g || g.stateful || g.fluxions.some((x) => x.opaque);
+    if (specs) {
+      const deps = [];
+      for (const spec of specs) {
+        if (isBuiltin(spec)) f.builtins.push(spec);
+        else deps.push(require.resolve(spec, { paths: [path.dirname(file)] }));
+      }
+      f.deps = deps;
+    }
+  } catch {
+    f.deps = null; // unreadable, uncompilable or unresolvable: unknown
+  }
+  return f;
+}
+
+/** Every file a module loads (itself included), or null when that cannot be known. */
+function closureOf(spec, fromFile) {
+  let root;
+  try {
+    root = require.resolve(spec, { paths: [path.dirname(fromFile)] });
+  } catch {
+    return null;
+  }
+  const seen = new Set([root]);
+  const queue = [root];
+  while (queue.length) {
+    const f = factsOf(queue.shift());
+    if (!f.deps || seen.size > 1000) return null;
+    for (const d of f.deps) {
+      if (!seen.has(d)) {
+        seen.add(d);
+        queue.push(d);
+      }
+    }
+  }
+  return [...seen];
+}
+
+/** Whether a module and every module it loads keep no state between calls (analysed once). */
+function moduleIsStateless(spec, fromFile) {
+  if (isBuiltin(spec)) return true;
+  const files = closureOf(spec, fromFile);
+  return !!files && files.every((f) => !factsOf(f).stateful);
+}
+
+/** Builtins whose use means talking to the world: a run that may be dropped must not use them. */
+const IO_BUILTINS = /^(node:)?(fs|fs\/promises|http|https|http2|net|tls|dgram|dns|child_process|cluster|worker_threads|inspector|readline|repl)$/;
+
+/** Whether a module, or one it loads, can do I/O (conservative: unknown means yes). */
+function moduleDoesIO(spec, fromFile) {
+  if (isBuiltin(spec)) return IO_BUILTINS.test(spec);
+  const files = closureOf(spec, fromFile);
+  return !files || files.some((f) => factsOf(f).builtins.some((b) => IO_BUILTINS.test(b)));
+}
+
+/** Globals through which a handler's own code reaches the world (timers, output, fetch...). */
+const WORLD_GLOBALS = /\b(console|process|fetch|setTimeout|setInterval|setImmediate|queueMicrotask|globalThis|global|require)\b/;
 
 function describe(v) {
   if (typeof v === 'function') return 'a function';
@@ -179,7 +247,9 @@ function describe(v) {
  * @param {Function} fn
  * @param {object} opts { extraStateless: Set<string> }
  * @returns {{ id: string, file: string, src: string, names: string[], values: any[],
- *   live: Array<[number, any]>, placement: object }}
+ *   shared: Array<[number, object]>, placement: object }}
+ *   names/values: its closure as the worker re-creates it; `shared`: closure entries that are
+ *   objects shared with other handlers, copied with each request and run on optimistically
  */
 function compileHandler(fn, opts = {}) {
   const src = Function.prototype.toString.call(fn);
@@ -222,16 +292,45 @@ function compileHandler(fn, opts = {}) {
   };
   const names = [];
   const values = [];
-  const live = []; // [index, object]: sent as it is when each request starts
+  const shared = []; // [index, object]: objects it shares with other handlers, run optimistically
   let reason = null;
-  const state = [];
+  // Optimistic runs on replicas (lib/speculate.js) need a handler that finishes synchronously:
+  // no callback of its own waits for I/O, and it is not async.
+  const inner = graph.fluxions.filter((x) => x !== f && x.kind !== 'main' && x.span[0] >= f.span[0] && x.span[1] <= f.span[1]);
+  const synchronous = !inner.length && !/^async\b/.test(src);
+  // A run that may be dropped (a conflict) must have had no effect on the world but through req,
+  // res, next and the objects it was given: no module that does I/O, no timers or output.
+  const quiet = synchronous && !WORLD_GLOBALS.test(src) && !f.hints.modules.some((m) => moduleDoesIO(m, file));
   for (const s of f.hints.state) {
-    if (s.kind === 'code' || (s.constant && !s.captured)) continue;
+    if (s.kind === 'code' || (s.constant && !s.captured) || s.name === '__flx') continue;
+    const { found, value } = valueOf(s.name);
+    if (s.captured && found && !s.rebound && value !== null && typeof value === 'object' && (s.write || !express.plainData(value))) {
+      // A library object (a store, a list of open responses): one copy, on the main thread.
+      if (!quiet) {
+        reason = s.write ? `writes ${s.name}` : `captures ${s.name}, ${describe(value)} that stays on the main thread`;
+        break;
+      }
+      try {
+        const enc = replica.encode(value, { resourceOf: (v) => (v instanceof http.ServerResponse ? 0 : null) });
+        const unsafe = enc.modules.find((m) => !moduleIsStateless(m, file) || moduleDoesIO(m, file));
+        if (unsafe) {
+          reason = `writes ${s.name}, whose class comes from ${unsafe}, not proven free of state and I/O`;
+          break;
+        }
+      } catch (err) {
+        if (!(err instanceof replica.NotEncodable)) throw err;
+        reason = `captures ${s.name}, which holds ${err.message}`;
+        break;
+      }
+      shared.push([names.length, value]);
+      names.push(s.name);
+      values.push(null);
+      continue;
+    }
     if (s.write) {
       reason = `writes ${s.name}`;
       break;
     }
-    const { found, value } = valueOf(s.name);
     if (!found) {
       if (s.captured) {
         reason = `captures ${s.name}, not found in its closure`;
@@ -249,8 +348,6 @@ function compileHandler(fn, opts = {}) {
     }
     names.push(s.name);
     values.push(value);
-    if (value !== null && typeof value === 'object') live.push([values.length - 1, value]);
-    state.push(s);
   }
   if (!reason) {
     // The state checks are done above; resources and modules as for compiled handlers, with
@@ -263,8 +360,8 @@ function compileHandler(fn, opts = {}) {
     reason = pinReason({ ...f, hints: { ...f.hints, registered: true, state: [] } }, moduleInfo, stateless);
   }
   const reqProps = f.hints.resources.filter((r) => r.kind === 'request').flatMap((r) => r.props);
-  const placement = reason ? { where: 'main', reason } : { where: 'replicated', reqProps, jit: true };
-  return { id, file, src, names, values, live, placement };
+  const placement = reason ? { where: 'main', reason } : { where: 'replicated', reqProps, jit: true, shared: shared.length > 0 };
+  return { id, file, src, names, values, shared, placement };
 }
 
-module.exports = { open, close, compileHandler, closureValue, inspectFunction, local, DISPATCHER };
+module.exports = { open, close, compileHandler, closureValue, inspectFunction, local, moduleIsStateless, moduleDoesIO, requiresOf, DISPATCHER };

@@ -95,7 +95,23 @@ function install(options = {}) {
   if (typeof process.setSourceMapsEnabled === 'function') process.setSourceMapsEnabled(true);
   runtime.state.config = config.forFile(path.join(process.cwd(), 'x.js'));
   installEsm();
-  if (role === 'main' && isMainThread) watchServers();
+  if (role === 'main' && isMainThread) {
+    watchServers();
+    writeStatsAtExit();
+  }
+}
+
+/** FLUXION_STATS_FILE=<path>: stats() is written there as JSON when the process exits. */
+function writeStatsAtExit() {
+  const file = process.env.FLUXION_STATS_FILE;
+  if (!file) return;
+  process.on('exit', () => {
+    try {
+      require('node:fs').writeFileSync(file, JSON.stringify(native.load().statsSnapshot()));
+    } catch (err) {
+      process.stderr.write(`fluxion: cannot write FLUXION_STATS_FILE ${file}: ${err.message}\n`);
+    }
+  });
 }
 
 /**

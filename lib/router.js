@@ -67,7 +67,10 @@ function consider(holder, key, found) {
   if (n > 1) c.id = `${c.id}~${n}`;
   runtime.state.placements.set(c.id, c.placement);
   const p = c.placement;
-  native.load().statsPlacement(c.id, p.where === 'main' ? `main (${p.reason})` : 'replicated (compiled at run time)');
+  native.load().statsPlacement(
+    c.id,
+    p.where === 'main' ? `main (${p.reason})` : p.shared ? 'replicated (optimistic on replicas, compiled at run time)' : 'replicated (compiled at run time)'
+  );
   found.push({ id: c.id, placement: p });
   let d;
   if (p.where === 'main') {
@@ -80,6 +83,7 @@ function consider(holder, key, found) {
     d = require('./scheduler').dispatcher(c.id, c.file, fn, {
       def: { file: c.file, src: c.src, names: c.names },
       values: c.values,
+      shared: c.shared,
     });
   }
   Object.defineProperty(d, 'name', { value: fn.name, configurable: true });

@@ -9,6 +9,7 @@ const transport = require('./transport');
 const express = require('./express');
 const runtime = require('./runtime');
 const adaptive = require('./adaptive');
+const speculate = require('./speculate');
 const native = require('./native');
 
 /** Marks dispatchers, so that walking the router does not compile them again (lib/router.js). */
@@ -285,6 +286,18 @@ function dispatcher(fullId, file, fn, compiled) {
     };
     if (compiled) {
       msg.closure = compiled.values;
+      if (compiled.shared.length) {
+        // Objects it shares with other handlers: copied now, checked when the run comes back.
+        const sent = speculate.prepare(rec, compiled.shared, (r) => recordFor(r.req, r, null).h, fn);
+        if (!sent) {
+          rec.threads.delete(host);
+          if (w) w.inflight = Math.max(0, w.inflight - 1);
+          return runtime.timed(fullId, fn, this, [req, res, next], false);
+        }
+        msg.closure = compiled.values.slice();
+        msg.spec = sent.spec;
+        msg.resources = sent.resources;
+      }
       if (!sentTo.has(host)) {
         sentTo.add(host);
         msg.jit = compiled.def;
@@ -329,6 +342,18 @@ function onMessage(msg) {
     case 'post':
       runtime.runPost(msg, resolveHandle);
       break;
+    case 'spec-commit':
+    case 'spec-abort': {
+      const rec = records.get(msg.h);
+      if (!rec || rec.done || !rec.spec) break;
+      speculate.commit(msg, rec, (h) => records.get(h), () => {
+        if (rec.threads.delete(msg.from)) {
+          const w = workerById(msg.from);
+          if (w) w.inflight = Math.max(0, w.inflight - 1);
+        }
+      });
+      break;
+    }
     case 'reject': {
       // The worker cannot run it (the module makes several instances of the handler): run it
       // here, now and from now on.

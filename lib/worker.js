@@ -9,6 +9,7 @@ const v8 = require('node:v8');
 const transport = require('./transport');
 const express = require('./express');
 const runtime = require('./runtime');
+const speculate = require('./speculate');
 
 const proxies = new WeakMap(); // proxy object -> handle
 
@@ -149,6 +150,19 @@ function runStart(msg) {
   }
   if (loading) return loading.then(() => runStart(msg), (err) => rejectStart(msg, err));
   runtime.recordMessage(msg.id, false);
+  if (msg.spec) {
+    return speculate.run(msg, {
+      makeHandler: compiledHandler,
+      standIn: (m) => {
+        const req = express.standInRequest(requestProto(m.file, m.requestModule), m.req, m.settings);
+        proxies.set(req, { id: m.h, kind: 'req', state: m.req, settings: m.settings });
+        return req;
+      },
+      register: (p, handle) => proxies.set(p, handle),
+      handleOf,
+      send: (m) => transport.send(0, m),
+    });
+  }
   let entry;
   try {
     entry = msg.closure ? { fn: compiledHandler(msg), count: 1 } : runtime.state.registry.get(msg.id);

@@ -45,7 +45,8 @@ function runConfig(dir, cfg) {
     '--check-leaks',
     'test/acceptance/',
   ];
-  const env = { ...process.env, FLUXION_CACHE: '0', ...cfg.env };
+  const statsFile = path.join(path.dirname(out), 'stats.json');
+  const env = { ...process.env, FLUXION_CACHE: '0', FLUXION_STATS_FILE: statsFile, ...cfg.env };
   delete env.FLUXION_PLACEMENT;
   Object.assign(env, cfg.env);
   return new Promise((resolve) => {
@@ -79,8 +80,9 @@ function runConfig(dir, cfg) {
       } catch {
         // no report: the run crashed or hung before mocha finished
       }
+      const stats = suite.readStats(statsFile);
       fs.rmSync(path.dirname(out), { recursive: true, force: true });
-      resolve({ cfg, code, signal, hung, lingered, ms: Date.now() - started, report, stdout, stderr });
+      resolve({ cfg, code, signal, hung, lingered, ms: Date.now() - started, report, stats, stdout, stderr });
     });
   });
 }

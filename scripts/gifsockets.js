@@ -73,13 +73,9 @@ setInterval(() => { try { process.kill(parent, 0); } catch { process.exit(0); } 
 }
 
 const MARK = '@@FLUXION-MOCHA-REPORT@@';
-const STATS = '@@FLUXION-STATS@@';
 
 /** Mocha 1.x programmatic run: JSON report on stdout after a marker, no process.exit. */
-function runnerSource(dir, withStats) {
-  const stats = withStats
-    ? `process.stdout.write('\\n${STATS}' + JSON.stringify(require(${JSON.stringify(ROOT)}).stats()) + '\\n');`
-    : '';
+function runnerSource(dir) {
   return `
 const Mocha = require(${JSON.stringify(path.join(dir, 'node_modules', 'mocha'))});
 const path = require('node:path');
@@ -99,8 +95,9 @@ runner.on('fail', (t, err) => report.failures.push({ fullTitle: t.fullTitle(), e
 }
 
 function runConfig(dir, cfg, standIn) {
-  const args = [...(cfg.fluxion ? ['--require', REGISTER] : []), '-e', runnerSource(dir, cfg.fluxion)];
-  const env = { ...process.env, FLUXION_CACHE: '0', PATH: `${standIn}${path.delimiter}${process.env.PATH}` };
+  const args = [...(cfg.fluxion ? ['--require', REGISTER] : []), '-e', runnerSource(dir)];
+  const statsFile = path.join(standIn, `stats-${cfg.name}.json`);
+  const env = { ...process.env, FLUXION_CACHE: '0', FLUXION_STATS_FILE: statsFile, PATH: `${standIn}${path.delimiter}${process.env.PATH}` };
   delete env.FLUXION_PLACEMENT;
   Object.assign(env, cfg.env);
   return new Promise((resolve) => {
@@ -139,15 +136,7 @@ function runConfig(dir, cfg, standIn) {
           report = null;
         }
       }
-      let stats = null;
-      const j = stdout.lastIndexOf(STATS);
-      if (j >= 0) {
-        try {
-          stats = JSON.parse(stdout.slice(j + STATS.length).split('\n')[0]);
-        } catch {
-          stats = null;
-        }
-      }
+      const stats = suite.readStats(statsFile);
       resolve({ cfg, code, signal, hung, lingered, ms: Date.now() - started, report, stats, stdout, stderr });
     });
   });

@@ -88,6 +88,7 @@ function print(result, opts) {
           ? `DID NOT EXIT (killed ${opts.lingerMs} ms after mocha finished)`
           : `exit ${c.exit}`;
     console.log(`  ${c.name.padEnd(8)} ${c.passes} passing, ${c.failures} failing, ${c.pending} pending of ${c.total}  [${status}, ${(c.ms / 1000).toFixed(1)} s]`);
+    if (c.stats) console.log(`           ${whereTheyRan(c.stats)}`);
   }
   for (const n of opts.notes || []) console.log(`  (${n})`);
   for (const c of result.configs.slice(1)) {
@@ -137,4 +138,31 @@ function main({ name, dir, unusable, compare, print: printResult, help }) {
   );
 }
 
-module.exports = { ROOT, REGISTER, CONFIGS, outcomes, summarize, print, main };
+/** stats() as written by FLUXION_STATS_FILE, or null. */
+function readStats(file) {
+  try {
+    return JSON.parse(require('node:fs').readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** One line: how many fluxions ran on workers, and how many runs that was out of all. */
+function whereTheyRan(stats) {
+  let runs = 0;
+  let onWorkers = 0;
+  const moved = new Set();
+  const compiledAtRunTime = stats.filter((s) => /compiled at run time/.test(s.placement)).length;
+  for (const s of stats) {
+    for (const e of s.executions) {
+      runs += e.count;
+      if (e.threadId !== 0) {
+        onWorkers += e.count;
+        moved.add(s.id);
+      }
+    }
+  }
+  return `fluxion: ${stats.length} fluxions (${compiledAtRunTime} may move, compiled at run time), ${moved.size} ran on workers: ${onWorkers} of ${runs} runs`;
+}
+
+module.exports = { ROOT, REGISTER, CONFIGS, outcomes, summarize, print, main, readStats, whereTheyRan };

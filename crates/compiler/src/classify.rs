@@ -871,6 +871,7 @@ impl Builder<'_> {
                         && users.values().all(|&(_, w)| !w),
                     fixed: !binding.reassigned && !written_later.contains(&b),
                     captured: binding.decl != Place::Top,
+                    rebound: binding.reassigned,
                 });
             }
         }

@@ -125,6 +125,8 @@ pub struct StateUse {
     /// Declared in an enclosing function (a factory's parameter or local), not at the top level:
     /// a thread that loads the module does not have it.
     pub captured: bool,
+    /// Assigned again after its declaration (`x = ...`): a reference to its value may go stale.
+    pub rebound: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
