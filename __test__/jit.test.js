@@ -110,3 +110,69 @@ test('FLUXION_JIT=0 leaves handlers found at run time on the main thread', async
     await app.stop();
   }
 });
+
+// ---- optimistic runs on replicas (lib/speculate.js) ---------------------------------------------
+
+const http = require('node:http');
+
+/** A client holding /ch/join open; resolves with everything it received. */
+function join(url) {
+  return new Promise((resolve, reject) => {
+    http.get(`${url}/ch/join`, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+const publish = (app, text) => outcome(`${app.url}/ch/publish?text=${text}`, { method: 'POST' });
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Two listeners, sequential then concurrent publishes, close: what each listener received. */
+async function channelSession(app) {
+  const first = join(app.url);
+  await pause(150);
+  const replies = [];
+  for (const t of ['a', 'b', 'c']) replies.push((await publish(app, t)).body);
+  const second = join(app.url);
+  await pause(150);
+  const frames = await Promise.all(Array.from({ length: 12 }, (_, i) => publish(app, `x${i}`).then((o) => JSON.parse(o.body).frame)));
+  replies.push((await publish(app, '')).status);
+  await outcome(`${app.url}/ch/close`, { method: 'POST' });
+  return { replies, frames: frames.sort((a, b) => a - b), first: await first, second: await second };
+}
+
+test('a library object holding open responses: runs on replicas give the original bytes', async () => {
+  const plain = await startApp(APP, { fluxion: false });
+  let expected;
+  try {
+    expected = await channelSession(plain);
+  } finally {
+    await plain.stop();
+  }
+  expect(expected.frames).toEqual(Array.from({ length: 12 }, (_, i) => i + 4));
+  const lines = (s) => s.trim().split('\n');
+  const app = await startApp(APP, { env: { FLUXION_PLACEMENT: 'eager' } });
+  try {
+    const got = await channelSession(app);
+    expect(got.replies).toEqual(expected.replies);
+    expect(got.frames).toEqual(expected.frames);
+    // Sequential publishes: byte for byte. Concurrent ones: some serial order of them, each
+    // frame once, numbered in the order the listener receives them.
+    expect(lines(got.first).slice(0, 4)).toEqual(lines(expected.first).slice(0, 4));
+    const numbers = (s) => lines(s).filter((l) => /^(first|frame) /.test(l)).map((l) => Number(l.split(' ')[1]));
+    expect(numbers(got.first)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    expect(numbers(got.second)).toEqual(Array.from({ length: 12 }, (_, i) => i + 4));
+    const byText = (s) => Object.fromEntries(lines(s).filter((l) => /^(first|frame) /.test(l)).map((l) => [l.split(' ')[2], l.split(' ')[3]]));
+    expect(byText(got.first)).toEqual(byText(expected.first)); // same hash for each text
+    const stats = JSON.parse((await outcome(`${app.url}/stats`)).body);
+    const pub = stats.find((s) => /channel\.js#publish@/.test(s.id));
+    const committed = Number(/(\d+) committed/.exec(pub.placement)[1]);
+    expect(committed).toBeGreaterThanOrEqual(3); // at least the sequential ones
+    expect(pub.executions.some((e) => e.threadId > 0)).toBe(true);
+    expect(stats.find((s) => /channel\.js#join@/.test(s.id)).placement).toBe('main (passes res on)');
+    expect(app.stderr()).toBe('');
+  } finally {
+    await app.stop();
+  }
+});

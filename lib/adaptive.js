@@ -19,6 +19,8 @@ const HIGH = microsFromEnv('FLUXION_OFFLOAD_ABOVE_US', 150);
 /** Mean run time (µs) below which an offloaded handler comes back. */
 const LOW = HIGH / 2;
 const WINDOW = 64;
+/** A first look after this many runs: a handler already far above HIGH moves without waiting. */
+const EARLY = 4;
 
 const states = new Map(); // fullId -> { offload, seen, count, micros }
 
@@ -33,7 +35,15 @@ function shouldOffload(fullId) {
     s = { offload: false, seen: 0, count: 0, micros: 0 };
     states.set(fullId, s);
   }
-  if (++s.seen >= WINDOW) {
+  ++s.seen;
+  if (!s.offload && s.count === 0 && s.seen === EARLY) {
+    const t = native.load().statsTotals(fullId);
+    if (t.count > 0 && t.micros / t.count > 10 * HIGH) {
+      s.offload = true;
+      native.load().statsPlacement(fullId, `replicated (on workers: ${(t.micros / t.count).toFixed(0)} µs per run)`);
+    }
+  }
+  if (s.seen >= WINDOW) {
     s.seen = 0;
     const t = native.load().statsTotals(fullId);
     const n = t.count - s.count;
