@@ -138,6 +138,65 @@ function main({ name, dir, unusable, compare, print: printResult, help }) {
   );
 }
 
+/**
+ * Runs a mocha suite once in one configuration (fluxion preloaded with `--require` or not), with
+ * mocha's JSON reporter; a run still alive `lingerMs` after its report is killed (DID NOT EXIT).
+ * @param {{ dir: string, cfg: object, args: string[], timeoutMs: number, lingerMs: number, mocha?: string }} o
+ */
+function runMocha({ dir, cfg, args, timeoutMs, lingerMs, mocha }) {
+  const { spawn } = require('node:child_process');
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flx-suite-'));
+  const out = path.join(tmp, 'report.json');
+  const statsFile = path.join(tmp, 'stats.json');
+  const argv = [
+    mocha || path.join(dir, 'node_modules', 'mocha', 'bin', 'mocha.js'),
+    ...(cfg.fluxion ? ['--require', REGISTER] : []),
+    '--reporter', 'json', '--reporter-option', `output=${out}`,
+    ...args,
+  ];
+  const env = { ...process.env, FLUXION_CACHE: '0', FLUXION_STATS_FILE: statsFile };
+  delete env.FLUXION_PLACEMENT;
+  Object.assign(env, cfg.env);
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, argv, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    let hung = false;
+    let lingered = false;
+    const timer = setTimeout(() => {
+      hung = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    let reportAt = 0;
+    const poll = setInterval(() => {
+      if (!reportAt && fs.existsSync(out)) reportAt = Date.now();
+      if (reportAt && Date.now() - reportAt > lingerMs) {
+        lingered = true;
+        clearInterval(poll);
+        child.kill('SIGKILL');
+      }
+    }, 250);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      let report = null;
+      try {
+        report = JSON.parse(fs.readFileSync(out, 'utf8'));
+      } catch {
+        // no report: the run crashed or hung before mocha finished
+      }
+      const stats = cfg.fluxion ? readStats(statsFile) : null;
+      fs.rmSync(tmp, { recursive: true, force: true });
+      resolve({ cfg, code, signal, hung, lingered, ms: Date.now() - started, report, stats, stdout, stderr });
+    });
+  });
+}
+
 /** stats() as written by FLUXION_STATS_FILE, or null. */
 function readStats(file) {
   try {
@@ -165,4 +224,4 @@ function whereTheyRan(stats) {
   return `fluxion: ${stats.length} fluxions (${compiledAtRunTime} may move, compiled at run time), ${moved.size} ran on workers: ${onWorkers} of ${runs} runs`;
 }
 
-module.exports = { ROOT, REGISTER, CONFIGS, outcomes, summarize, print, main, readStats, whereTheyRan };
+module.exports = { ROOT, REGISTER, CONFIGS, outcomes, summarize, print, main, runMocha, readStats, whereTheyRan };
