@@ -133,9 +133,16 @@ export class FluxionInternalError extends Error {
 // ---- runtime ------------------------------------------------------------------------------------
 
 export interface FluxionStats {
-  /** `<file>#<name>@<offset>` */
+  /**
+   * `<file>#<name>@<offset>`; handlers compiled at run time from the router use the same form,
+   * with `~<n>` for the n-th closure a factory made of the same code.
+   */
   id: string;
-  /** `replicated`, `group <key>` (one thread hosts its context), or `main (<reason>)`. */
+  /**
+   * `replicated` (with `compiled at run time`, or `optimistic on replicas: <n> committed,
+   * <n> conflicts, <n> unfinished` for handlers run on copies of a shared object), `group <key>`
+   * (one thread hosts its context), or `main (<reason>)`.
+   */
   placement: string;
   messagesIn: number;
   messagesOut: number;
@@ -146,8 +153,11 @@ export interface FluxionStats {
 }
 
 /**
- * Runs an Express app's fluxions on worker threads and returns the same app. Its modules must be
- * loaded through the require hook (`node -r fluxion/register`) for their handlers to move.
+ * Runs an Express app's fluxions on worker threads and returns the same app. Handlers of modules
+ * loaded through the require hook (`node -r fluxion/register`) are compiled as they load; every
+ * other handler in the app's router (node_modules, factories, handlers added later) is compiled
+ * from its live source and closure now and whenever the router grows (`FLUXION_JIT=0`: off).
+ * Under the require hook this also happens by itself when the app's server starts listening.
  */
 export function fluxionize<T extends (...args: any[]) => any>(app: T): T;
 /** Per-fluxion figures for the whole process, from whichever thread calls it. */
