@@ -893,7 +893,7 @@ impl Builder<'_> {
                         self.kinds.get(&v),
                         Some(VarKind::Module | VarKind::Code | VarKind::Resource)
                     )
-                    && !(b.func.is_some() && !b.reassigned);
+                    && (b.func.is_none() || b.reassigned);
                 // Variables of the handler itself (its locals) are the request's own values.
                 let local = b.decl != Place::Top && self.decl_is_within(v, s.target);
                 if !state || local {
