@@ -12,5 +12,5 @@ export async function load(url, context, nextLoad) {
   const file = fileURLToPath(url);
   if (!wanted(file)) return result;
   const source = typeof result.source === 'string' ? result.source : Buffer.from(result.source).toString('utf8');
-  return { ...result, source: hook(source, file) };
+  return { ...result, source: hook(source, file, true) };
 }

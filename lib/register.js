@@ -57,8 +57,9 @@ const warned = new Set();
 const SCOPE_ACCESSOR = "\n;module[Symbol.for('fluxion.scope')] = function (__fluxion_source) { return eval(__fluxion_source); };\n";
 let role = 'main';
 
-function hook(code, filename) {
-  const scope = role === 'worker' ? SCOPE_ACCESSOR : '';
+function hook(code, filename, esm = false) {
+  // ES modules have no `module`, and run-time compilation leaves their handlers where they are.
+  const scope = role === 'worker' && !esm ? SCOPE_ACCESSOR : '';
   if (!wanted(filename)) return code + scope;
   let out;
   try {
@@ -152,7 +153,7 @@ function installEsm() {
         const file = fileURLToPath(url);
         if (!wanted(file)) return result;
         const source = typeof result.source === 'string' ? result.source : Buffer.from(result.source).toString('utf8');
-        return { ...result, source: hook(source, file) };
+        return { ...result, source: hook(source, file, true) };
       },
     });
   } else if (typeof mod.register === 'function' && wantsEsmHooks()) {
