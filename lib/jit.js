@@ -20,7 +20,6 @@ const http = require('node:http');
 const DISPATCHER = Symbol.for('fluxion.dispatcher');
 
 let session = null;
-let opened = 0; // open() calls not yet closed: one session for a whole walk
 const scripts = new Map(); // scriptId -> url
 const analyses = new Map(); // scriptId -> { file, source, graph, offsets }
 
@@ -38,9 +37,12 @@ function post(method, params = {}) {
   return out;
 }
 
-/** Opens the in-thread inspector session for one walk of the router; `close` ends it. */
+/**
+ * Opens the in-thread inspector session (idempotent): opened only when a handler not seen before
+ * has to be compiled, and closed at the end of the walk (`close`), so an app pays for the
+ * debugger domain only while it compiles.
+ */
 function open() {
-  opened++;
   if (session) return;
   session = new inspector.Session();
   session.connect();
@@ -49,8 +51,7 @@ function open() {
 }
 
 function close() {
-  opened = Math.max(0, opened - 1);
-  if (!session || opened > 0) return;
+  if (!session) return;
   try {
     post('Runtime.releaseObjectGroup', { objectGroup: 'fluxion' });
     post('Debugger.disable');
@@ -96,6 +97,7 @@ function local(obj) {
  *   closures: innermost first, the module's own scope last (CommonJS wraps modules in a function)
  */
 function inspectFunction(fn) {
+  open();
   const props = post('Runtime.getProperties', { objectId: remote(fn).objectId, ownProperties: true });
   const internal = props.internalProperties || [];
   const loc = internal.find((p) => p.name === '[[FunctionLocation]]');
@@ -116,15 +118,10 @@ function inspectFunction(fn) {
 
 /** The value of a variable in a function's closure (a live value), or undefined. */
 function closureValue(fn, name) {
-  open();
-  try {
-    const info = inspectFunction(fn);
-    if (!info) return undefined;
-    for (const vars of info.closures) if (vars.has(name)) return local(vars.get(name));
-    return undefined;
-  } finally {
-    close();
-  }
+  const info = inspectFunction(fn);
+  if (!info) return undefined;
+  for (const vars of info.closures) if (vars.has(name)) return local(vars.get(name));
+  return undefined;
 }
 
 function fileOf(url) {

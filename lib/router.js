@@ -10,6 +10,8 @@ const jit = require('./jit');
 const examined = new WeakMap(); // original handler -> its dispatcher, or null when it stays
 const usedIds = new Map(); // fluxion id -> handler instances with that id (one factory, many closures)
 const watched = new WeakSet();
+const mounted = new WeakMap(); // Express's mounted_app wrapper -> the sub-app it calls
+let unavailable = false;
 
 function enabled() {
   const v = process.env.FLUXION_JIT;
@@ -103,7 +105,8 @@ function walkStack(stack, found, seen) {
     if (Array.isArray(h.stack) && typeof h.handle === 'function') {
       walkRouter(h, found, seen); // a Router
     } else if (h.name === 'mounted_app') {
-      const sub = jit.closureValue(h, 'fn');
+      if (!mounted.has(h)) mounted.set(h, jit.closureValue(h, 'fn'));
+      const sub = mounted.get(h);
       if (isApp(sub)) walkApp(sub, found, seen);
     } else {
       consider(layer, 'handle', found);
@@ -144,10 +147,13 @@ function walkApp(app, found, seen) {
  */
 function walk(app) {
   const found = [];
-  if (!enabled()) return found;
-  jit.open();
+  if (!enabled() || unavailable) return found;
   try {
     walkApp(app, found, new WeakSet());
+  } catch (err) {
+    // No inspector in this Node build, say: run-time compilation is off, the app runs as it is.
+    unavailable = true;
+    process.emitWarning(`fluxion: run-time compilation is off: ${err.message}`, { code: 'FLUXION_JIT_UNAVAILABLE' });
   } finally {
     jit.close();
   }
