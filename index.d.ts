@@ -165,4 +165,10 @@ export function stats(): FluxionStats[];
 /** Stops a worker thread (by thread id or slot); it is replaced, its requests get an error response. */
 export function terminateWorker(which?: number): Promise<number>;
 /** The worker pool, from the main thread. */
-export function workers(): Array<{ slot: number; threadId: number; inflight: number }>;
+export function workers(): Array<{
+  slot: number;
+  threadId: number;
+  inflight: number;
+  /** Contexts (group keys) this worker hosts. */
+  groups: string[];
+}>;

@@ -109,6 +109,11 @@ function start() {
   const n = workerCount();
   for (let i = 0; i < n; i++) pool.workers.push(spawn(i));
   broadcastSlots();
+  require('./rebalance').start({
+    workers: () => pool.workers.map((w) => w.threadId),
+    hostOf: runtime.hostOf,
+    move: moveContext,
+  });
 }
 
 /** Least-loaded worker, round robin among equals. */
@@ -401,7 +406,14 @@ function terminateWorker(which) {
 }
 
 function workers() {
-  return pool.workers.map((w, slot) => ({ slot, threadId: w.threadId, inflight: w.inflight }));
+  const groups = new Set();
+  for (const p of runtime.state.placements.values()) if (p.where === 'group') groups.add(p.group);
+  return pool.workers.map((w, slot) => ({
+    slot,
+    threadId: w.threadId,
+    inflight: w.inflight,
+    groups: [...groups].filter((g) => runtime.hostOf(g) === w.threadId),
+  }));
 }
 
 module.exports = { start, pickWorker, dispatcher, handleOf, touch, terminateWorker, workers, moveContext };

@@ -1,0 +1,61 @@
+'use strict';
+// Automatic migration (lib/rebalance.js): the decision rule, and two contexts gathered on one
+// worker under load being spread over two, with every increment kept.
+const path = require('node:path');
+const { decide } = require('../lib/rebalance');
+const { startApp, outcome } = require('./helpers/server');
+
+jest.setTimeout(60000);
+
+describe('decide', () => {
+  const never = () => false;
+  test('moves the biggest group that narrows the gap', () => {
+    const busy = new Map([[1, 400], [2, 20]]);
+    const groups = new Map([['x', { host: 1, ms: 250 }], ['y', { host: 1, ms: 150 }]]);
+    expect(decide(busy, groups, 500, never)).toEqual({ group: 'x', from: 1, to: 2 });
+  });
+  test('a lone hot group stays: moving it would only move the gap', () => {
+    const busy = new Map([[1, 450], [2, 0]]);
+    expect(decide(busy, new Map([['x', { host: 1, ms: 450 }]]), 500, never)).toBeNull();
+  });
+  test('a small gap is noise; a group cooling down stays', () => {
+    const groups = new Map([['x', { host: 1, ms: 100 }]]);
+    expect(decide(new Map([[1, 150], [2, 60]]), groups, 500, never)).toBeNull();
+    expect(decide(new Map([[1, 400], [2, 0]]), groups, 500, () => true)).toBeNull();
+    expect(decide(new Map([[1, 400], [2, 0]]), groups, 500, never)).toEqual({ group: 'x', from: 1, to: 2 });
+  });
+});
+
+test('two contexts on one busy worker are spread over two, counts exact', async () => {
+  const app = await startApp(path.join(__dirname, 'apps', 'two-counters.js'), { env: { FLUXION_WORKERS: '2', FLUXION_REBALANCE_MS: '300' } });
+  try {
+    await outcome(`${app.url}/a`);
+    await outcome(`${app.url}/b`);
+    const gathered = JSON.parse((await outcome(`${app.url}/__gather`, { method: 'POST' })).body);
+    expect(gathered[0].groups.length).toBe(2);
+    const seen = { a: [], b: [] };
+    const t0 = Date.now();
+    let spread = false;
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const r = i % 2 ? 'a' : 'b';
+        while (Date.now() - t0 < 2500 || (!spread && Date.now() - t0 < 15000)) {
+          seen[r].push(Number((await outcome(`${app.url}/${r}`)).body.split(' ')[1]));
+          if (i === 0) {
+            const ws = JSON.parse((await outcome(`${app.url}/__workers`)).body);
+            spread = ws.every((w) => w.groups.length === 1);
+          }
+        }
+      }),
+    );
+    const ws = JSON.parse((await outcome(`${app.url}/__workers`)).body);
+    expect({ spread, ws }).toEqual({ spread: true, ws });
+    for (const r of ['a', 'b']) {
+      const s = seen[r].sort((x, y) => x - y);
+      expect(s).toEqual(Array.from({ length: s.length }, (_, k) => k + 2)); // 1 was the warm-up
+    }
+    expect(app.stderr()).toBe('');
+  } finally {
+    await app.stop();
+  }
+});
