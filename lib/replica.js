@@ -43,10 +43,11 @@ function isLeaf(v) {
 
 /**
  * Encodes a graph. `resourceOf(v)` gives a handle id for a live resource (a response), or null;
- * `idOf(v)` gives the node id an object had when it arrived (replicas), or undefined.
+ * `idOf(v)` gives the node id an object had when it arrived (replicas), or undefined; objects
+ * without one get `<fresh><n>` ids (a replica's new objects must not take an original's id).
  * @returns {{ root: object, nodes: Record<string, object>, modules: string[] }}
  */
-function encode(root, { resourceOf, idOf = () => undefined }) {
+function encode(root, { resourceOf, idOf = () => undefined, fresh: prefix = 'o' }) {
   const nodes = {};
   const ids = new Map();
   const modules = new Set();
@@ -61,7 +62,7 @@ function encode(root, { resourceOf, idOf = () => undefined }) {
     if (ids.has(v)) return { n: ids.get(v) };
     if (++count > MAX_NODES) throw new NotEncodable(`more than ${MAX_NODES} objects`);
     const known = idOf(v);
-    const id = known !== undefined ? known : `new${fresh++}`;
+    const id = known !== undefined ? known : `${prefix}${fresh++}`;
     ids.set(v, id);
     if (Array.isArray(v)) {
       const node = { a: [] };

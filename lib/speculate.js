@@ -30,9 +30,13 @@ const counts = new Map(); // fluxion id -> { commits, conflicts, aborts }
  */
 function prepare(rec, shared, handleOfResponse, fn) {
   const resources = {};
+  // The responses in the object, by handle: a finished one has no request record any more, and
+  // it must still come back as itself (the app may write to it, as it would have).
+  const byHandle = new Map();
   const resourceOf = (v) => {
     if (!(v instanceof http.ServerResponse)) return null;
     const h = handleOfResponse(v);
+    byHandle.set(h, v);
     if (!resources[h]) resources[h] = { state: express.snapshotResponse(v), settings: express.settingsOf(v.req && v.req.app) };
     return h;
   };
@@ -48,7 +52,7 @@ function prepare(rec, shared, handleOfResponse, fn) {
     if (err instanceof replica.NotEncodable) return null;
     throw err;
   }
-  rec.spec = { sent, fn, resourceOf };
+  rec.spec = { sent, fn, resourceOf, byHandle };
   return { spec, resources };
 }
 
@@ -85,18 +89,21 @@ function commit(msg, rec, recordOf, release) {
   }
   note(msg.id, 'commits');
   const resource = (h) => {
+    if (h === msg.h) return rec.res;
+    if (spec.byHandle.has(h)) return spec.byHandle.get(h);
     const r = recordOf(h);
     return r && r.res;
   };
   if (msg.changed) for (const s of spec.sent) replica.apply(msg.finals[s.i], s.objects, { resource });
   express.applyRequestChanges(rec.req, msg.changes);
+  // Replayed on the real responses, finished or not: what the handler would have done to them.
   for (const e of msg.log) {
     if ('next' in e) {
       release();
       rec.next(express.decodeError(e.next));
     } else {
-      const r = recordOf(e.h);
-      if (r && !r.done) express.applyResponseOps(r.res, e.ops);
+      const res = resource(e.h);
+      if (res) express.applyResponseOps(res, e.ops);
     }
   }
 }
@@ -170,7 +177,7 @@ function run(msg, env) {
   const finals = {};
   let changed = false;
   for (const i of Object.keys(msg.spec)) {
-    finals[i] = replica.encode(msg.closure[i], { resourceOf, idOf: ids[i] });
+    finals[i] = replica.encode(msg.closure[i], { resourceOf, idOf: ids[i], fresh: 'w' });
     if (Buffer.compare(v8.serialize(finals[i]), initial[i]) !== 0) changed = true;
   }
   env.send({
