@@ -20,6 +20,7 @@ const script = [
   ['/count/b'],
   ['/remember?k=1'],
   ['/remember?k=1'],
+  ['/format?s=ab'],
   ['/fail'],
   ['/r/hash?s=z'],
   ['/sub/hash?s=w'],
@@ -76,6 +77,8 @@ test('eager: factory-made handlers run on workers; the ones holding state stay, 
       expect(await threadOf(app, url)).toBeGreaterThan(0);
     }
     expect(await threadOf(app, '/me?s=1', as('a'))).toBeGreaterThan(0);
+    // A function in its options and a helper closure: serialised with their closures.
+    expect(await threadOf(app, '/format?s=x')).toBeGreaterThan(0);
     expect(await threadOf(app, '/count/x')).toBe(0);
     expect(await threadOf(app, '/remember?k=x')).toBe(0);
     const stats = JSON.parse((await outcome(`${app.url}/stats`)).body);

@@ -238,26 +238,22 @@ function describe(v) {
   return name ? `a ${name} object` : 'an object';
 }
 
+class NotSerializable extends Error {}
+
 /**
- * Compiles one live handler: its module's source as V8 has it, analysed with the handler marked
- * as a route; then its free variables are checked against their values in memory.
- * @param {Function} fn
- * @param {object} opts { extraStateless: Set<string> }
- * @returns {{ id: string, file: string, src: string, names: string[], values: any[],
- *   shared: Array<[number, object]>, placement: object }}
- *   names/values: its closure as the worker re-creates it; `shared`: closure entries that are
- *   objects shared with other handlers, copied with each request and run on optimistically
+ * Finds a live function in its module's source and analyses it: as a route handler
+ * (`asHandler`: parameters are req, res, next) or as a plain function (a value in a closure).
+ * @returns {{ src, file, info, graph, f, at } | { reason: string, file?: string }}
  */
-function compileHandler(fn, opts = {}) {
+function analyse(fn, asHandler) {
   const src = Function.prototype.toString.call(fn);
-  const pin = (reason, extra = {}) => ({ id: `${extra.file || '<unknown>'}#${fn.name || 'anonymous'}`, file: extra.file || null, src, names: [], values: [], placement: { where: 'main', reason } });
-  if (/\{\s*\[native code\]\s*\}\s*$/.test(src)) return pin('a native or bound function');
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(src)) return { reason: 'a native or bound function' };
   const info = inspectFunction(fn);
-  if (!info) return pin('a native or bound function');
+  if (!info) return { reason: 'a native or bound function' };
   const file = fileOf(scripts.get(info.scriptId));
-  if (!file) return pin('its script is not a file');
+  if (!file) return { reason: 'its script is not a file' };
   if (!/^(async\s+)?function\b|^(async\s*)?(\([^)]*\)|[\w$]+)\s*=>/.test(src)) {
-    return pin('a method or class member (its source is not an expression)', { file });
+    return { reason: 'a method or class member (its source is not an expression)', file };
   }
   let a = analyses.get(info.scriptId);
   if (!a) {
@@ -266,42 +262,130 @@ function compileHandler(fn, opts = {}) {
     analyses.set(info.scriptId, a);
   }
   if (/\.mjs$/.test(file) || /^\s*(import|export)\s/m.test(a.source)) {
-    return pin('defined in an ES module (its scope cannot be re-created on a worker)', { file });
+    return { reason: 'defined in an ES module (its scope cannot be re-created on a worker)', file };
   }
   const at = byteOffset(a.source, info.line, info.column);
-  let graph = a.graphs.get(at);
+  const key = `${asHandler ? 'h' : 'f'}${at}`;
+  let graph = a.graphs.get(key);
   if (!graph) {
-    const r = native.load().compile(a.source, { filename: file, emit: 'json', handlers: [at] });
-    if (r.error) return pin(`its module does not compile: ${r.error.message}`, { file });
+    const r = native.load().compile(a.source, { filename: file, emit: 'json', [asHandler ? 'handlers' : 'functions']: [at] });
+    if (r.error) return { reason: `its module does not compile: ${r.error.message}`, file };
     graph = JSON.parse(r.output);
-    a.graphs.set(at, graph);
+    a.graphs.set(key, graph);
   }
   const f = graph.fluxions
     .filter((x) => x.kind !== 'main' && x.span[0] <= at && at < x.span[1])
     .sort((x, y) => x.span[1] - x.span[0] - (y.span[1] - y.span[0]))[0];
-  const id = `${file}#${f ? f.id : `${fn.name || 'anonymous'}@${at}`}`;
-  if (!f) return { ...pin('not found by the compiler', { file }), id };
+  if (!f) return { reason: 'not found by the compiler', file };
+  return { src, file, info, graph, f, at };
+}
 
-  // Free variables: the innermost closure that holds each name has its value.
-  const valueOf = (name) => {
-    for (const vars of info.closures) if (vars.has(name)) return { found: true, value: local(vars.get(name)) };
-    return { found: false };
-  };
+/** The live value of a free variable: the innermost closure that holds the name has it. */
+function valueIn(info, name) {
+  for (const vars of info.closures) if (vars.has(name)) return { found: true, value: local(vars.get(name)) };
+  return { found: false };
+}
+
+/** Why the modules a function uses keep it on the main thread (packages proven stateless by compiling them), or null. */
+function modulesReason(f, file, extraStateless, withResources) {
+  const stateless = new Set(extraStateless || []);
+  for (const m of f.hints.modules) {
+    if (!m.startsWith('.') && !m.startsWith('/') && moduleIsStateless(m, file)) stateless.add(m.startsWith('@') ? m.split('/').slice(0, 2).join('/') : m.split('/')[0]);
+  }
+  const moduleInfo = (m) => (moduleIsStateless(m, file) ? { stateful: false } : { stateful: true });
+  const hints = { ...f.hints, registered: true, state: [], resources: withResources ? f.hints.resources : [] };
+  return pinReason({ ...f, hints }, moduleInfo, stateless);
+}
+
+/**
+ * A value for the wire: plain data as it is; functions as their source and closure, serialised
+ * the same way (the paper's "closure serialization"), so a worker can re-create them.
+ * @throws {NotSerializable}
+ */
+function toWire(value, opts, depth = 0) {
+  if (value === null || typeof value !== 'object' && typeof value !== 'function') {
+    if (typeof value === 'symbol') throw new NotSerializable('a symbol');
+    return value;
+  }
+  if (depth > 8) throw new NotSerializable('values nested too deep');
+  if (typeof value === 'function') return { __fluxionFunction: serializeFunction(value, opts, depth + 1) };
+  if (Buffer.isBuffer(value) || ArrayBuffer.isView(value) || value instanceof Date || value instanceof RegExp) return value;
+  if (Array.isArray(value)) return value.map((x) => toWire(x, opts, depth + 1));
+  const p = Object.getPrototypeOf(value);
+  if (p !== Object.prototype && p !== null) throw new NotSerializable(describe(value));
+  const out = {};
+  for (const k of Object.keys(value)) out[k] = toWire(value[k], opts, depth + 1);
+  return out;
+}
+
+function hasFunction(value, depth = 0) {
+  if (typeof value === 'function') return true;
+  if (value === null || typeof value !== 'object' || depth > 8) return false;
+  return Object.values(value).some((v) => hasFunction(v, depth + 1));
+}
+
+/** A function in a closure, as `{ file, src, names, values }` (values on the wire). */
+function serializeFunction(fn, opts, depth) {
+  if (depth > 6) throw new NotSerializable('functions nested too deep');
+  const x = analyse(fn, false);
+  if (x.reason) throw new NotSerializable(`${fn.name || 'a function'}: ${x.reason}`);
   const names = [];
   const values = [];
+  for (const s of x.f.hints.state) {
+    // Module-level code and constants: the worker's copy of the module has them; a function
+    // declared in the factory is part of the closure and travels with it.
+    if ((s.kind === 'code' && !s.captured) || (s.constant && !s.captured) || s.name === '__flx') continue;
+    if (s.write) throw new NotSerializable(`${fn.name || 'a function'} writes ${s.name}`);
+    const { found, value } = valueIn(x.info, s.name);
+    if (!found) {
+      if (s.captured) throw new NotSerializable(`${s.name} not found in the closure of ${fn.name || 'a function'}`);
+      continue;
+    }
+    if (!s.fixed) throw new NotSerializable(`${fn.name || 'a function'} reads ${s.name}, which other code writes`);
+    names.push(s.name);
+    values.push(toWire(value, opts, depth));
+  }
+  const reason = modulesReason(x.f, x.file, opts.extraStateless, false);
+  if (reason) throw new NotSerializable(`${fn.name || 'a function'}: ${reason}`);
+  return { file: x.file, src: x.src, names, values };
+}
+
+/**
+ * Compiles one live handler: its module's source as V8 has it, analysed with the handler marked
+ * as a route; then its free variables are checked against their values in memory.
+ * @param {Function} fn
+ * @param {object} opts { extraStateless: Set<string> }
+ * @returns {{ id: string, file: string, src: string, names: string[], values: any[],
+ *   wired: number[], shared: Array<[number, object]>, placement: object }}
+ *   names/values: its closure as the worker re-creates it (`wired`: the indices holding
+ *   serialised functions); `shared`: closure entries that are objects shared with other
+ *   handlers, copied with each request and run on optimistically
+ */
+function compileHandler(fn, opts = {}) {
+  const x = analyse(fn, true);
+  if (x.reason) {
+    return { id: `${x.file || '<unknown>'}#${fn.name || 'anonymous'}`, file: x.file || null, names: [], values: [], wired: [], shared: [], placement: { where: 'main', reason: x.reason } };
+  }
+  const { src, file, info, graph, f } = x;
+  const id = `${file}#${f.id}`;
+  const names = [];
+  const values = [];
+  const wired = [];
   const shared = []; // [index, object]: objects it shares with other handlers, run optimistically
   let reason = null;
   // Optimistic runs on replicas (lib/speculate.js) need a handler that finishes synchronously:
   // no callback of its own waits for I/O, and it is not async.
-  const inner = graph.fluxions.filter((x) => x !== f && x.kind !== 'main' && x.span[0] >= f.span[0] && x.span[1] <= f.span[1]);
+  const inner = graph.fluxions.filter((y) => y !== f && y.kind !== 'main' && y.span[0] >= f.span[0] && y.span[1] <= f.span[1]);
   const synchronous = !inner.length && !/^async\b/.test(src);
   // A run that may be dropped (a conflict) must have had no effect on the world but through req,
   // res, next and the objects it was given: no module that does I/O, no timers or output.
   const quiet = synchronous && !WORLD_GLOBALS.test(src) && !f.hints.modules.some((m) => moduleDoesIO(m, file));
   for (const s of f.hints.state) {
-    if (s.kind === 'code' || (s.constant && !s.captured) || s.name === '__flx') continue;
-    const { found, value } = valueOf(s.name);
-    if (s.captured && found && !s.rebound && value !== null && typeof value === 'object' && (s.write || !express.plainData(value))) {
+    // Module-level code and constants: the worker's copy of the module has them; a function
+    // declared in the factory is part of the closure and travels with it.
+    if ((s.kind === 'code' && !s.captured) || (s.constant && !s.captured) || s.name === '__flx') continue;
+    const { found, value } = valueIn(info, s.name);
+    if (s.captured && found && !s.rebound && value !== null && typeof value === 'object' && (s.write || !express.plainData(value)) && !hasFunction(value)) {
       // A library object (a store, a list of open responses): one copy, on the main thread.
       if (!quiet) {
         reason = s.write ? `writes ${s.name}` : `captures ${s.name}, ${describe(value)} that stays on the main thread`;
@@ -340,25 +424,26 @@ function compileHandler(fn, opts = {}) {
       break;
     }
     if (!express.plainData(value)) {
-      reason = `captures ${s.name}, ${describe(value)} that stays on the main thread`;
-      break;
+      // Functions (and plain data holding them) travel as their source and closure.
+      try {
+        if (!hasFunction(value)) throw new NotSerializable(describe(value));
+        wired.push(names.length);
+        names.push(s.name);
+        values.push(toWire(value, opts));
+      } catch (err) {
+        if (!(err instanceof NotSerializable)) throw err;
+        reason = `captures ${s.name}, ${err.message}, that stays on the main thread`;
+        break;
+      }
+      continue;
     }
     names.push(s.name);
     values.push(value);
   }
-  if (!reason) {
-    // The state checks are done above; resources and modules as for compiled handlers, with
-    // packages proven stateless by compiling them.
-    const stateless = new Set(opts.extraStateless || []);
-    for (const m of f.hints.modules) {
-      if (!m.startsWith('.') && !m.startsWith('/') && moduleIsStateless(m, file)) stateless.add(m.startsWith('@') ? m.split('/').slice(0, 2).join('/') : m.split('/')[0]);
-    }
-    const moduleInfo = (m) => (moduleIsStateless(m, file) ? { stateful: false } : { stateful: true });
-    reason = pinReason({ ...f, hints: { ...f.hints, registered: true, state: [] } }, moduleInfo, stateless);
-  }
+  if (!reason) reason = modulesReason(f, file, opts.extraStateless, true);
   const reqProps = f.hints.resources.filter((r) => r.kind === 'request').flatMap((r) => r.props);
   const placement = reason ? { where: 'main', reason } : { where: 'replicated', reqProps, jit: true, shared: shared.length > 0 };
-  return { id, file, src, names, values, shared, placement };
+  return { id, file, src, names, values, wired, shared, placement };
 }
 
 module.exports = { open, close, compileHandler, closureValue, inspectFunction, local, moduleIsStateless, moduleDoesIO, requiresOf, DISPATCHER };

@@ -83,7 +83,7 @@ function consider(holder, key, found) {
     };
   } else {
     d = require('./scheduler').dispatcher(c.id, c.file, fn, {
-      def: { file: c.file, src: c.src, names: c.names },
+      def: { file: c.file, src: c.src, names: c.names, wired: c.wired },
       values: c.values,
       shared: c.shared,
     });

@@ -132,13 +132,41 @@ function compiledHandler(msg) {
     compiled.set(msg.id, c);
   }
   if (!c) throw new Error('its definition never arrived');
-  if (!c.make) {
-    const mod = require.cache[c.def.file];
-    const scope = mod && mod[SCOPE];
-    if (typeof scope !== 'function') throw new Error(`${c.def.file} was loaded here without fluxion's hook`);
-    c.make = scope(`(function (${c.def.names.join(', ')}) { return (${c.def.src}\n); })`);
+  if (!c.make) c.make = maker(c.def);
+  const wired = c.def.wired || [];
+  return c.make(...(wired.length ? msg.closure.map((v, i) => (wired.includes(i) ? fromWire(v) : v)) : msg.closure));
+}
+
+const makers = new Map(); // file + names + source -> (closure values) => function
+
+/** Evaluates `(function (<names>) { return (<source>); })` in this thread's copy of a module's scope. */
+function maker(def) {
+  const key = `${def.file}\0${def.names.join(',')}\0${def.src}`;
+  let make = makers.get(key);
+  if (make) return make;
+  if (!require.cache[def.file]) {
+    const loading = ensureLoaded(def.file);
+    if (loading) throw new Error(`${def.file} is an ES module`);
   }
-  return c.make(...msg.closure);
+  const mod = require.cache[def.file];
+  const scope = mod && mod[SCOPE];
+  if (typeof scope !== 'function') throw new Error(`${def.file} was loaded here without fluxion's hook`);
+  make = scope(`(function (${def.names.join(', ')}) { return (${def.src}\n); })`);
+  makers.set(key, make);
+  return make;
+}
+
+/** A closure value from the wire: serialised functions (lib/jit.js toWire) re-created here. */
+function fromWire(v) {
+  if (v === null || typeof v !== 'object' || Buffer.isBuffer(v) || ArrayBuffer.isView(v) || v instanceof Date || v instanceof RegExp) return v;
+  if (Array.isArray(v)) return v.map(fromWire);
+  if (v.__fluxionFunction) {
+    const def = v.__fluxionFunction;
+    return maker(def)(...def.values.map(fromWire));
+  }
+  const out = {};
+  for (const k of Object.keys(v)) out[k] = fromWire(v[k]);
+  return out;
 }
 
 function runStart(msg) {

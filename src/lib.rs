@@ -26,6 +26,8 @@ pub struct NativeCompileOptions {
     pub rupture_points: Option<RupturePointsConfig>,
     /// Byte offsets of functions found in a running app's router (run-time compilation).
     pub handlers: Option<Vec<u32>>,
+    /// Byte offsets of other functions found at run time (in a handler's closure).
+    pub functions: Option<Vec<u32>>,
 }
 
 #[napi(object)]
@@ -96,8 +98,16 @@ fn options(o: &NativeCompileOptions) -> Result<(String, Emit, Options), CompileE
             rules.extend(RuptureKind::Post, p, "rupturePoints.post")?;
         }
     }
-    let handlers = o.handlers.iter().flatten().map(|&h| h as usize).collect();
-    Ok((file, emit, Options { rules, handlers }))
+    let offsets = |v: &Option<Vec<u32>>| v.iter().flatten().map(|&h| h as usize).collect();
+    Ok((
+        file,
+        emit,
+        Options {
+            rules,
+            handlers: offsets(&o.handlers),
+            functions: offsets(&o.functions),
+        },
+    ))
 }
 
 /// Compiles one module's source; errors come back as data so that the JS side can throw typed
@@ -109,6 +119,7 @@ pub fn compile(source: String, opts: Option<NativeCompileOptions>) -> NativeComp
         emit: None,
         rupture_points: None,
         handlers: None,
+        functions: None,
     });
     let run = || -> Result<(String, Vec<fluxion_compiler::Warning>), CompileError> {
         let (file, emit, options) = options(&opts)?;
@@ -189,6 +200,7 @@ pub fn transform(
         emit: None,
         rupture_points: None,
         handlers: None,
+        functions: None,
     });
     let run = || {
         let (file, _, options) = options(&opts)?;

@@ -14,6 +14,7 @@ app.get('/me', mw.user(users), mw.hasher({ label: 'me' }));
 app.get('/count/:key', mw.counter());
 app.get('/fail', mw.fail('no luck'));
 app.get('/remember', mw.remember(new mw.Store()));
+app.get('/format', mw.format({ width: 8, fill: '.', transform: (s) => s.toUpperCase() }));
 const channel = require('flx-test-middleware/channel')(200);
 app.get('/ch/join', channel.join);
 app.post('/ch/publish', channel.publish);

@@ -211,6 +211,8 @@ pub struct Analyzer<'a> {
     pub rules: &'a Rules,
     /// See `Options::handlers`.
     pub handlers: &'a [usize],
+    /// See `Options::functions`.
+    pub functions: &'a [usize],
 }
 
 impl Analyzer<'_> {
@@ -241,7 +243,8 @@ impl Analyzer<'_> {
         };
         program.visit_with(&mut u);
         let mut facts = u.facts;
-        add_run_time_handlers(&mut facts, self.handlers);
+        add_run_time_handlers(&mut facts, self.handlers, ParamShape::Express);
+        add_run_time_handlers(&mut facts, self.functions, ParamShape::None);
         classify_resources(&mut facts);
         facts
     }
@@ -1764,7 +1767,7 @@ impl Visit for Uses<'_> {
 
 /// Functions the running app's router holds (`Options::handlers`) become start sites of their
 /// own: the innermost function around each offset, unless a site already registers it.
-fn add_run_time_handlers(facts: &mut Facts, offsets: &[usize]) {
+fn add_run_time_handlers(facts: &mut Facts, offsets: &[usize], params: ParamShape) {
     for &at in offsets {
         let Some(func) = (0..facts.funcs.len())
             .filter(|&f| facts.funcs[f].span.0 <= at && at < facts.funcs[f].span.1)
@@ -1786,7 +1789,7 @@ fn add_run_time_handlers(facts: &mut Facts, offsets: &[usize]) {
             kind: RuptureKind::Start,
             callee: "router".into(),
             pattern: "router".into(),
-            params: ParamShape::Express,
+            params,
             at: f.parent,
             offset: f.span.0,
             callbacks: vec![Callback::Func { func, arg: f.span }],

@@ -48,6 +48,9 @@ pub struct Options {
     /// Byte offsets of functions found at run time as route handlers (the router of a running
     /// app): each one is analysed as if it were registered with `app.use`, wherever it is.
     pub handlers: Vec<usize>,
+    /// Byte offsets of other functions found at run time (values in a handler's closure): each
+    /// one gets a fluxion of its own, with no parameter taken as a request or response.
+    pub functions: Vec<usize>,
 }
 
 /// Parses and analyses one module.
@@ -62,6 +65,7 @@ pub fn analyze(file: &str, text: &str, options: &Options) -> Result<Graph, Compi
             unresolved: parsed.unresolved,
             rules: &options.rules,
             handlers: &options.handlers,
+            functions: &options.functions,
         };
         let facts = analyzer.run(&parsed.program);
         Ok(classify::build(file, &facts, &src))
