@@ -56,27 +56,43 @@ function decodeArgs(args) {
   return args.map((a) => ('__err' in a ? decodeError(a.__err) : a.v));
 }
 
+const fieldLists = new WeakMap(); // props array (from the placement) -> fields to copy
+const ALL_FIELDS = REQ_FIELDS.concat(REQ_COMPUTED);
+
+function fieldsFor(props) {
+  if (!props) return ALL_FIELDS;
+  let f = fieldLists.get(props);
+  if (!f) {
+    f = REQ_FIELDS.concat(REQ_COMPUTED.filter((k) => props.includes(k)));
+    fieldLists.set(props, f);
+  }
+  return f;
+}
+
 /**
  * Main thread: what a worker needs to rebuild `req`. With `checked`, values that cannot be
  * structured-cloned are left out (the caller retries with it when sending failed).
  */
 function snapshotRequest(req, checked = false, props = null) {
-  const keep = (v) => v !== undefined && typeof v !== 'function' && (!checked || cloneable(v));
   const snap = {};
-  const fields = props ? REQ_FIELDS.concat(REQ_COMPUTED.filter((k) => props.includes(k))) : REQ_FIELDS.concat(REQ_COMPUTED);
-  for (const k of fields) {
+  const fields = fieldsFor(props);
+  for (let i = 0; i < fields.length; i++) {
+    const k = fields[i];
     let v;
     try {
       v = req[k];
     } catch {
       continue;
     }
-    if (keep(v)) snap[k] = v;
+    if (v !== undefined && typeof v !== 'function' && (!checked || cloneable(v))) snap[k] = v;
   }
   // Whatever earlier middleware attached (req.user, req.id...), when it can be copied.
-  for (const k of Object.keys(req)) {
-    if (k in snap || SKIP_OWN.has(k) || k.startsWith('_')) continue;
-    if (keep(req[k])) snap[k] = req[k];
+  const own = Object.keys(req);
+  for (let i = 0; i < own.length; i++) {
+    const k = own[i];
+    if (k in snap || SKIP_OWN.has(k) || k.charCodeAt(0) === 95 /* _ */) continue;
+    const v = req[k];
+    if (v !== undefined && typeof v !== 'function' && (!checked || cloneable(v))) snap[k] = v;
   }
   return snap;
 }
@@ -97,9 +113,21 @@ function settingsOf(app) {
   return snapshot;
 }
 
-function snapshotResponse(res) {
+/**
+ * Main thread: what a worker needs to mirror `res`. With `checked`, locals that cannot be
+ * structured-cloned are left out (the caller retries with it when sending failed); without, the
+ * send itself is the test, so that the common case costs no extra serialisation.
+ */
+function snapshotResponse(res, checked = false) {
+  const src = res.locals;
   const locals = {};
-  for (const k of Object.keys(res.locals || {})) if (cloneable(res.locals[k])) locals[k] = res.locals[k];
+  if (src) {
+    const keys = Object.keys(src);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (!checked || cloneable(src[k])) locals[k] = src[k];
+    }
+  }
   return { headers: res.getHeaders(), statusCode: res.statusCode, headersSent: res.headersSent, locals };
 }
 
@@ -195,6 +223,23 @@ function stringify(value, settings) {
 
 const TERMINAL = new Set(['send', 'json', 'end', 'redirect', 'sendStatus', 'render', 'writeHead', 'write']);
 
+const NO_LOCALS = Buffer.alloc(0);
+
+/**
+ * `res.locals` serialised, to see whether a handler changed it (null: it cannot be cloned). An
+ * empty plain object, the common case, needs no serialisation.
+ */
+function localsBytes(locals) {
+  if (typeof locals === 'object' && Object.getPrototypeOf(locals) === Object.prototype && Object.keys(locals).length === 0) {
+    return NO_LOCALS;
+  }
+  try {
+    return v8.serialize(locals);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Worker: a response whose calls are recorded and flushed, in order, to the main thread.
  * @param {object} state `{ headers, statusCode, headersSent, locals }` from the main thread
@@ -205,13 +250,13 @@ function proxyResponse(state, settings, flush) {
   let ops = [];
   let scheduled = false;
   // res.locals set here (for a template rendered later on the main thread) travels back.
-  let localsSent = v8.serialize(state.locals || {});
+  let localsSent = localsBytes(state.locals || {}) || NO_LOCALS;
   const res = {
     locals: state.locals || {},
     statusCode: state.statusCode,
     headersSent: Boolean(state.headersSent),
     __fluxionFlush() {
-      const locals = res.locals && cloneable(res.locals) ? v8.serialize(res.locals) : null;
+      const locals = res.locals ? localsBytes(res.locals) : null;
       if (locals && Buffer.compare(locals, localsSent) !== 0) {
         localsSent = locals;
         ops.unshift(['locals=', [res.locals]]);

@@ -134,6 +134,7 @@ function recordFor(req, res, next) {
     if (res) {
       recordOf.set(res, rec);
       const finish = () => {
+        if (rec.done) return;
         rec.done = true;
         records.delete(rec.h);
         for (const t of rec.threads) {
@@ -142,8 +143,9 @@ function recordFor(req, res, next) {
         }
         rec.threads.clear();
       };
-      res.once('finish', finish);
-      res.once('close', finish);
+      // `on`, not `once`: no wrapper per listener; `finish` runs once (rec.done).
+      res.on('finish', finish);
+      res.on('close', finish);
     }
   }
   // Each dispatch has its own `next` (the router's continuation after that layer).
@@ -152,8 +154,11 @@ function recordFor(req, res, next) {
   return rec;
 }
 
-/** Main thread: the handle of a resource (req, res, next), or null for plain values. */
-function handleOf(v) {
+/**
+ * Main thread: the handle of a resource (req, res, next), or null for plain values. With
+ * `checked`, what cannot be cloned in its snapshot is left out (a retry after a failed send).
+ */
+function handleOf(v, checked = false) {
   if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return null;
   let rec = recordOf.get(v);
   if (!rec) {
@@ -164,7 +169,7 @@ function handleOf(v) {
   }
   const kind = v === rec.res ? 'res' : v === rec.req ? 'req' : 'next';
   const handle = { id: rec.h, kind };
-  if (kind === 'res') handle.state = express.snapshotResponse(rec.res);
+  if (kind === 'res') handle.state = express.snapshotResponse(rec.res, checked);
   if (kind === 'req') handle.state = express.snapshotRequest(rec.req);
   if (kind !== 'next') handle.settings = express.settingsOf(rec.req && rec.req.app);
   return handle;
@@ -278,8 +283,10 @@ function dispatcher(fullId, file, fn) {
     try {
       send();
     } catch {
-      // Something on req cannot be cloned (a socket, a class with private state): leave it out.
+      // Something on req or in res.locals cannot be cloned (a socket, a class with private
+      // state): leave it out.
       msg.req = express.snapshotRequest(req, true, p.reqProps);
+      msg.res = express.snapshotResponse(res, true);
       send();
     }
   }

@@ -44,10 +44,16 @@ function resProxy(h, state, settings, reqRef, snapRef) {
 }
 
 const protoCache = new Map();
+const requestModules = new Map(); // file of Express's lib/request.js -> its exports
 function requestProto(file, requestModule) {
   if (requestModule) {
+    // require() resolves the path again at each call: keep what it gave.
+    const known = requestModules.get(requestModule);
+    if (known) return known;
     try {
-      return require(requestModule);
+      const proto = require(requestModule);
+      requestModules.set(requestModule, proto);
+      return proto;
     } catch {
       // fall back to looking Express up from the handler's module
     }
