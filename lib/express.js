@@ -256,10 +256,17 @@ function proxyResponse(state, settings, flush) {
     statusCode: state.statusCode,
     headersSent: Boolean(state.headersSent),
     __fluxionFlush() {
-      const locals = res.locals ? localsBytes(res.locals) : null;
+      let current = res.locals;
+      let locals = current ? localsBytes(current) : null;
+      if (!locals && current && typeof current === 'object') {
+        // Something in it cannot be copied (a function): the rest still travels back.
+        current = {};
+        for (const k of Object.keys(res.locals)) if (cloneable(res.locals[k])) current[k] = res.locals[k];
+        locals = localsBytes(current);
+      }
       if (locals && Buffer.compare(locals, localsSent) !== 0) {
         localsSent = locals;
-        ops.unshift(['locals=', [res.locals]]);
+        ops.unshift(['locals=', [current]]);
       }
       if (ops.length) {
         const batch = ops;
