@@ -148,6 +148,8 @@ export interface FluxionStats {
 /**
  * Runs an Express app's fluxions on worker threads and returns the same app. Its modules must be
  * loaded through the require hook (`node -r fluxion/register`) for their handlers to move.
+ * The pool has one worker per core (`os.availableParallelism()`; `FLUXION_WORKERS` overrides):
+ * the main thread mostly waits on sockets and shares a core with a worker.
  */
 export function fluxionize<T extends (...args: any[]) => any>(app: T): T;
 /** Per-fluxion figures for the whole process, from whichever thread calls it. */

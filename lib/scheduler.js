@@ -24,8 +24,10 @@ function workerCount() {
     }
     return n;
   }
+  // One worker per core (issue 5): the main thread mostly waits on sockets, so it shares a core
+  // with a worker; with cores - 1 a CPU-bound route on 2 cores could not beat one thread.
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, cores - 1);
+  return Math.max(1, cores);
 }
 
 function broadcastSlots() {
