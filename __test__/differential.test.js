@@ -31,6 +31,14 @@ const scripts = {
     ['/echo?page=3', json({ name: 'bob' })],
   ],
   'captured.js': [['/add?x=a'], ['/add?x=b'], ['/add?x=c'], ['/add?x=d']],
+  'wire.js': [
+    ['/locals'],
+    ['/buffer'],
+    ['/raw', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: 'abc' }],
+    ['/read'],
+    ['/read'],
+    ['/date'],
+  ],
   'async.js': [
     ['/file'],
     ['/stat'],

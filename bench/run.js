@@ -11,7 +11,8 @@
 //
 // Options: --quick, --runs N, --duration S, --warmup S, --connections N,
 //          --scenarios cpu,counter,hello,file,rss, --no-extra (skip the informational
-//          "fluxion, one worker per core" mode), --compile (also run bench/compile.js).
+//          "fluxion, cores - 1 workers" mode: the default before issue 5), --compile (also run
+//          bench/compile.js).
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
@@ -47,8 +48,9 @@ const CFG = {
   rssSamples: quick ? 1 : 3,
 };
 const CORES = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-const DEFAULT_WORKERS = Math.max(1, CORES - 1); // fluxion's default (lib/scheduler.js)
-const extra = !quick && !args['no-extra'] && CORES !== DEFAULT_WORKERS;
+const DEFAULT_WORKERS = Math.max(1, CORES); // fluxion's default (lib/scheduler.js)
+const OTHER_WORKERS = Math.max(1, CORES - 1); // the previous default, for comparison
+const extra = !quick && !args['no-extra'] && OTHER_WORKERS !== DEFAULT_WORKERS;
 
 const SCENARIOS = [
   { key: 'cpu', n: 1, title: 'stateless CPU-bound (sha256 x1000, ~2 ms)', app: 'cpu.js', path: '/cpu/42', target: { single: 1.6, cluster: 0.9 } },
@@ -71,9 +73,9 @@ const MODES = [
 if (extra) {
   MODES.push({
     key: 'fluxionN',
-    label: `fluxion (${CORES} workers, informational)`,
+    label: `fluxion (${OTHER_WORKERS} worker${OTHER_WORKERS > 1 ? 's' : ''}: cores - 1, informational)`,
     argv: (app) => ['-r', path.join(ROOT, 'register.js'), app],
-    env: { FLUXION_MODULE: ROOT, FLUXION_WORKERS: String(CORES) },
+    env: { FLUXION_MODULE: ROOT, FLUXION_WORKERS: String(OTHER_WORKERS) },
     fluxion: true,
     informational: true,
   });

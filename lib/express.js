@@ -56,27 +56,43 @@ function decodeArgs(args) {
   return args.map((a) => ('__err' in a ? decodeError(a.__err) : a.v));
 }
 
+const fieldLists = new WeakMap(); // props array (from the placement) -> fields to copy
+const ALL_FIELDS = REQ_FIELDS.concat(REQ_COMPUTED);
+
+function fieldsFor(props) {
+  if (!props) return ALL_FIELDS;
+  let f = fieldLists.get(props);
+  if (!f) {
+    f = REQ_FIELDS.concat(REQ_COMPUTED.filter((k) => props.includes(k)));
+    fieldLists.set(props, f);
+  }
+  return f;
+}
+
 /**
  * Main thread: what a worker needs to rebuild `req`. With `checked`, values that cannot be
  * structured-cloned are left out (the caller retries with it when sending failed).
  */
 function snapshotRequest(req, checked = false, props = null) {
-  const keep = (v) => v !== undefined && typeof v !== 'function' && (!checked || cloneable(v));
   const snap = {};
-  const fields = props ? REQ_FIELDS.concat(REQ_COMPUTED.filter((k) => props.includes(k))) : REQ_FIELDS.concat(REQ_COMPUTED);
-  for (const k of fields) {
+  const fields = fieldsFor(props);
+  for (let i = 0; i < fields.length; i++) {
+    const k = fields[i];
     let v;
     try {
       v = req[k];
     } catch {
       continue;
     }
-    if (keep(v)) snap[k] = v;
+    if (v !== undefined && typeof v !== 'function' && (!checked || cloneable(v))) snap[k] = v;
   }
   // Whatever earlier middleware attached (req.user, req.id...), when it can be copied.
-  for (const k of Object.keys(req)) {
-    if (k in snap || SKIP_OWN.has(k) || k.startsWith('_')) continue;
-    if (keep(req[k])) snap[k] = req[k];
+  const own = Object.keys(req);
+  for (let i = 0; i < own.length; i++) {
+    const k = own[i];
+    if (k in snap || SKIP_OWN.has(k) || k.charCodeAt(0) === 95 /* _ */) continue;
+    const v = req[k];
+    if (v !== undefined && typeof v !== 'function' && (!checked || cloneable(v))) snap[k] = v;
   }
   return snap;
 }
@@ -97,17 +113,58 @@ function settingsOf(app) {
   return snapshot;
 }
 
-function snapshotResponse(res) {
+/**
+ * Main thread: what a worker needs to mirror `res`. With `checked`, locals that cannot be
+ * structured-cloned are left out (the caller retries with it when sending failed); without, the
+ * send itself is the test, so that the common case costs no extra serialisation.
+ */
+function snapshotResponse(res, checked = false) {
+  const src = res.locals;
   const locals = {};
-  for (const k of Object.keys(res.locals || {})) if (cloneable(res.locals[k])) locals[k] = res.locals[k];
+  if (src) {
+    const keys = Object.keys(src);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (!checked || cloneable(src[k])) locals[k] = src[k];
+    }
+  }
   return { headers: res.getHeaders(), statusCode: res.statusCode, headersSent: res.headersSent, locals };
+}
+
+const protoKeys = new WeakMap(); // prototype -> (name -> whether assignment would not define it)
+
+function definedOn(proto) {
+  let fn = protoKeys.get(proto);
+  if (fn) return fn;
+  const known = new Map();
+  fn = (k) => {
+    let r = known.get(k);
+    if (r === undefined) {
+      r = false;
+      for (let p = proto; p; p = Object.getPrototypeOf(p)) {
+        const d = Object.getOwnPropertyDescriptor(p, k);
+        if (d) {
+          r = Boolean(d.get || d.set || !d.writable);
+          break;
+        }
+      }
+      known.set(k, r);
+    }
+    return r;
+  };
+  protoKeys.set(proto, fn);
+  return fn;
 }
 
 /** Worker: a request object with Express's request prototype and the snapshot's values. */
 function standInRequest(proto, snap, settings) {
   const req = Object.create(proto);
-  for (const [k, v] of Object.entries(snap)) {
-    Object.defineProperty(req, k, { value: v, writable: true, configurable: true, enumerable: true });
+  const needsDefine = definedOn(proto);
+  for (const k of Object.keys(snap)) {
+    // An assignment makes the same own property as defineProperty, unless the prototype chain
+    // has a getter/setter or a read-only value under that name (Express 5's `query`, `path`...).
+    if (k === '__proto__' || needsDefine(k)) Object.defineProperty(req, k, { value: snap[k], writable: true, configurable: true, enumerable: true });
+    else req[k] = snap[k];
   }
   const app = {
     settings,
@@ -136,10 +193,74 @@ function plainData(v, depth = 0) {
 
 const warnedNotPlain = new Set();
 
+const NOT_PLAIN = Symbol('not plain');
+const COPY_LIMIT = 4096;
+
+/**
+ * A deep copy of plain data (plain objects and arrays, Dates, RegExps, primitives), or NOT_PLAIN
+ * (anything else, or too large a value).
+ */
+function plainCopy(value) {
+  let nodes = 0;
+  const copy = (v, depth) => {
+    if (v === null || typeof v !== 'object') return typeof v === 'function' || typeof v === 'symbol' ? NOT_PLAIN : v;
+    if (++nodes > COPY_LIMIT || depth > 64) return NOT_PLAIN;
+    const proto = Object.getPrototypeOf(v);
+    if (Array.isArray(v)) {
+      if (proto !== Array.prototype) return NOT_PLAIN;
+      const out = new Array(v.length);
+      for (let i = 0; i < v.length; i++) if ((out[i] = copy(v[i], depth + 1)) === NOT_PLAIN) return NOT_PLAIN;
+      return out;
+    }
+    if (proto === Date.prototype) return new Date(v.getTime());
+    if (proto === RegExp.prototype) return new RegExp(v.source, v.flags);
+    if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+    const out = proto === null ? Object.create(null) : {};
+    for (const k of Object.keys(v)) {
+      const c = copy(v[k], depth + 1);
+      if (c === NOT_PLAIN) return NOT_PLAIN;
+      if (k === '__proto__') Object.defineProperty(out, k, { value: c, writable: true, configurable: true, enumerable: true });
+      else out[k] = c;
+    }
+    return out;
+  };
+  return copy(value, 0);
+}
+
+/** Whether two values of plain data are equal (what a structured clone would keep of them). */
+function sameData(a, b) {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return Object.is(a, b);
+  const proto = Object.getPrototypeOf(a);
+  if (proto !== Object.getPrototypeOf(b)) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
+    return true;
+  }
+  if (proto === Date.prototype) return Object.is(a.getTime(), b.getTime());
+  if (proto === RegExp.prototype) return a.source === b.source && a.flags === b.flags;
+  if (proto !== Object.prototype && proto !== null) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i] || !sameData(a[ka[i]], b[ka[i]])) return false;
+  return true;
+}
+
+/**
+ * Worker: the request snapshot as it arrived, kept before the handler can change anything in
+ * place: a deep copy when it is plain data (the common case: copying and comparing in JS costs
+ * a fraction of two serialisations), else its serialisation.
+ */
+function requestOriginal(snap) {
+  const copy = plainCopy(snap);
+  return copy === NOT_PLAIN ? { bytes: v8.serialize(snap) } : { copy };
+}
+
 /**
  * Worker: the own properties of the stand-in that differ from the request as it arrived, in-place
- * changes included. `original` is the snapshot serialised before the handler ran: the common case
- * (nothing changed) costs one serialisation and one comparison.
+ * changes included. `original` is what `requestOriginal` kept before the handler ran (or the
+ * snapshot's serialisation).
  */
 function requestChanges(req, original) {
   const current = {};
@@ -156,8 +277,19 @@ function requestChanges(req, original) {
     }
     current[k] = v;
   }
-  if (Buffer.compare(v8.serialize(current), original) === 0) return {};
-  const before = v8.deserialize(original);
+  if (original && original.copy) {
+    const before = original.copy;
+    if (sameData(current, before)) return {};
+    const changes = {};
+    for (const [k, v] of Object.entries(current)) {
+      if (k in before && sameData(v, before[k])) continue;
+      changes[k] = v;
+    }
+    return changes;
+  }
+  const bytes = original && original.bytes ? original.bytes : original;
+  if (Buffer.compare(v8.serialize(current), bytes) === 0) return {};
+  const before = v8.deserialize(bytes);
   const changes = {};
   for (const [k, v] of Object.entries(current)) {
     if (k in before && Buffer.compare(v8.serialize(v), v8.serialize(before[k])) === 0) continue;
@@ -195,6 +327,23 @@ function stringify(value, settings) {
 
 const TERMINAL = new Set(['send', 'json', 'end', 'redirect', 'sendStatus', 'render', 'writeHead', 'write']);
 
+const NO_LOCALS = Buffer.alloc(0);
+
+/**
+ * `res.locals` serialised, to see whether a handler changed it (null: it cannot be cloned). An
+ * empty plain object, the common case, needs no serialisation.
+ */
+function localsBytes(locals) {
+  if (typeof locals === 'object' && Object.getPrototypeOf(locals) === Object.prototype && Object.keys(locals).length === 0) {
+    return NO_LOCALS;
+  }
+  try {
+    return v8.serialize(locals);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Worker: a response whose calls are recorded and flushed, in order, to the main thread.
  * @param {object} state `{ headers, statusCode, headersSent, locals }` from the main thread
@@ -205,16 +354,23 @@ function proxyResponse(state, settings, flush) {
   let ops = [];
   let scheduled = false;
   // res.locals set here (for a template rendered later on the main thread) travels back.
-  let localsSent = v8.serialize(state.locals || {});
+  let localsSent = localsBytes(state.locals || {}) || NO_LOCALS;
   const res = {
     locals: state.locals || {},
     statusCode: state.statusCode,
     headersSent: Boolean(state.headersSent),
     __fluxionFlush() {
-      const locals = res.locals && cloneable(res.locals) ? v8.serialize(res.locals) : null;
+      let current = res.locals;
+      let locals = current ? localsBytes(current) : null;
+      if (!locals && current && typeof current === 'object') {
+        // Something in it cannot be copied (a function): the rest still travels back.
+        current = {};
+        for (const k of Object.keys(res.locals)) if (cloneable(res.locals[k])) current[k] = res.locals[k];
+        locals = localsBytes(current);
+      }
       if (locals && Buffer.compare(locals, localsSent) !== 0) {
         localsSent = locals;
-        ops.unshift(['locals=', [res.locals]]);
+        ops.unshift(['locals=', [current]]);
       }
       if (ops.length) {
         const batch = ops;
@@ -314,6 +470,7 @@ module.exports = {
   snapshotResponse,
   settingsOf,
   standInRequest,
+  requestOriginal,
   requestChanges,
   applyRequestChanges,
   proxyResponse,

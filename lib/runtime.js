@@ -108,8 +108,10 @@ function hostOf(group) {
  */
 function sendToGroup(group, msg) {
   const queue = state.moving.get(group);
-  if (queue) queue.push(msg);
-  else transport.send(hostOf(group), msg);
+  if (queue) {
+    v8.serialize(msg); // fails here, in the sender, as transport.send does
+    queue.push(msg);
+  } else transport.send(hostOf(group), msg);
 }
 
 function register(fullId, fn) {
@@ -184,12 +186,21 @@ function post(fullId, vars, fn) {
     if (host === null && hostOf(p.group) === threadId && !state.moving.has(p.group)) {
       return timed(fullId, fn, this, args, false);
     }
+    const to = host === null ? hostOf(p.group) : host;
     let encoded;
-    let msg;
     try {
-      encoded = encodeVars(vars(), handleOf);
-      msg = { t: 'post', id: fullId, file, vars: encoded, args: express.encodeArgs(args) };
-      v8.serialize(msg); // fails on functions and other values that cannot cross threads
+      // Sending serialises the message: it fails, before anything leaves this thread, on
+      // functions and other values that cannot cross threads.
+      const values = vars();
+      const sendArgs = express.encodeArgs(args);
+      try {
+        encoded = encodeVars(values, handleOf);
+        sendPost(p, host, { t: 'post', id: fullId, file, vars: encoded, args: sendArgs });
+      } catch {
+        // Maybe only something in a handle's snapshot (res.locals): leave that out.
+        encoded = encodeVars(values, (v) => handleOf(v, true));
+        sendPost(p, host, { t: 'post', id: fullId, file, vars: encoded, args: sendArgs });
+      }
     } catch (err) {
       // Not sendable (a function in a variable, say): run it here. For a fluxion with a
       // context hosted elsewhere that would split its state, so say so.
@@ -200,14 +211,13 @@ function post(fullId, vars, fn) {
       return timed(fullId, fn, this, args, false);
     }
     recordMessage(fullId, true);
-    if (host === null) {
-      if (isMainThread) require('./scheduler').touch(encoded, hostOf(p.group));
-      sendToGroup(p.group, msg);
-    } else {
-      if (isMainThread) require('./scheduler').touch(encoded, host);
-      transport.send(host, msg);
-    }
+    if (isMainThread) require('./scheduler').touch(encoded, to);
   };
+}
+
+function sendPost(p, host, msg) {
+  if (host === null) sendToGroup(p.group, msg);
+  else transport.send(host, msg);
 }
 
 /** Runs a post message that arrived here. */

@@ -29,8 +29,10 @@ function workerCount() {
     }
     return n;
   }
+  // One worker per core (issue 5): the main thread mostly waits on sockets, so it shares a core
+  // with a worker; with cores - 1 a CPU-bound route on 2 cores could not beat one thread.
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, cores - 1);
+  return Math.max(1, cores);
 }
 
 function broadcastSlots() {
@@ -144,6 +146,7 @@ function recordFor(req, res, next) {
     if (res) {
       recordOf.set(res, rec);
       const finish = () => {
+        if (rec.done) return;
         rec.done = true;
         records.delete(rec.h);
         for (const t of rec.threads) {
@@ -152,8 +155,9 @@ function recordFor(req, res, next) {
         }
         rec.threads.clear();
       };
-      res.once('finish', finish);
-      res.once('close', finish);
+      // `on`, not `once`: no wrapper per listener; `finish` runs once (rec.done).
+      res.on('finish', finish);
+      res.on('close', finish);
     }
   }
   // Each dispatch has its own `next` (the router's continuation after that layer).
@@ -162,8 +166,11 @@ function recordFor(req, res, next) {
   return rec;
 }
 
-/** Main thread: the handle of a resource (req, res, next), or null for plain values. */
-function handleOf(v) {
+/**
+ * Main thread: the handle of a resource (req, res, next), or null for plain values. With
+ * `checked`, what cannot be cloned in its snapshot is left out (a retry after a failed send).
+ */
+function handleOf(v, checked = false) {
   if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return null;
   let rec = recordOf.get(v);
   if (!rec) {
@@ -174,7 +181,7 @@ function handleOf(v) {
   }
   const kind = v === rec.res ? 'res' : v === rec.req ? 'req' : 'next';
   const handle = { id: rec.h, kind };
-  if (kind === 'res') handle.state = express.snapshotResponse(rec.res);
+  if (kind === 'res') handle.state = express.snapshotResponse(rec.res, checked);
   if (kind === 'req') handle.state = express.snapshotRequest(rec.req);
   if (kind !== 'next') handle.settings = express.settingsOf(rec.req && rec.req.app);
   return handle;
@@ -312,8 +319,10 @@ function dispatcher(fullId, file, fn, compiled) {
     try {
       send();
     } catch {
-      // Something on req cannot be cloned (a socket, a class with private state): leave it out.
+      // Something on req or in res.locals cannot be cloned (a socket, a class with private
+      // state): leave it out.
       msg.req = express.snapshotRequest(req, true, p.reqProps);
+      msg.res = express.snapshotResponse(res, true);
       send();
     }
   }

@@ -5,7 +5,6 @@ const { isMainThread, threadId, workerData } = require('node:worker_threads');
 const { createRequire } = require('node:module');
 const { pathToFileURL } = require('node:url');
 const net = require('node:net');
-const v8 = require('node:v8');
 const transport = require('./transport');
 const express = require('./express');
 const runtime = require('./runtime');
@@ -45,10 +44,16 @@ function resProxy(h, state, settings, reqRef, snapRef) {
 }
 
 const protoCache = new Map();
+const requestModules = new Map(); // file of Express's lib/request.js -> its exports
 function requestProto(file, requestModule) {
   if (requestModule) {
+    // require() resolves the path again at each call: keep what it gave.
+    const known = requestModules.get(requestModule);
+    if (known) return known;
     try {
-      return require(requestModule);
+      const proto = require(requestModule);
+      requestModules.set(requestModule, proto);
+      return proto;
     } catch {
       // fall back to looking Express up from the handler's module
     }
@@ -210,7 +215,7 @@ function runStart(msg) {
   const h = { id: msg.h };
   let req;
   const snap = msg.req;
-  const original = v8.serialize(snap); // before the handler can change anything in place
+  const original = express.requestOriginal(snap); // before the handler can change anything in place
   const next = nextProxy(h, () => req, () => original);
   const res = resProxy({ id: msg.h, kind: 'res' }, msg.res, msg.settings, () => req, () => original);
   req = express.standInRequest(requestProto(msg.file, msg.requestModule), snap, msg.settings);
