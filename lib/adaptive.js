@@ -1,8 +1,9 @@
 'use strict';
 // Where a stateless handler runs, from what it costs: a handler cheaper than a message stays on
 // the main thread, a costly one goes to the workers. Decided again every WINDOW executions from
-// the run times measured wherever it ran, with hysteresis (move out above HIGH, come back below
-// LOW), so that a handler near the threshold does not flap. Only for fluxions without state:
+// the run times measured wherever it ran, with hysteresis (move out after two windows above HIGH,
+// come back below LOW), so that a handler near the threshold does not flap; a handler far above
+// HIGH from its first runs moves after EARLY runs. Only for fluxions without state:
 // moving one with a context would need its context to move too.
 const native = require('./native');
 
@@ -32,7 +33,7 @@ function shouldOffload(fullId) {
   let s = states.get(fullId);
   if (!s) {
     // Start on the main thread: the first window measures the handler where it is cheapest.
-    s = { offload: false, seen: 0, count: 0, micros: 0 };
+    s = { offload: false, seen: 0, count: 0, micros: 0, above: 0 };
     states.set(fullId, s);
   }
   ++s.seen;
@@ -49,7 +50,10 @@ function shouldOffload(fullId) {
     const n = t.count - s.count;
     if (n > 0) {
       const mean = (t.micros - s.micros) / n;
-      if (!s.offload && mean > HIGH) s.offload = true;
+      // Moving out takes two windows in a row above HIGH: under CPU contention a cheap handler's
+      // wall-clock run time includes time its thread was descheduled, and one window can lie.
+      s.above = mean > HIGH ? s.above + 1 : 0;
+      if (!s.offload && s.above >= 2) s.offload = true;
       else if (s.offload && mean < LOW) s.offload = false;
       const where = s.offload ? 'on workers' : 'on the main thread';
       native.load().statsPlacement(fullId, `replicated (${where}: ${mean.toFixed(0)} µs per run)`);
