@@ -3,8 +3,8 @@
 // The paper's case study as a benchmark (issue 4): gifsockets-server 0.38.1, unmodified, with
 // 4 concurrent POSTs of its own test pixel JSON (checkerboard.png, 600×380 RGBA: 2.3 MB) to
 // /image/json while a client holds /image.gif open and receives every frame. Modes, interleaved:
-// the original on one thread, fluxion (default placement, default pool) and fluxion with one
-// worker per core. Median of N runs; throughput in POSTs per second; the GIF client's bytes are
+// the original on one thread, fluxion (default placement, default pool: one worker per core) and
+// fluxion with cores − 1 workers. Median of N runs; throughput in POSTs per second; the GIF client's bytes are
 // checked to grow with every frame.
 //
 //   GIFSOCKETS_DIR=/path/to/gifsockets-server npm run bench:gifsockets [-- --runs 3 --duration 10]
@@ -41,7 +41,7 @@ if (!dir || !fs.existsSync(path.join(dir, 'server', 'app.js')) || !fs.existsSync
 const MODES = [
   { name: 'one thread', fluxion: false, env: {} },
   { name: 'fluxion', fluxion: true, env: {} },
-  { name: `fluxion, ${CORES} workers`, fluxion: true, env: { FLUXION_WORKERS: String(CORES) } },
+  { name: `fluxion, ${Math.max(1, CORES - 1)} worker(s)`, fluxion: true, env: { FLUXION_WORKERS: String(Math.max(1, CORES - 1)) } },
 ];
 
 const SERVER = `

@@ -277,7 +277,7 @@ function requestChanges(req, original) {
     }
     current[k] = v;
   }
-  if (original && original.copy) {
+  if (original && !Buffer.isBuffer(original) && original.copy) {
     const before = original.copy;
     if (sameData(current, before)) return {};
     const changes = {};
@@ -305,7 +305,9 @@ function requestChanges(req, original) {
 function applyRequestChanges(req, changes) {
   for (const [k, v] of Object.entries(changes || {})) {
     const cur = req[k];
-    if (cur && v && typeof cur === 'object' && typeof v === 'object' && !Array.isArray(v) && !Array.isArray(cur)) {
+    // Plain objects only: a Buffer or a class instance is replaced, not merged key by key.
+    const plain = (x) => x && typeof x === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(x));
+    if (plain(cur) && plain(v)) {
       for (const key of Object.keys(cur)) if (!(key in v)) delete cur[key];
       Object.assign(cur, v);
       continue;

@@ -67,6 +67,7 @@ function consider(holder, key, found) {
   const n = (usedIds.get(c.id) || 0) + 1;
   usedIds.set(c.id, n);
   if (n > 1) c.id = `${c.id}~${n}`;
+  if (runtime.mode() === 'inline' && c.placement.where !== 'main') c.placement = { where: 'main', reason: 'FLUXION_PLACEMENT=inline' };
   runtime.state.placements.set(c.id, c.placement);
   const p = c.placement;
   native.load().statsPlacement(

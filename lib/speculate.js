@@ -144,7 +144,7 @@ function run(msg, env) {
   let ended = false;
   let nexted = false;
   const snap = msg.req;
-  const original = v8.serialize(snap);
+  const original = express.requestOriginal(snap); // before the handler can change anything
   const res = express.proxyResponse(msg.res, msg.settings, (ops) => {
     log.push({ h: msg.h, ops });
     if (ops.some(([name]) => ENDING.has(name))) ended = true;
