@@ -260,7 +260,7 @@ fn put_diff(out: &mut Vec<u8>, d: &Diff) {
                 Key::Str(s) => put_text(out, s),
             }
             let dims = match c {
-                Change::New(o) => Some(&o.dims),
+                Change::New(o) => Some(&*o.dims),
                 Change::Modify(dims) => Some(dims),
                 Change::Delete => None,
             };
@@ -536,7 +536,7 @@ fn change_from_cbor(path: &DataPath, key: &Key, v: Cbor) -> Result<Change, Frame
         (None, _) => Err(bad(path, "missing event (key 0)")),
         (Some(ChangeKind::New), Some(dims)) => Ok(Change::New(Object {
             key: key.clone(),
-            dims,
+            dims: dims.into(),
         })),
         (Some(ChangeKind::Modify), Some(dims)) => Ok(Change::Modify(dims)),
         (Some(ChangeKind::Delete), None) => Ok(Change::Delete),

@@ -198,7 +198,7 @@ impl<'a> Reader<'a> {
         match (event?, dims) {
             (ChangeKind::New, Some(dims)) => Some(Change::New(Object {
                 key: key.clone(),
-                dims,
+                dims: dims.into(),
             })),
             (ChangeKind::Modify, Some(dims)) => Some(Change::Modify(dims)),
             (ChangeKind::Delete, None) => Some(Change::Delete),

@@ -212,12 +212,7 @@ impl Diff {
                                 object_key: o.key.clone(),
                             });
                         }
-                        let placeholder = Object {
-                            key: k.clone(),
-                            dims: BTreeMap::new(),
-                        };
-                        let obj = std::mem::replace(o, placeholder);
-                        *o = def.normalize(obj)?;
+                        def.normalize_in_place(o)?;
                     }
                     Change::Modify(d) => def.check_dims(k, d)?,
                     Change::Delete => {}
@@ -268,7 +263,7 @@ pub(crate) fn changed_dims(old: &Object, new: &Object) -> BTreeMap<String, Value
         .filter(|(d, v)| old.dims.get(*d) != Some(*v))
         .map(|(d, v)| (d.clone(), v.clone()))
         .collect();
-    for (d, v) in &old.dims {
+    for (d, v) in old.dims.iter() {
         if !new.dims.contains_key(d) && !v.is_null() {
             dims.insert(d.clone(), Value::Null);
         }
@@ -285,7 +280,8 @@ fn compose_change(
     let (fk, sk) = (first.kind(), second.kind());
     Ok(match (first, second) {
         (Change::New(mut o), Change::Modify(d)) => {
-            o.dims.extend(d.iter().map(|(k, v)| (k.clone(), v.clone())));
+            o.dims_mut()
+                .extend(d.iter().map(|(k, v)| (k.clone(), v.clone())));
             Some(Change::New(o))
         }
         (Change::New(_), Change::Delete) => None,
@@ -294,7 +290,7 @@ fn compose_change(
             Some(Change::Modify(a))
         }
         (Change::Modify(_), Change::Delete) => Some(Change::Delete),
-        (Change::Delete, Change::New(p)) => Some(Change::Modify(p.dims.clone())),
+        (Change::Delete, Change::New(p)) => Some(Change::Modify((*p.dims).clone())),
         _ => {
             return Err(DiffError::InvalidSequence {
                 type_name: type_name.to_owned(),
@@ -405,7 +401,8 @@ impl Snapshot {
                 }
                 Change::Modify(d) => {
                     if let Some(o) = self.types.get_mut(t).and_then(|m| m.get_mut(k)) {
-                        o.dims.extend(d.iter().map(|(k, v)| (k.clone(), v.clone())));
+                        o.dims_mut()
+                            .extend(d.iter().map(|(k, v)| (k.clone(), v.clone())));
                     }
                 }
                 Change::Delete => {
