@@ -69,12 +69,73 @@ pub enum FrameError {
 ///
 /// If the body exceeds 4 GiB (it cannot be framed).
 pub fn encode(frame: &Frame) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64);
+    let mut out = Vec::with_capacity(encoded_len_bound(frame));
+    encode_into(frame, &mut out);
+    out
+}
+
+/// [`encode`] into `out` (cleared first; it is grown at most once, to the frame's size).
+///
+/// # Panics
+///
+/// As [`encode`].
+pub fn encode_into(frame: &Frame, out: &mut Vec<u8>) {
+    out.clear();
+    out.reserve(encoded_len_bound(frame));
     out.extend_from_slice(&[0u8; 4]);
-    put_frame(&mut out, frame);
+    put_frame(out, frame);
     let len = u32::try_from(out.len() - 4).expect("frame body larger than 4 GiB");
     out[..4].copy_from_slice(&len.to_be_bytes());
-    out
+}
+
+/// An upper bound of the encoded size of a frame, prefix included (one cheap pass over the
+/// data, so that the output buffer is allocated once instead of doubling up to twice the
+/// frame's size).
+pub(crate) fn encoded_len_bound(f: &Frame) -> usize {
+    // Every fixed field: 1-byte key + at most 9 bytes; versions are 36-character texts.
+    let mut n = 4 + 1 + 9 * 10 + 2 * 40;
+    n += f.app_name.as_ref().map_or(0, |a| a.len() + 9);
+    n += f
+        .types
+        .as_ref()
+        .map_or(0, |t| t.iter().map(|s| s.len() + 9).sum::<usize>() + 9);
+    if let Some(d) = &f.data {
+        n += 9;
+        for (t, per_type) in d.types() {
+            n += t.len() + 18;
+            for (k, c) in per_type {
+                n += match k {
+                    Key::Int(_) => 9,
+                    Key::Str(s) => s.len() + 9,
+                };
+                n += 1 + 2 + 1;
+                n += match c {
+                    Change::New(o) => dims_len_bound(&o.dims),
+                    Change::Modify(dims) => dims_len_bound(dims),
+                    Change::Delete => 0,
+                };
+            }
+        }
+    }
+    n
+}
+
+fn dims_len_bound(dims: &BTreeMap<String, Value>) -> usize {
+    9 + dims
+        .iter()
+        .map(|(d, v)| d.len() + 9 + value_len_bound(v))
+        .sum::<usize>()
+}
+
+fn value_len_bound(v: &Value) -> usize {
+    match v {
+        Value::Null | Value::Bool(_) => 1,
+        Value::Int(_) | Value::Float(_) => 9,
+        Value::Str(s) => s.len() + 9,
+        Value::Bytes(b) => b.len() + 9,
+        Value::List(l) => 9 + l.iter().map(value_len_bound).sum::<usize>(),
+        Value::Map(m) => dims_len_bound(m),
+    }
 }
 
 /// Decodes the frame at the start of `buf`; returns it with the number of bytes it took (prefix

@@ -161,17 +161,25 @@ impl<'a> Reader<'a> {
                 return None;
             }
             let objs = self.count(MAP)?;
+            // Collected, then built into the type's map in one go (no search per object).
+            let mut entries: Vec<(Key, Change)> = Vec::with_capacity(objs.min(4096));
             for _ in 0..objs {
                 let key = match self.peek()? >> 5 {
                     TEXT => Key::Str(self.text()?.to_owned()),
                     _ => Key::Int(self.int()?),
                 };
-                if diff.get(&t, &key).is_some() {
+                let change = self.change(&key)?;
+                entries.push((key, change));
+            }
+            // Encoders write keys in order; anything else is sorted, and a key listed twice is
+            // left to the generic path (which reports it).
+            if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                if entries.windows(2).any(|w| w[0].0 == w[1].0) {
                     return None;
                 }
-                let change = self.change(&key)?;
-                diff.insert(t.clone(), key, change);
             }
+            diff.set_type(t, entries.into_iter().collect());
         }
         Some(diff)
     }

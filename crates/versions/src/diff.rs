@@ -134,6 +134,18 @@ impl Diff {
             .insert(key, change)
     }
 
+    /// Sets the changes of every object of one type at once (a bulk [`Diff::insert`]: one map
+    /// built in one go), replacing what the diff held for that type. An empty map removes the
+    /// type.
+    pub fn set_type(&mut self, type_name: impl Into<String>, changes: BTreeMap<Key, Change>) {
+        let type_name = type_name.into();
+        if changes.is_empty() {
+            self.types.remove(&type_name);
+        } else {
+            self.types.insert(type_name, changes);
+        }
+    }
+
     /// Removes the change of one object.
     pub fn remove(&mut self, type_name: &str, key: &Key) -> Option<Change> {
         let per_type = self.types.get_mut(type_name)?;
