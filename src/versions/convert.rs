@@ -7,7 +7,7 @@ use std::ffi::c_char;
 use std::ptr;
 use std::sync::Arc;
 
-use fluxion_versions::{DimKind, Key, Object, TypeDef, Value};
+use fluxion_versions::{DimKind, Dims, Key, Object, TypeDef, Value};
 use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName, ValidateNapiValue};
 use napi::{sys, ValueType};
 
@@ -44,7 +44,7 @@ pub enum Out {
     Null,
     Value(Value),
     /// A flat object: the key dimension and every other dimension.
-    Object(String, Key, Arc<BTreeMap<String, Value>>),
+    Object(String, Key, Arc<Dims>),
     List(Vec<Out>),
 }
 

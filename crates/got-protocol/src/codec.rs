@@ -110,8 +110,8 @@ pub(crate) fn encoded_len_bound(f: &Frame) -> usize {
                 };
                 n += 1 + 2 + 1;
                 n += match c {
-                    Change::New(o) => dims_len_bound(&o.dims),
-                    Change::Modify(dims) => dims_len_bound(dims),
+                    Change::New(o) => dims_len_bound(o.dims.iter()),
+                    Change::Modify(dims) => dims_len_bound(dims.iter()),
                     Change::Delete => 0,
                 };
             }
@@ -120,9 +120,8 @@ pub(crate) fn encoded_len_bound(f: &Frame) -> usize {
     n
 }
 
-fn dims_len_bound(dims: &BTreeMap<String, Value>) -> usize {
+fn dims_len_bound<'a>(dims: impl Iterator<Item = (&'a String, &'a Value)>) -> usize {
     9 + dims
-        .iter()
         .map(|(d, v)| d.len() + 9 + value_len_bound(v))
         .sum::<usize>()
 }
@@ -134,7 +133,7 @@ fn value_len_bound(v: &Value) -> usize {
         Value::Str(s) => s.len() + 9,
         Value::Bytes(b) => b.len() + 9,
         Value::List(l) => 9 + l.iter().map(value_len_bound).sum::<usize>(),
-        Value::Map(m) => dims_len_bound(m),
+        Value::Map(m) => dims_len_bound(m.iter()),
     }
 }
 
@@ -320,23 +319,25 @@ fn put_diff(out: &mut Vec<u8>, d: &Diff) {
                 Key::Int(i) => put_int(out, *i),
                 Key::Str(s) => put_text(out, s),
             }
-            let dims = match c {
-                Change::New(o) => Some(&*o.dims),
-                Change::Modify(dims) => Some(dims),
-                Change::Delete => None,
-            };
-            head(out, 5, if dims.is_some() { 2 } else { 1 });
+            head(out, 5, if matches!(c, Change::Delete) { 1 } else { 2 });
             head(out, 0, 0);
             head(out, 0, c.kind().code().into());
-            if let Some(dims) = dims {
-                head(out, 0, 1);
-                put_dims(out, dims);
+            match c {
+                Change::New(o) => {
+                    head(out, 0, 1);
+                    put_dims(out, o.dims.iter());
+                }
+                Change::Modify(dims) => {
+                    head(out, 0, 1);
+                    put_dims(out, dims.iter());
+                }
+                Change::Delete => {}
             }
         }
     }
 }
 
-fn put_dims(out: &mut Vec<u8>, dims: &BTreeMap<String, Value>) {
+fn put_dims<'a>(out: &mut Vec<u8>, dims: impl ExactSizeIterator<Item = (&'a String, &'a Value)>) {
     head(out, 5, dims.len() as u64);
     for (d, v) in dims {
         put_text(out, d);
@@ -361,7 +362,7 @@ fn put_value(out: &mut Vec<u8>, v: &Value) {
                 put_value(out, x);
             }
         }
-        Value::Map(m) => put_dims(out, m),
+        Value::Map(m) => put_dims(out, m.iter()),
     }
 }
 
@@ -595,10 +596,9 @@ fn change_from_cbor(path: &DataPath, key: &Key, v: Cbor) -> Result<Change, Frame
     }
     match (event, dims) {
         (None, _) => Err(bad(path, "missing event (key 0)")),
-        (Some(ChangeKind::New), Some(dims)) => Ok(Change::New(Object {
-            key: key.clone(),
-            dims: dims.into(),
-        })),
+        (Some(ChangeKind::New), Some(dims)) => {
+            Ok(Change::New(Object::from_dims(key.clone(), dims)))
+        }
         (Some(ChangeKind::Modify), Some(dims)) => Ok(Change::Modify(dims)),
         (Some(ChangeKind::Delete), None) => Ok(Change::Delete),
         (Some(ChangeKind::Delete), Some(_)) => Err(bad(path, "a delete carries no dims")),

@@ -226,7 +226,7 @@ impl Diff {
                         }
                         def.normalize_in_place(o)?;
                     }
-                    Change::Modify(d) => def.check_dims(k, d)?,
+                    Change::Modify(d) => def.check_dims(k, d.iter())?,
                     Change::Delete => {}
                 }
             }
@@ -272,7 +272,7 @@ pub(crate) fn changed_dims(old: &Object, new: &Object) -> BTreeMap<String, Value
     let mut dims: BTreeMap<String, Value> = new
         .dims
         .iter()
-        .filter(|(d, v)| old.dims.get(*d) != Some(*v))
+        .filter(|(d, v)| old.dims.get(d) != Some(*v))
         .map(|(d, v)| (d.clone(), v.clone()))
         .collect();
     for (d, v) in old.dims.iter() {
@@ -302,7 +302,7 @@ fn compose_change(
             Some(Change::Modify(a))
         }
         (Change::Modify(_), Change::Delete) => Some(Change::Delete),
-        (Change::Delete, Change::New(p)) => Some(Change::Modify((*p.dims).clone())),
+        (Change::Delete, Change::New(p)) => Some(Change::Modify(p.dims.to_map())),
         _ => {
             return Err(DiffError::InvalidSequence {
                 type_name: type_name.to_owned(),

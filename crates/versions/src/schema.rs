@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::dims::Dims;
 use crate::error::SchemaError;
 use crate::value::{DimKind, Key, Value};
 
@@ -20,7 +21,7 @@ use crate::value::{DimKind, Key, Value};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Object {
     pub key: Key,
-    pub dims: Arc<BTreeMap<String, Value>>,
+    pub dims: Arc<Dims>,
 }
 
 impl Object {
@@ -41,15 +42,15 @@ impl Object {
     }
 
     /// An object from its key and dimension map.
-    pub fn from_dims(key: impl Into<Key>, dims: BTreeMap<String, Value>) -> Self {
+    pub fn from_dims(key: impl Into<Key>, dims: impl Into<Dims>) -> Self {
         Object {
             key: key.into(),
-            dims: Arc::new(dims),
+            dims: Arc::new(dims.into()),
         }
     }
 
     /// The dimensions, for changing them (copied first if another object shares them).
-    pub fn dims_mut(&mut self) -> &mut BTreeMap<String, Value> {
+    pub fn dims_mut(&mut self) -> &mut Dims {
         Arc::make_mut(&mut self.dims)
     }
 
@@ -166,7 +167,11 @@ impl TypeDef {
 
     /// Checks a set of (possibly partial) dimension values for the object `key`: every
     /// dimension declared, of the right kind, and not the key dimension.
-    pub fn check_dims(&self, key: &Key, dims: &BTreeMap<String, Value>) -> Result<(), SchemaError> {
+    pub fn check_dims<'a>(
+        &self,
+        key: &Key,
+        dims: impl IntoIterator<Item = (&'a String, &'a Value)>,
+    ) -> Result<(), SchemaError> {
         for (dim, v) in dims {
             if *dim == self.key {
                 return Err(SchemaError::KeyDimInDims {
@@ -201,7 +206,7 @@ impl TypeDef {
     /// Validates an object (key kind, dimension names and kinds).
     pub fn validate_object(&self, obj: &Object) -> Result<(), SchemaError> {
         self.check_key(&obj.key)?;
-        self.check_dims(&obj.key, &obj.dims)
+        self.check_dims(&obj.key, obj.dims.iter())
     }
 
     /// Validates an object and fills every missing dimension with `Null`.
@@ -249,7 +254,7 @@ impl TypeDef {
     /// The flat-map form of an object (key dimension included): inverse of
     /// [`TypeDef::object_from_map`].
     pub fn object_to_map(&self, obj: &Object) -> BTreeMap<String, Value> {
-        let mut m = (*obj.dims).clone();
+        let mut m = obj.dims.to_map();
         m.insert(self.key.clone(), obj.key.clone().into());
         m
     }
