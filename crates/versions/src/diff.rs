@@ -385,46 +385,62 @@ impl Snapshot {
     /// Applies a diff. Atomic: every change is checked first (`New` needs an absent object,
     /// `Modify` and `Delete` a present one); on error nothing is changed.
     pub fn apply(&mut self, diff: &Diff) -> Result<(), DiffError> {
-        for (t, k, c) in diff.iter() {
-            let exists = self.get(t, k).is_some();
-            match (c, exists) {
-                (Change::New(_), true) => {
-                    return Err(DiffError::AlreadyExists {
-                        type_name: t.to_owned(),
-                        key: k.clone(),
-                    })
+        for (t, changes) in diff.types() {
+            let current = self.types.get(t);
+            for (k, c) in changes {
+                let exists = current.is_some_and(|m| m.contains_key(k));
+                match (c, exists) {
+                    (Change::New(_), true) => {
+                        return Err(DiffError::AlreadyExists {
+                            type_name: t.to_owned(),
+                            key: k.clone(),
+                        })
+                    }
+                    (Change::Modify(_) | Change::Delete, false) => {
+                        return Err(DiffError::NotFound {
+                            type_name: t.to_owned(),
+                            key: k.clone(),
+                        })
+                    }
+                    _ => {}
                 }
-                (Change::Modify(_) | Change::Delete, false) => {
-                    return Err(DiffError::NotFound {
-                        type_name: t.to_owned(),
-                        key: k.clone(),
-                    })
-                }
-                _ => {}
             }
         }
-        for (t, k, c) in diff.iter() {
-            match c {
-                Change::New(o) => {
-                    self.types
-                        .entry(t.to_owned())
-                        .or_default()
-                        .insert(k.clone(), o.clone());
-                }
-                Change::Modify(d) => {
-                    if let Some(o) = self.types.get_mut(t).and_then(|m| m.get_mut(k)) {
-                        o.dims_mut()
-                            .extend(d.iter().map(|(k, v)| (k.clone(), v.clone())));
-                    }
-                }
-                Change::Delete => {
-                    if let Some(m) = self.types.get_mut(t) {
-                        m.remove(k);
-                        if m.is_empty() {
-                            self.types.remove(t);
+        for (t, changes) in diff.types() {
+            let m = match self.types.get_mut(t) {
+                Some(m) => m,
+                None => self.types.entry(t.to_owned()).or_default(),
+            };
+            if m.is_empty() && changes.values().all(|c| matches!(c, Change::New(_))) {
+                // A type's first objects (a checkout from scratch, a first push): one map built
+                // in one go from the diff's sorted keys rather than one insertion at a time.
+                *m = changes
+                    .iter()
+                    .filter_map(|(k, c)| match c {
+                        Change::New(o) => Some((k.clone(), o.clone())),
+                        _ => None,
+                    })
+                    .collect();
+            } else {
+                for (k, c) in changes {
+                    match c {
+                        Change::New(o) => {
+                            m.insert(k.clone(), o.clone());
+                        }
+                        Change::Modify(d) => {
+                            if let Some(o) = m.get_mut(k) {
+                                o.dims_mut()
+                                    .extend(d.iter().map(|(k, v)| (k.clone(), v.clone())));
+                            }
+                        }
+                        Change::Delete => {
+                            m.remove(k);
                         }
                     }
                 }
+            }
+            if m.is_empty() {
+                self.types.remove(t);
             }
         }
         Ok(())
