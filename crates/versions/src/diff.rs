@@ -122,16 +122,21 @@ impl Diff {
 
     /// Sets the change of one object, replacing any previous one (no composition); returns the
     /// previous change.
-    pub fn insert(
+    pub fn insert<S: AsRef<str> + Into<String>>(
         &mut self,
-        type_name: impl Into<String>,
+        type_name: S,
         key: Key,
         change: Change,
     ) -> Option<Change> {
-        self.types
-            .entry(type_name.into())
-            .or_default()
-            .insert(key, change)
+        // The type name is only copied for the type's first change.
+        match self.types.get_mut(type_name.as_ref()) {
+            Some(per_type) => per_type.insert(key, change),
+            None => self
+                .types
+                .entry(type_name.into())
+                .or_default()
+                .insert(key, change),
+        }
     }
 
     /// Sets the changes of every object of one type at once (a bulk [`Diff::insert`]: one map
