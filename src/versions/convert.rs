@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::ffi::c_char;
 use std::ptr;
+use std::sync::Arc;
 
-use fluxion_versions::{DimKind, Key, Object, TypeDef, Value};
+use fluxion_versions::{DimKind, Dims, Key, Object, TypeDef, Value};
 use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName, ValidateNapiValue};
 use napi::{sys, ValueType};
 
@@ -43,7 +44,7 @@ pub enum Out {
     Null,
     Value(Value),
     /// A flat object: the key dimension and every other dimension.
-    Object(String, Key, BTreeMap<String, Value>),
+    Object(String, Key, Arc<Dims>),
     List(Vec<Out>),
 }
 
@@ -339,7 +340,7 @@ pub unsafe fn to_object(
     };
     let key = to_key(env, *kv, def)?;
     let dims = to_dims(env, &props, def, &key, true)?;
-    def.normalize(Object { key, dims })
+    def.normalize(Object::from_dims(key, dims))
         .map_err(|e| e.to_string())
 }
 
@@ -486,7 +487,7 @@ unsafe fn out_to_js(env: sys::napi_env, o: &Out) -> Result<sys::napi_value, Stri
                 sys::napi_set_property(env, out, js_string(env, key_dim)?, k),
                 "set",
             )?;
-            for (d, v) in dims {
+            for (d, v) in dims.iter() {
                 let e = value_to_js(env, v)?;
                 check(
                     sys::napi_set_property(env, out, js_string(env, d)?, e),

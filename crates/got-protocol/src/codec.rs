@@ -69,12 +69,72 @@ pub enum FrameError {
 ///
 /// If the body exceeds 4 GiB (it cannot be framed).
 pub fn encode(frame: &Frame) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64);
+    let mut out = Vec::with_capacity(encoded_len_bound(frame));
+    encode_into(frame, &mut out);
+    out
+}
+
+/// [`encode`] into `out` (cleared first; it is grown at most once, to the frame's size).
+///
+/// # Panics
+///
+/// As [`encode`].
+pub fn encode_into(frame: &Frame, out: &mut Vec<u8>) {
+    out.clear();
+    out.reserve(encoded_len_bound(frame));
     out.extend_from_slice(&[0u8; 4]);
-    put_frame(&mut out, frame);
+    put_frame(out, frame);
     let len = u32::try_from(out.len() - 4).expect("frame body larger than 4 GiB");
     out[..4].copy_from_slice(&len.to_be_bytes());
-    out
+}
+
+/// An upper bound of the encoded size of a frame, prefix included (one cheap pass over the
+/// data, so that the output buffer is allocated once instead of doubling up to twice the
+/// frame's size).
+pub(crate) fn encoded_len_bound(f: &Frame) -> usize {
+    // Every fixed field: 1-byte key + at most 9 bytes; versions are 36-character texts.
+    let mut n = 4 + 1 + 9 * 10 + 2 * 40;
+    n += f.app_name.as_ref().map_or(0, |a| a.len() + 9);
+    n += f
+        .types
+        .as_ref()
+        .map_or(0, |t| t.iter().map(|s| s.len() + 9).sum::<usize>() + 9);
+    if let Some(d) = &f.data {
+        n += 9;
+        for (t, per_type) in d.types() {
+            n += t.len() + 18;
+            for (k, c) in per_type {
+                n += match k {
+                    Key::Int(_) => 9,
+                    Key::Str(s) => s.len() + 9,
+                };
+                n += 1 + 2 + 1;
+                n += match c {
+                    Change::New(o) => dims_len_bound(o.dims.iter()),
+                    Change::Modify(dims) => dims_len_bound(dims.iter()),
+                    Change::Delete => 0,
+                };
+            }
+        }
+    }
+    n
+}
+
+fn dims_len_bound<'a>(dims: impl Iterator<Item = (&'a String, &'a Value)>) -> usize {
+    9 + dims
+        .map(|(d, v)| d.len() + 9 + value_len_bound(v))
+        .sum::<usize>()
+}
+
+fn value_len_bound(v: &Value) -> usize {
+    match v {
+        Value::Null | Value::Bool(_) => 1,
+        Value::Int(_) | Value::Float(_) => 9,
+        Value::Str(s) => s.len() + 9,
+        Value::Bytes(b) => b.len() + 9,
+        Value::List(l) => 9 + l.iter().map(value_len_bound).sum::<usize>(),
+        Value::Map(m) => dims_len_bound(m.iter()),
+    }
 }
 
 /// Decodes the frame at the start of `buf`; returns it with the number of bytes it took (prefix
@@ -259,23 +319,25 @@ fn put_diff(out: &mut Vec<u8>, d: &Diff) {
                 Key::Int(i) => put_int(out, *i),
                 Key::Str(s) => put_text(out, s),
             }
-            let dims = match c {
-                Change::New(o) => Some(&o.dims),
-                Change::Modify(dims) => Some(dims),
-                Change::Delete => None,
-            };
-            head(out, 5, if dims.is_some() { 2 } else { 1 });
+            head(out, 5, if matches!(c, Change::Delete) { 1 } else { 2 });
             head(out, 0, 0);
             head(out, 0, c.kind().code().into());
-            if let Some(dims) = dims {
-                head(out, 0, 1);
-                put_dims(out, dims);
+            match c {
+                Change::New(o) => {
+                    head(out, 0, 1);
+                    put_dims(out, o.dims.iter());
+                }
+                Change::Modify(dims) => {
+                    head(out, 0, 1);
+                    put_dims(out, dims.iter());
+                }
+                Change::Delete => {}
             }
         }
     }
 }
 
-fn put_dims(out: &mut Vec<u8>, dims: &BTreeMap<String, Value>) {
+fn put_dims<'a>(out: &mut Vec<u8>, dims: impl ExactSizeIterator<Item = (&'a String, &'a Value)>) {
     head(out, 5, dims.len() as u64);
     for (d, v) in dims {
         put_text(out, d);
@@ -300,7 +362,7 @@ fn put_value(out: &mut Vec<u8>, v: &Value) {
                 put_value(out, x);
             }
         }
-        Value::Map(m) => put_dims(out, m),
+        Value::Map(m) => put_dims(out, m.iter()),
     }
 }
 
@@ -534,10 +596,9 @@ fn change_from_cbor(path: &DataPath, key: &Key, v: Cbor) -> Result<Change, Frame
     }
     match (event, dims) {
         (None, _) => Err(bad(path, "missing event (key 0)")),
-        (Some(ChangeKind::New), Some(dims)) => Ok(Change::New(Object {
-            key: key.clone(),
-            dims,
-        })),
+        (Some(ChangeKind::New), Some(dims)) => {
+            Ok(Change::New(Object::from_dims(key.clone(), dims)))
+        }
         (Some(ChangeKind::Modify), Some(dims)) => Ok(Change::Modify(dims)),
         (Some(ChangeKind::Delete), None) => Ok(Change::Delete),
         (Some(ChangeKind::Delete), Some(_)) => Err(bad(path, "a delete carries no dims")),

@@ -9,7 +9,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use fluxion_versions::{Change, ChangeKind, Diff, Key, Object, Value, VersionId};
+use std::sync::Arc;
+
+use fluxion_versions::{Change, ChangeKind, Diff, Dims, Key, Object, Value, VersionId};
 
 use crate::frame::{Frame, RequestType};
 
@@ -161,17 +163,25 @@ impl<'a> Reader<'a> {
                 return None;
             }
             let objs = self.count(MAP)?;
+            // Collected, then built into the type's map in one go (no search per object).
+            let mut entries: Vec<(Key, Change)> = Vec::with_capacity(objs.min(4096));
             for _ in 0..objs {
                 let key = match self.peek()? >> 5 {
                     TEXT => Key::Str(self.text()?.to_owned()),
                     _ => Key::Int(self.int()?),
                 };
-                if diff.get(&t, &key).is_some() {
+                let change = self.change(&key)?;
+                entries.push((key, change));
+            }
+            // Encoders write keys in order; anything else is sorted, and a key listed twice is
+            // left to the generic path (which reports it).
+            if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                if entries.windows(2).any(|w| w[0].0 == w[1].0) {
                     return None;
                 }
-                let change = self.change(&key)?;
-                diff.insert(t.clone(), key, change);
             }
+            diff.set_type(t, entries.into_iter().collect());
         }
         Some(diff)
     }
@@ -191,19 +201,46 @@ impl<'a> Reader<'a> {
         for _ in 0..n {
             match self.uint()? {
                 0 if event.is_none() => event = Some(ChangeKind::from_code(self.uint()?)?),
-                1 if dims.is_none() => dims = Some(self.dims(5)?),
+                1 if dims.is_none() => dims = Some(self.object_dims()?),
                 _ => return None,
             }
         }
         match (event?, dims) {
             (ChangeKind::New, Some(dims)) => Some(Change::New(Object {
                 key: key.clone(),
-                dims,
+                dims: Arc::new(dims),
             })),
-            (ChangeKind::Modify, Some(dims)) => Some(Change::Modify(dims)),
+            (ChangeKind::Modify, Some(dims)) => Some(Change::Modify(dims.into())),
             (ChangeKind::Delete, None) => Some(Change::Delete),
             _ => None,
         }
+    }
+
+    /// The dimensions of a change (nesting level 5), straight into a [`Dims`].
+    fn object_dims(&mut self) -> Option<Dims> {
+        const DEPTH: usize = 5;
+        if DEPTH >= self.max_depth {
+            return None;
+        }
+        let n = self.count(MAP)?;
+        let mut pairs = Vec::with_capacity(n.min(64));
+        for _ in 0..n {
+            let k = self.text()?;
+            let v = self.value(DEPTH + 1)?;
+            pairs.push((k.to_owned(), v));
+        }
+        // Encoders write names in order; anything else is sorted, and a name given twice is
+        // left to the generic path (which reports it).
+        if !pairs
+            .windows(2)
+            .all(|w: &[(String, Value)]| w[0].0 < w[1].0)
+        {
+            pairs.sort_by(|a, b| a.0.cmp(&b.0));
+            if pairs.windows(2).any(|w| w[0].0 == w[1].0) {
+                return None;
+            }
+        }
+        Some(pairs.into_iter().collect())
     }
 
     /// A map with text keys at nesting level `depth`.

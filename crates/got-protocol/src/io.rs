@@ -4,8 +4,9 @@ use std::io::{self, Read, Write};
 
 use thiserror::Error;
 
-use crate::codec::{decode, encode, FrameError, Limits};
+use crate::codec::{decode, encode_into, encoded_len_bound, FrameError, Limits};
 use crate::frame::Frame;
+use crate::pool;
 
 /// Why a frame could not be read from a stream.
 #[derive(Debug, Error)]
@@ -50,14 +51,33 @@ pub fn read_frame(r: &mut impl Read, limits: &Limits) -> Result<Frame, ReadError
         }
         .into());
     }
-    let mut buf = vec![0u8; 4 + len];
-    buf[..4].copy_from_slice(&prefix);
-    r.read_exact(&mut buf[4..]).map_err(ReadError::Truncated)?;
-    Ok(decode(&buf, limits)?.0)
+    // Read into a recycled buffer, without zeroing it first.
+    let mut buf = pool::take(4 + len);
+    buf.extend_from_slice(&prefix);
+    let got = match r.by_ref().take(len as u64).read_to_end(&mut buf) {
+        Ok(n) => n,
+        Err(e) => {
+            pool::give(buf);
+            return Err(ReadError::Truncated(e));
+        }
+    };
+    if got < len {
+        pool::give(buf);
+        return Err(ReadError::Truncated(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("stream ended after {got} of the {len} body bytes"),
+        )));
+    }
+    let frame = decode(&buf, limits);
+    pool::give(buf);
+    Ok(frame?.0)
 }
 
 /// Writes one frame (prefix and body in one write, so that small frames leave in one segment).
 pub fn write_frame(w: &mut impl Write, frame: &Frame) -> io::Result<()> {
-    w.write_all(&encode(frame))?;
-    w.flush()
+    let mut buf = pool::take(encoded_len_bound(frame));
+    encode_into(frame, &mut buf);
+    let r = w.write_all(&buf).and_then(|()| w.flush());
+    pool::give(buf);
+    r
 }

@@ -87,10 +87,11 @@ mod fast;
 pub mod frame;
 pub mod handler;
 pub mod io;
+mod pool;
 pub mod server;
 
 pub use client::{status_text, ClientError, Connection, Remote, RemoteOptions};
-pub use codec::{decode, decode_body_generic, encode, FrameError, Limits};
+pub use codec::{decode, decode_body_generic, encode, encode_into, FrameError, Limits};
 pub use frame::{status, Field, Frame, RequestType};
 pub use handler::{handle, handle_with, status_for, HandlerConfig};
 pub use io::{read_frame, write_frame, ReadError};

@@ -27,7 +27,7 @@ use tungstenite::{Message, WebSocket};
 use crate::codec::{decode, encode, FrameError, Limits};
 use crate::frame::{status, Frame, RequestType};
 use crate::handler::{handle_with, HandlerConfig};
-use crate::io::{read_frame, ReadError};
+use crate::io::{read_frame, write_frame, ReadError};
 
 /// Server-side bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,7 +263,7 @@ fn serve_tcp(mut stream: TcpStream, shared: &Shared) {
             Err(ReadError::Closed) => return,
             Err(e) => (error_frame(status_for_read(&e)), false),
         };
-        if stream.write_all(&encode(&reply)).is_err() || !keep {
+        if write_frame(&mut stream, &reply).is_err() || !keep {
             let _ = stream.shutdown(Shutdown::Both);
             return;
         }

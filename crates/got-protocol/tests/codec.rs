@@ -211,6 +211,37 @@ fn fast_path_never_disagrees_on_mutated_frames() {
     assert!(checked > 1000);
 }
 
+/// Object keys out of order decode like in order; a key listed twice is an error, whichever
+/// decoder path answers.
+#[test]
+fn object_keys_in_any_order_and_never_twice() {
+    let limits = Limits::default();
+    let change = |x: i64| map(vec![(i(0), i(0)), (i(1), map(vec![(t("x"), i(x))]))]);
+    let frame = |keys: &[i64]| {
+        framed(&map(vec![
+            (i(0), t("app")),
+            (
+                i(1),
+                map(vec![(
+                    t("A"),
+                    map(keys.iter().map(|k| (i(*k), change(*k))).collect()),
+                )]),
+            ),
+            (i(2), i(1)),
+        ]))
+    };
+    let sorted = decode(&frame(&[1, 2, 3]), &limits).unwrap().0;
+    let shuffled = decode(&frame(&[3, 1, 2]), &limits).unwrap().0;
+    assert_eq!(sorted, shuffled);
+    assert_eq!(sorted.data.as_ref().map(Diff::len), Some(3));
+    let twice = frame(&[2, 1, 2]);
+    let err = decode(&twice, &limits).unwrap_err();
+    assert_eq!(
+        Err(err),
+        fluxion_got_protocol::decode_body_generic(&twice[4..], &limits)
+    );
+}
+
 /// Listing 5.2's request, with its Types map and integer 0.0 timeout written as the thesis does.
 #[test]
 fn thesis_listing_5_2_shape() {

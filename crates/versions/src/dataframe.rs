@@ -187,7 +187,7 @@ impl Dataframe {
     ) -> Result<()> {
         let def = self.graph.schema().get(type_name)?;
         def.check_key(key)?;
-        def.check_dims(key, &dims)?;
+        def.check_dims(key, dims.iter())?;
         let mut diff = Diff::new();
         diff.insert(type_name, key.clone(), Change::Modify(dims));
         self.stage(diff)

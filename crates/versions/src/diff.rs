@@ -122,16 +122,33 @@ impl Diff {
 
     /// Sets the change of one object, replacing any previous one (no composition); returns the
     /// previous change.
-    pub fn insert(
+    pub fn insert<S: AsRef<str> + Into<String>>(
         &mut self,
-        type_name: impl Into<String>,
+        type_name: S,
         key: Key,
         change: Change,
     ) -> Option<Change> {
-        self.types
-            .entry(type_name.into())
-            .or_default()
-            .insert(key, change)
+        // The type name is only copied for the type's first change.
+        match self.types.get_mut(type_name.as_ref()) {
+            Some(per_type) => per_type.insert(key, change),
+            None => self
+                .types
+                .entry(type_name.into())
+                .or_default()
+                .insert(key, change),
+        }
+    }
+
+    /// Sets the changes of every object of one type at once (a bulk [`Diff::insert`]: one map
+    /// built in one go), replacing what the diff held for that type. An empty map removes the
+    /// type.
+    pub fn set_type(&mut self, type_name: impl Into<String>, changes: BTreeMap<Key, Change>) {
+        let type_name = type_name.into();
+        if changes.is_empty() {
+            self.types.remove(&type_name);
+        } else {
+            self.types.insert(type_name, changes);
+        }
     }
 
     /// Removes the change of one object.
@@ -212,14 +229,9 @@ impl Diff {
                                 object_key: o.key.clone(),
                             });
                         }
-                        let placeholder = Object {
-                            key: k.clone(),
-                            dims: BTreeMap::new(),
-                        };
-                        let obj = std::mem::replace(o, placeholder);
-                        *o = def.normalize(obj)?;
+                        def.normalize_in_place(o)?;
                     }
-                    Change::Modify(d) => def.check_dims(k, d)?,
+                    Change::Modify(d) => def.check_dims(k, d.iter())?,
                     Change::Delete => {}
                 }
             }
@@ -265,10 +277,10 @@ pub(crate) fn changed_dims(old: &Object, new: &Object) -> BTreeMap<String, Value
     let mut dims: BTreeMap<String, Value> = new
         .dims
         .iter()
-        .filter(|(d, v)| old.dims.get(*d) != Some(*v))
+        .filter(|(d, v)| old.dims.get(d) != Some(*v))
         .map(|(d, v)| (d.clone(), v.clone()))
         .collect();
-    for (d, v) in &old.dims {
+    for (d, v) in old.dims.iter() {
         if !new.dims.contains_key(d) && !v.is_null() {
             dims.insert(d.clone(), Value::Null);
         }
@@ -285,7 +297,8 @@ fn compose_change(
     let (fk, sk) = (first.kind(), second.kind());
     Ok(match (first, second) {
         (Change::New(mut o), Change::Modify(d)) => {
-            o.dims.extend(d.iter().map(|(k, v)| (k.clone(), v.clone())));
+            o.dims_mut()
+                .extend(d.iter().map(|(k, v)| (k.clone(), v.clone())));
             Some(Change::New(o))
         }
         (Change::New(_), Change::Delete) => None,
@@ -294,7 +307,7 @@ fn compose_change(
             Some(Change::Modify(a))
         }
         (Change::Modify(_), Change::Delete) => Some(Change::Delete),
-        (Change::Delete, Change::New(p)) => Some(Change::Modify(p.dims.clone())),
+        (Change::Delete, Change::New(p)) => Some(Change::Modify(p.dims.to_map())),
         _ => {
             return Err(DiffError::InvalidSequence {
                 type_name: type_name.to_owned(),
@@ -377,45 +390,62 @@ impl Snapshot {
     /// Applies a diff. Atomic: every change is checked first (`New` needs an absent object,
     /// `Modify` and `Delete` a present one); on error nothing is changed.
     pub fn apply(&mut self, diff: &Diff) -> Result<(), DiffError> {
-        for (t, k, c) in diff.iter() {
-            let exists = self.get(t, k).is_some();
-            match (c, exists) {
-                (Change::New(_), true) => {
-                    return Err(DiffError::AlreadyExists {
-                        type_name: t.to_owned(),
-                        key: k.clone(),
-                    })
+        for (t, changes) in diff.types() {
+            let current = self.types.get(t);
+            for (k, c) in changes {
+                let exists = current.is_some_and(|m| m.contains_key(k));
+                match (c, exists) {
+                    (Change::New(_), true) => {
+                        return Err(DiffError::AlreadyExists {
+                            type_name: t.to_owned(),
+                            key: k.clone(),
+                        })
+                    }
+                    (Change::Modify(_) | Change::Delete, false) => {
+                        return Err(DiffError::NotFound {
+                            type_name: t.to_owned(),
+                            key: k.clone(),
+                        })
+                    }
+                    _ => {}
                 }
-                (Change::Modify(_) | Change::Delete, false) => {
-                    return Err(DiffError::NotFound {
-                        type_name: t.to_owned(),
-                        key: k.clone(),
-                    })
-                }
-                _ => {}
             }
         }
-        for (t, k, c) in diff.iter() {
-            match c {
-                Change::New(o) => {
-                    self.types
-                        .entry(t.to_owned())
-                        .or_default()
-                        .insert(k.clone(), o.clone());
-                }
-                Change::Modify(d) => {
-                    if let Some(o) = self.types.get_mut(t).and_then(|m| m.get_mut(k)) {
-                        o.dims.extend(d.iter().map(|(k, v)| (k.clone(), v.clone())));
-                    }
-                }
-                Change::Delete => {
-                    if let Some(m) = self.types.get_mut(t) {
-                        m.remove(k);
-                        if m.is_empty() {
-                            self.types.remove(t);
+        for (t, changes) in diff.types() {
+            let m = match self.types.get_mut(t) {
+                Some(m) => m,
+                None => self.types.entry(t.to_owned()).or_default(),
+            };
+            if m.is_empty() && changes.values().all(|c| matches!(c, Change::New(_))) {
+                // A type's first objects (a checkout from scratch, a first push): one map built
+                // in one go from the diff's sorted keys rather than one insertion at a time.
+                *m = changes
+                    .iter()
+                    .filter_map(|(k, c)| match c {
+                        Change::New(o) => Some((k.clone(), o.clone())),
+                        _ => None,
+                    })
+                    .collect();
+            } else {
+                for (k, c) in changes {
+                    match c {
+                        Change::New(o) => {
+                            m.insert(k.clone(), o.clone());
+                        }
+                        Change::Modify(d) => {
+                            if let Some(o) = m.get_mut(k) {
+                                o.dims_mut()
+                                    .extend(d.iter().map(|(k, v)| (k.clone(), v.clone())));
+                            }
+                        }
+                        Change::Delete => {
+                            m.remove(k);
                         }
                     }
                 }
+            }
+            if m.is_empty() {
+                self.types.remove(t);
             }
         }
         Ok(())

@@ -187,10 +187,10 @@ pub fn theirs_wins(
         (Some(y), Some(t)) => {
             let mut out = t.clone();
             if let Some(o) = original {
-                for (d, v) in &y.dims {
+                for (d, v) in y.dims.iter() {
                     let before = o.dims.get(d);
                     if before != Some(v) && t.dims.get(d) == before {
-                        out.dims.insert(d.clone(), v.clone());
+                        out.dims_mut().insert(d.clone(), v.clone());
                     }
                 }
             }

@@ -29,6 +29,7 @@
 
 pub mod dataframe;
 pub mod diff;
+pub mod dims;
 pub mod error;
 pub mod graph;
 pub mod schema;
@@ -37,6 +38,7 @@ pub mod value;
 
 pub use dataframe::Dataframe;
 pub use diff::{Change, ChangeKind, Diff, Snapshot};
+pub use dims::Dims;
 pub use error::{DiffError, Error, Result, SchemaError};
 pub use graph::{
     merge_fn, theirs_wins, MergeFn, MergeFnDyn, MergeOutcome, ParseVersionIdError, VersionGraph,

@@ -1,9 +1,11 @@
 //! Types (the thesis's `pcc_set` classes), objects and their validation.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::dims::Dims;
 use crate::error::SchemaError;
 use crate::value::{DimKind, Key, Value};
 
@@ -12,10 +14,14 @@ use crate::value::{DimKind, Key, Value};
 ///
 /// Objects stored in a version graph are *normalised*: every declared dimension is present
 /// (missing ones hold [`Value::Null`]). Diff composition relies on this (see [`crate::diff`]).
+///
+/// The dimensions are shared (`Arc`): snapshots, diffs and graph edges copy objects all the
+/// time, and sharing makes that copy a reference-count increment instead of a new map. Change
+/// them with [`Object::set`] or [`Object::dims_mut`] (copy on write).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Object {
     pub key: Key,
-    pub dims: BTreeMap<String, Value>,
+    pub dims: Arc<Dims>,
 }
 
 impl Object {
@@ -27,18 +33,32 @@ impl Object {
     {
         Object {
             key: key.into(),
-            dims: dims
-                .into_iter()
-                .map(|(d, v)| (d.into(), v.into()))
-                .collect(),
+            dims: Arc::new(
+                dims.into_iter()
+                    .map(|(d, v)| (d.into(), v.into()))
+                    .collect(),
+            ),
         }
+    }
+
+    /// An object from its key and dimension map.
+    pub fn from_dims(key: impl Into<Key>, dims: impl Into<Dims>) -> Self {
+        Object {
+            key: key.into(),
+            dims: Arc::new(dims.into()),
+        }
+    }
+
+    /// The dimensions, for changing them (copied first if another object shares them).
+    pub fn dims_mut(&mut self) -> &mut Dims {
+        Arc::make_mut(&mut self.dims)
     }
 
     /// An object with no dimension yet (normalisation fills the declared ones with `Null`).
     pub fn empty(key: impl Into<Key>) -> Self {
         Object {
             key: key.into(),
-            dims: BTreeMap::new(),
+            dims: Arc::default(),
         }
     }
 
@@ -50,7 +70,7 @@ impl Object {
     /// Sets one dimension (not validated: validation happens when the object enters a dataframe
     /// or a graph).
     pub fn set(&mut self, dim: impl Into<String>, v: impl Into<Value>) {
-        self.dims.insert(dim.into(), v.into());
+        self.dims_mut().insert(dim.into(), v.into());
     }
 
     /// Builder form of [`Object::set`].
@@ -147,7 +167,11 @@ impl TypeDef {
 
     /// Checks a set of (possibly partial) dimension values for the object `key`: every
     /// dimension declared, of the right kind, and not the key dimension.
-    pub fn check_dims(&self, key: &Key, dims: &BTreeMap<String, Value>) -> Result<(), SchemaError> {
+    pub fn check_dims<'a>(
+        &self,
+        key: &Key,
+        dims: impl IntoIterator<Item = (&'a String, &'a Value)>,
+    ) -> Result<(), SchemaError> {
         for (dim, v) in dims {
             if *dim == self.key {
                 return Err(SchemaError::KeyDimInDims {
@@ -182,18 +206,31 @@ impl TypeDef {
     /// Validates an object (key kind, dimension names and kinds).
     pub fn validate_object(&self, obj: &Object) -> Result<(), SchemaError> {
         self.check_key(&obj.key)?;
-        self.check_dims(&obj.key, &obj.dims)
+        self.check_dims(&obj.key, obj.dims.iter())
     }
 
     /// Validates an object and fills every missing dimension with `Null`.
     pub fn normalize(&self, mut obj: Object) -> Result<Object, SchemaError> {
-        self.validate_object(&obj)?;
-        for (dim, _) in self.value_dims() {
-            if !obj.dims.contains_key(dim) {
-                obj.dims.insert(dim.to_owned(), Value::Null);
+        self.normalize_in_place(&mut obj)?;
+        Ok(obj)
+    }
+
+    /// [`TypeDef::normalize`] in place (the dimensions are only copied if one is missing and
+    /// they are shared).
+    pub fn normalize_in_place(&self, obj: &mut Object) -> Result<(), SchemaError> {
+        self.validate_object(obj)?;
+        if self
+            .value_dims()
+            .any(|(dim, _)| !obj.dims.contains_key(dim))
+        {
+            let dims = obj.dims_mut();
+            for (dim, _) in self.value_dims() {
+                if !dims.contains_key(dim) {
+                    dims.insert(dim.to_owned(), Value::Null);
+                }
             }
         }
-        Ok(obj)
+        Ok(())
     }
 
     /// Builds a normalised object from a flat map that holds the key dimension too (the shape a
@@ -211,13 +248,13 @@ impl TypeDef {
             expected: self.key_kind(),
             found: kv.kind_name(),
         })?;
-        self.normalize(Object { key, dims: map })
+        self.normalize(Object::from_dims(key, map))
     }
 
     /// The flat-map form of an object (key dimension included): inverse of
     /// [`TypeDef::object_from_map`].
     pub fn object_to_map(&self, obj: &Object) -> BTreeMap<String, Value> {
-        let mut m = obj.dims.clone();
+        let mut m = obj.dims.to_map();
         m.insert(self.key.clone(), obj.key.clone().into());
         m
     }
