@@ -50,9 +50,10 @@ function transform(code, filename) {
 const warned = new Set();
 
 /**
- * On fluxion's workers every CommonJS module gets a way in to its own scope: a handler compiled at
+ * On fluxion's workers the app's own modules get a way in to their scope: a handler compiled at
  * run time (lib/jit.js) is re-created there from its source, next to the module variables it
  * reads. A direct eval in a nested function: the module's code and bindings are unchanged.
+ * (node_modules files get it only when a handler needs it: lib/worker.js loads a private copy.)
  */
 const SCOPE_ACCESSOR = "\n;module[Symbol.for('fluxion.scope')] = function (__fluxion_source) { return eval(__fluxion_source); };\n";
 let role = 'main';
@@ -60,7 +61,7 @@ let role = 'main';
 function hook(code, filename, esm = false) {
   // ES modules have no `module`, and run-time compilation leaves their handlers where they are.
   const scope = role === 'worker' && !esm ? SCOPE_ACCESSOR : '';
-  if (!wanted(filename)) return code + scope;
+  if (!wanted(filename)) return code;
   let out;
   try {
     out = transform(code, filename);
@@ -89,8 +90,7 @@ function install(options = {}) {
   // `-r fluxion/register` also preloads in workers: the worker role replaces that hook.
   if (revertHook) revertHook();
   if (options.worker) role = 'worker';
-  const matcher = role === 'worker' ? (file) => !file.startsWith(LIB + path.sep) : wanted;
-  revertHook = addHook(hook, { exts: ['.js', '.cjs'], ignoreNodeModules: false, matcher });
+  revertHook = addHook(hook, { exts: ['.js', '.cjs'], ignoreNodeModules: false, matcher: wanted });
   if (installed) return;
   installed = true;
   if (typeof process.setSourceMapsEnabled === 'function') process.setSourceMapsEnabled(true);
@@ -163,4 +163,4 @@ function installEsm() {
   }
 }
 
-module.exports = { install, transform, hook, wanted };
+module.exports = { install, transform, hook, wanted, SCOPE_ACCESSOR };

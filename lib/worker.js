@@ -149,16 +149,39 @@ function maker(def) {
   const key = `${def.file}\0${def.names.join(',')}\0${def.src}`;
   let make = makers.get(key);
   if (make) return make;
-  if (!require.cache[def.file]) {
+  if (!require.cache[def.file] && require('./register').wanted(def.file)) {
     const loading = ensureLoaded(def.file);
     if (loading) throw new Error(`${def.file} is an ES module`);
   }
-  const mod = require.cache[def.file];
-  const scope = mod && mod[SCOPE];
-  if (typeof scope !== 'function') throw new Error(`${def.file} was loaded here without fluxion's hook`);
+  const scope = scopeOf(def.file);
   make = scope(`(function (${def.names.join(', ')}) { return (${def.src}\n); })`);
   makers.set(key, make);
   return make;
+}
+
+const privateScopes = new Map(); // file -> scope accessor of a private copy of the module
+
+/**
+ * The scope of a module as loaded here. The app's modules have it (the require hook adds it);
+ * a file the hook leaves alone (node_modules) gets a private copy with it, loaded once: run-time
+ * compilation only moves handlers whose modules keep no state, so a second copy is equivalent.
+ */
+function scopeOf(file) {
+  const mod = require.cache[file];
+  if (mod && typeof mod[SCOPE] === 'function') return mod[SCOPE];
+  let scope = privateScopes.get(file);
+  if (scope) return scope;
+  const Module = require('node:module');
+  const fs = require('node:fs');
+  const copy = new Module(file, null);
+  copy.filename = file;
+  copy.paths = Module._nodeModulePaths(require('node:path').dirname(file));
+  copy._compile(fs.readFileSync(file, 'utf8') + require('./register').SCOPE_ACCESSOR, file);
+  copy.loaded = true;
+  scope = copy[SCOPE];
+  if (typeof scope !== 'function') throw new Error(`${file} has no scope fluxion can reach`);
+  privateScopes.set(file, scope);
+  return scope;
 }
 
 /** A closure value from the wire: serialised functions (lib/jit.js toWire) re-created here. */
@@ -177,7 +200,10 @@ function fromWire(v) {
 function runStart(msg) {
   let loading;
   try {
-    loading = ensureLoaded(msg.file);
+    // A handler compiled at run time from a file the hook leaves alone is re-created in a
+    // private copy of its module (scopeOf): no need to load the file here first.
+    const jitOnly = msg.closure && !require('./register').wanted(msg.file);
+    loading = jitOnly ? undefined : ensureLoaded(msg.file);
   } catch (err) {
     return rejectStart(msg, err);
   }
