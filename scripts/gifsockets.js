@@ -23,7 +23,6 @@
 // after its report shows up as DID NOT EXIT. Ports 7050 and 9090 are fixed by the suite: runs
 // are sequential. Exits 0 when the outcomes are identical, 1 when they differ or a run crashed,
 // hung or did not exit, 0 with a skip message when no checkout is given.
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -94,52 +93,23 @@ runner.on('fail', (t, err) => report.failures.push({ fullTitle: t.fullTitle(), e
 `;
 }
 
-function runConfig(dir, cfg, standIn) {
+async function runConfig(dir, cfg, standIn) {
   const args = [...(cfg.fluxion ? ['--require', REGISTER] : []), '-e', runnerSource(dir)];
   const statsFile = path.join(standIn, `stats-${cfg.name}.json`);
   const env = { ...process.env, FLUXION_CACHE: '0', FLUXION_STATS_FILE: statsFile, PATH: `${standIn}${path.delimiter}${process.env.PATH}` };
   delete env.FLUXION_PLACEMENT;
   Object.assign(env, cfg.env);
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let reportAt = 0;
-    let hung = false;
-    let lingered = false;
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      if (!reportAt && stdout.includes(MARK)) reportAt = Date.now();
-    });
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      hung = true;
-      child.kill('SIGKILL');
-    }, TIMEOUT_MS);
-    const poll = setInterval(() => {
-      if (reportAt && Date.now() - reportAt > LINGER_MS) {
-        lingered = true;
-        clearInterval(poll);
-        child.kill('SIGKILL');
-      }
-    }, 250);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      clearInterval(poll);
-      let report = null;
-      const i = stdout.lastIndexOf(MARK);
-      if (i >= 0) {
-        try {
-          report = JSON.parse(stdout.slice(i + MARK.length).split('\n')[0]);
-        } catch {
-          report = null;
-        }
-      }
-      const stats = suite.readStats(statsFile);
-      resolve({ cfg, code, signal, hung, lingered, ms: Date.now() - started, report, stats, stdout, stderr });
-    });
-  });
+  const run = await suite.supervise(args, { cwd: dir, env, timeoutMs: TIMEOUT_MS, lingerMs: LINGER_MS, reported: (out) => out.includes(MARK) });
+  let report = null;
+  const i = run.stdout.lastIndexOf(MARK);
+  if (i >= 0) {
+    try {
+      report = JSON.parse(run.stdout.slice(i + MARK.length).split('\n')[0]);
+    } catch {
+      report = null;
+    }
+  }
+  return { cfg, ...run, report, stats: suite.readStats(statsFile) };
 }
 
 async function compare(dir) {

@@ -139,12 +139,48 @@ function main({ name, dir, unusable, compare, print: printResult, help }) {
 }
 
 /**
+ * Runs a test process to its end: killed after `timeoutMs` (hung), or `lingerMs` after it has
+ * reported (`reported(stdout)` true) while still alive (DID NOT EXIT).
+ * @returns {Promise<{ code, signal, hung, lingered, ms, stdout, stderr }>}
+ */
+function supervise(argv, { cwd, env, timeoutMs, lingerMs, reported }) {
+  const { spawn } = require('node:child_process');
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    let hung = false;
+    let lingered = false;
+    const timer = setTimeout(() => {
+      hung = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    let reportAt = 0;
+    const poll = setInterval(() => {
+      if (!reportAt && reported(stdout)) reportAt = Date.now();
+      if (reportAt && Date.now() - reportAt > lingerMs) {
+        lingered = true;
+        clearInterval(poll);
+        child.kill('SIGKILL');
+      }
+    }, 250);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      resolve({ code, signal, hung, lingered, ms: Date.now() - started, stdout, stderr });
+    });
+  });
+}
+
+/**
  * Runs a mocha suite once in one configuration (fluxion preloaded with `--require` or not), with
- * mocha's JSON reporter; a run still alive `lingerMs` after its report is killed (DID NOT EXIT).
+ * mocha's JSON reporter.
  * @param {{ dir: string, cfg: object, args: string[], timeoutMs: number, lingerMs: number, mocha?: string }} o
  */
-function runMocha({ dir, cfg, args, timeoutMs, lingerMs, mocha }) {
-  const { spawn } = require('node:child_process');
+async function runMocha({ dir, cfg, args, timeoutMs, lingerMs, mocha }) {
   const fs = require('node:fs');
   const os = require('node:os');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flx-suite-'));
@@ -159,42 +195,16 @@ function runMocha({ dir, cfg, args, timeoutMs, lingerMs, mocha }) {
   const env = { ...process.env, FLUXION_CACHE: '0', FLUXION_STATS_FILE: statsFile };
   delete env.FLUXION_PLACEMENT;
   Object.assign(env, cfg.env);
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, argv, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    let hung = false;
-    let lingered = false;
-    const timer = setTimeout(() => {
-      hung = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    let reportAt = 0;
-    const poll = setInterval(() => {
-      if (!reportAt && fs.existsSync(out)) reportAt = Date.now();
-      if (reportAt && Date.now() - reportAt > lingerMs) {
-        lingered = true;
-        clearInterval(poll);
-        child.kill('SIGKILL');
-      }
-    }, 250);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      clearInterval(poll);
-      let report = null;
-      try {
-        report = JSON.parse(fs.readFileSync(out, 'utf8'));
-      } catch {
-        // no report: the run crashed or hung before mocha finished
-      }
-      const stats = cfg.fluxion ? readStats(statsFile) : null;
-      fs.rmSync(tmp, { recursive: true, force: true });
-      resolve({ cfg, code, signal, hung, lingered, ms: Date.now() - started, report, stats, stdout, stderr });
-    });
-  });
+  const run = await supervise(argv, { cwd: dir, env, timeoutMs, lingerMs, reported: () => fs.existsSync(out) });
+  let report = null;
+  try {
+    report = JSON.parse(fs.readFileSync(out, 'utf8'));
+  } catch {
+    // no report: the run crashed or hung before mocha finished
+  }
+  const stats = cfg.fluxion ? readStats(statsFile) : null;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  return { cfg, ...run, report, stats };
 }
 
 /** stats() as written by FLUXION_STATS_FILE, or null. */
@@ -211,7 +221,7 @@ function whereTheyRan(stats) {
   let runs = 0;
   let onWorkers = 0;
   const moved = new Set();
-  const compiledAtRunTime = stats.filter((s) => /compiled at run time/.test(s.placement)).length;
+  const movable = stats.filter((s) => !/^main\b/.test(s.placement)).length;
   for (const s of stats) {
     for (const e of s.executions) {
       runs += e.count;
@@ -221,7 +231,7 @@ function whereTheyRan(stats) {
       }
     }
   }
-  return `fluxion: ${stats.length} fluxions (${compiledAtRunTime} may move, compiled at run time), ${moved.size} ran on workers: ${onWorkers} of ${runs} runs`;
+  return `fluxion: ${stats.length} fluxions (${movable} not pinned to the main thread), ${moved.size} ran on workers: ${onWorkers} of ${runs} runs`;
 }
 
-module.exports = { ROOT, REGISTER, CONFIGS, outcomes, summarize, print, main, runMocha, readStats, whereTheyRan };
+module.exports = { ROOT, REGISTER, CONFIGS, outcomes, summarize, print, main, supervise, runMocha, readStats, whereTheyRan };
