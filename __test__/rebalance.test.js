@@ -18,6 +18,10 @@ describe('decide', () => {
     const busy = new Map([[1, 450], [2, 0]]);
     expect(decide(busy, new Map([['x', { host: 1, ms: 450 }]]), 500, never)).toBeNull();
   });
+  test('a light group is not worth a move', () => {
+    const busy = new Map([[1, 400], [2, 20]]);
+    expect(decide(busy, new Map([['x', { host: 1, ms: 10 }]]), 500, never)).toBeNull();
+  });
   test('a small gap is noise; a group cooling down stays', () => {
     const groups = new Map([['x', { host: 1, ms: 100 }]]);
     expect(decide(new Map([[1, 150], [2, 60]]), groups, 500, never)).toBeNull();

@@ -17,16 +17,19 @@ async function countTo200(app) {
   return {
     handler: stats.find((s) => s.id.endsWith('#handler@394')),
     reply: stats.find((s) => s.id.endsWith('#reply@449')),
+    tail: stats.find((s) => /#__flx_tail@\d+$/.test(s.id)),
   };
 }
 
+// FLUXION_REBALANCE=0: with the template split off, reply is cheap and its context may be moved
+// between workers by load (rebalance.test.js); here one host must run every execution.
 test.each([
-  ['MessagePort', { FLUXION_PLACEMENT: 'eager' }],
-  ['the Rust bus', { FLUXION_PLACEMENT: 'eager', FLUXION_TRANSPORT: 'bus' }],
+  ['MessagePort', { FLUXION_PLACEMENT: 'eager', FLUXION_REBALANCE: '0' }],
+  ['the Rust bus', { FLUXION_PLACEMENT: 'eager', FLUXION_TRANSPORT: 'bus', FLUXION_REBALANCE: '0' }],
 ])('Listing 1 under -r fluxion/register (eager, %s): 200 concurrent requests count 1..200 exactly once', async (_, env) => {
   const app = await startApp(path.join(apps, 'listing1.js'), { env });
   try {
-    const { handler, reply } = await countTo200(app);
+    const { handler, reply, tail } = await countTo200(app);
     // handler is stateless: it runs on worker threads (never on the main thread, id 0).
     expect(handler.placement).toBe('replicated');
     expect(handler.executions.reduce((n, e) => n + e.count, 0)).toBe(200);
@@ -35,6 +38,21 @@ test.each([
     expect(reply.placement).toMatch(/^group /);
     expect(reply.executions).toHaveLength(1);
     expect(reply.executions[0].count).toBe(200);
+    // What follows `count += 1` only reads count: split off (a context-free tail, given the
+    // value of count), it runs on every worker, not only on count's host.
+    expect(tail.placement).toBe('replicated');
+    expect(tail.executions.reduce((n, e) => n + e.count, 0)).toBe(200);
+    expect(tail.executions.every((e) => e.threadId !== 0)).toBe(true);
+  } finally {
+    await app.stop();
+  }
+});
+
+test('FLUXION_TAILS=0: no context-free tail, the template runs on count\'s host', async () => {
+  const app = await startApp(path.join(apps, 'listing1.js'), { env: { FLUXION_PLACEMENT: 'eager', FLUXION_TAILS: '0' } });
+  try {
+    const { tail } = await countTo200(app);
+    expect(tail).toBeUndefined();
   } finally {
     await app.stop();
   }
@@ -43,7 +61,7 @@ test.each([
 // Timing decides placement; the thresholds are set so that the tests do not depend on this
 // machine's speed (a handler under 100 ms stays inline; any handler moves when the threshold is 0).
 test('Listing 1, default placement: a handler under the threshold stays inline, reply on its host', async () => {
-  const app = await startApp(path.join(apps, 'listing1.js'), { env: { FLUXION_OFFLOAD_ABOVE_US: '100000' } });
+  const app = await startApp(path.join(apps, 'listing1.js'), { env: { FLUXION_OFFLOAD_ABOVE_US: '100000', FLUXION_REBALANCE: '0' } });
   try {
     const { handler, reply } = await countTo200(app);
     expect(handler.placement).toMatch(/^replicated \(on the main thread: \d+ µs per run\)$/);
@@ -183,7 +201,7 @@ test('an ES module app under --import fluxion/register runs its handlers on work
 });
 
 test("a killed worker's context resumes from its last commit (GoT): the count goes on", async () => {
-  const app = await startApp(path.join(apps, 'listing1.js'), { env: { FLUXION_PLACEMENT: 'eager', FLUXION_WORKERS: '2' } });
+  const app = await startApp(path.join(apps, 'listing1.js'), { env: { FLUXION_PLACEMENT: 'eager', FLUXION_WORKERS: '2', FLUXION_REBALANCE: '0' } });
   try {
     const get = () => fetch(app.url + '/').then((r) => r.text()).then((b) => Number(/^count: (\d+) /.exec(b)[1]));
     const first = [];
@@ -207,7 +225,7 @@ test("a killed worker's context resumes from its last commit (GoT): the count go
 });
 
 test('the Listing-1 context moves between workers under load with no lost increment', async () => {
-  const app = await startApp(path.join(apps, 'listing1.js'), { env: { FLUXION_PLACEMENT: 'eager', FLUXION_WORKERS: '2' } });
+  const app = await startApp(path.join(apps, 'listing1.js'), { env: { FLUXION_PLACEMENT: 'eager', FLUXION_WORKERS: '2', FLUXION_REBALANCE: '0' } });
   try {
     await fetch(app.url + '/');
     const stats = await fetch(app.url + '/__stats').then((r) => r.json());

@@ -35,7 +35,8 @@ function decide(busy, groups, intervalMs, coolingDown) {
   if (gap < 0.25 * intervalMs) return null;
   let best = null;
   for (const [group, g] of groups) {
-    if (g.host !== hi || g.ms <= 0 || g.ms >= gap || coolingDown(group)) continue;
+    // A group too light to change the balance is not worth a move (a drain, a checkout).
+    if (g.host !== hi || g.ms < 0.05 * intervalMs || g.ms >= gap || coolingDown(group)) continue;
     if (!best || g.ms > best.ms) best = { group, ms: g.ms };
   }
   return best && { group: best.group, from: hi, to: lo };

@@ -174,6 +174,7 @@ function post(fullId, vars, fn) {
   let host = threadId;
   if (p.where === 'main') host = 0;
   else if (p.where === 'group') host = null; // decided at each call: the group may move
+  else if (TAIL.test(fullId)) host = undefined; // a context-free tail: spread at each call
   else if (isMainThread && mode() === 'eager') host = require('./scheduler').pickWorker();
   if (host === threadId) {
     return function fluxionPost(...args) {
@@ -186,7 +187,8 @@ function post(fullId, vars, fn) {
     if (host === null && hostOf(p.group) === threadId && !state.moving.has(p.group)) {
       return timed(fullId, fn, this, args, false);
     }
-    const to = host === null ? hostOf(p.group) : host;
+    const to = host === null ? hostOf(p.group) : host === undefined ? spreadTarget() : host;
+    if (host === undefined && to === threadId) return timed(fullId, fn, this, args, false);
     let encoded;
     try {
       // Sending serialises the message: it fails, before anything leaves this thread, on
@@ -195,11 +197,11 @@ function post(fullId, vars, fn) {
       const sendArgs = express.encodeArgs(args);
       try {
         encoded = encodeVars(values, handleOf);
-        sendPost(p, host, { t: 'post', id: fullId, file, vars: encoded, args: sendArgs });
+        sendPost(p, host === undefined ? to : host, { t: 'post', id: fullId, file, vars: encoded, args: sendArgs });
       } catch {
         // Maybe only something in a handle's snapshot (res.locals): leave that out.
         encoded = encodeVars(values, (v) => handleOf(v, true));
-        sendPost(p, host, { t: 'post', id: fullId, file, vars: encoded, args: sendArgs });
+        sendPost(p, host === undefined ? to : host, { t: 'post', id: fullId, file, vars: encoded, args: sendArgs });
       }
     } catch (err) {
       // Not sendable (a function in a variable, say): run it here. For a fluxion with a
@@ -213,6 +215,19 @@ function post(fullId, vars, fn) {
     recordMessage(fullId, true);
     if (isMainThread) require('./scheduler').touch(encoded, to);
   };
+}
+
+/** Context-free tails split off by the compiler (`__flx.tail(function __flx_tail(...) {...})`). */
+const TAIL = /#__flx_tail(_\d+)?@\d+$/;
+let nextSpread = 0;
+
+/** Where the next tail runs: the least loaded worker (main thread), or round robin (workers). */
+function spreadTarget() {
+  if (isMainThread) return require('./scheduler').pickWorker();
+  const slots = state.slots;
+  if (!slots.length) return threadId;
+  nextSpread = (nextSpread + 1) % slots.length;
+  return slots[nextSpread];
 }
 
 function sendPost(p, host, msg) {
@@ -260,6 +275,10 @@ function moduleApi(mod) {
     },
     context(names, get, set) {
       contexts.registerModule(file, names, get, set);
+    },
+    // A context-free tail (the compiler's `tails`): `fn` is its post dispatcher.
+    tail(fn, ...args) {
+      return fn(...args);
     },
   };
 }

@@ -106,6 +106,7 @@ fn options(o: &NativeCompileOptions) -> Result<(String, Emit, Options), CompileE
             rules,
             handlers: offsets(&o.handlers),
             functions: offsets(&o.functions),
+            tails: false,
         },
     ))
 }
@@ -203,7 +204,8 @@ pub fn transform(
         functions: None,
     });
     let run = || {
-        let (file, _, options) = options(&opts)?;
+        let (file, _, mut options) = options(&opts)?;
+        options.tails = std::env::var("FLUXION_TAILS").map_or(true, |v| v != "0");
         fluxion_compiler::transform(&file, &source, &runtime, &options)
     };
     let fail = |error| NativeTransformResult {
@@ -229,5 +231,9 @@ pub fn transform(
 /// The compiler's version, part of the on-disk cache key.
 #[napi]
 pub fn version() -> String {
-    env!("CARGO_PKG_VERSION").to_string()
+    format!(
+        "{}+{}",
+        env!("CARGO_PKG_VERSION"),
+        env!("FLUXION_COMPILER_HASH")
+    )
 }

@@ -44,6 +44,8 @@ pub struct Func {
     /// An arrow that reads `this` or `arguments` of the function around it: it cannot be
     /// re-created anywhere else.
     pub uses_this: bool,
+    /// Byte ranges of the statements of its body (a block body), in order.
+    pub stmts: Vec<(usize, usize)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -538,6 +540,7 @@ impl Declarations<'_> {
             opaque: false,
             is_arrow: false,
             uses_this: false,
+            stmts: Vec::new(),
         });
         self.func_by_span.insert((span.lo.0, span.hi.0), f);
         f
@@ -809,6 +812,9 @@ impl Visit for Declarations<'_> {
         let name = self.pending_name.take();
         let f = self.new_func(n.span, name, n.is_async);
         self.facts.funcs[f].is_arrow = true;
+        if let ArrowFunctionBody::FunctionBody(b) = &*n.body {
+            self.facts.funcs[f].stmts = b.stmts.iter().map(|s| self.a.range(s.span())).collect();
+        }
         self.stack.push(f);
         self.declare_params(f, n.params.iter());
         n.params.visit_with(self);
@@ -989,6 +995,9 @@ impl Visit for Declarations<'_> {
 
 impl Declarations<'_> {
     fn enter_function(&mut self, f: FuncId, function: &Function) {
+        if let Some(body) = &function.body {
+            self.facts.funcs[f].stmts = body.stmts.iter().map(|s| self.a.range(s.span())).collect();
+        }
         self.stack.push(f);
         self.declare_params(f, function.params.iter().map(|p| &p.pat));
         function.params.visit_with(self);

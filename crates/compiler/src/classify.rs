@@ -13,7 +13,7 @@
 
 use crate::analyze::{Callback, Facts, FuncId, OriginRoot, Place, ResourceKind, Seg};
 use crate::graph::{
-    Fluxion, FluxionKind, Graph, Hints, ResourceUse, Rewrite, RupturePoint, StateUse, Stream,
+    Fluxion, FluxionKind, Graph, Hints, ResourceUse, Rewrite, RupturePoint, StateUse, Stream, Tail,
     VarKind, Variable,
 };
 use crate::rules::RuptureKind;
@@ -67,6 +67,7 @@ pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
     b.fill_hints();
     let rewrite = b.rewrite();
     let stateful = b.stateful();
+    let tails = b.tails();
     Graph {
         file: file.to_string(),
         fluxions: b.fluxions,
@@ -76,6 +77,7 @@ pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
         stateful,
         es_module: facts.is_module,
         rewrite,
+        tails,
     }
 }
 
@@ -915,6 +917,140 @@ impl Builder<'_> {
         for (x, h) in hints.into_iter().enumerate() {
             self.fluxions[x].hints = h;
         }
+    }
+
+    /// Context-free tails. In a callback that writes its context (`count += 1;
+    /// res.send(template(count, data))`), the statements after the last write that only read
+    /// the context can run anywhere if they get the values they read: they are split off as a
+    /// `__flx.tail(function (count) { ... }, count)` post callback (the module is compiled again
+    /// with that text), so the costly part leaves the one thread that hosts the context.
+    /// Conservative: no write to anything outside the tail, no call of a function that writes
+    /// outside itself, no `this`/`arguments`/`await`/`yield`/`return`, no `var`/`function`
+    /// declaration, module state read only if it is this context's, and a module function called
+    /// (otherwise the message would cost more than it saves).
+    fn tails(&self) -> Vec<Tail> {
+        let facts = self.facts;
+        let within = |o: usize, span: (usize, usize)| span.0 <= o && o < span.1;
+        let ctx = |b: usize| {
+            facts.bindings[b].decl == Place::Top
+                && facts.bindings[b].func.is_none()
+                && matches!(self.kinds.get(&b), Some(VarKind::Scope | VarKind::Share))
+        };
+        // A function writes outside itself (directly, or through functions it calls; depth 4).
+        // A method called on a module (`crypto.createHash`) is not a write: every thread has its
+        // own copy of the module, and placement checks which modules a fluxion uses.
+        fn writes_outside(facts: &Facts, f: FuncId, depth: u32) -> bool {
+            let span = facts.funcs[f].span;
+            let inside = |o: usize| span.0 <= o && o < span.1;
+            facts.accesses.iter().filter(|a| inside(a.offset)).any(|a| {
+                let b = &facts.bindings[a.binding];
+                let module = b.is_import
+                    || matches!(&b.origin, Some(crate::analyze::Origin { root: OriginRoot::Module(_), segs }) if segs.is_empty());
+                (a.write && !inside(b.offset) && !module)
+                    || (!a.write
+                        && b.func.is_some_and(|g| {
+                            g != f && (depth == 0 || writes_outside(facts, g, depth - 1))
+                        }))
+            })
+        }
+        let mut out = Vec::new();
+        for (&(f, k), &x) in &self.roots {
+            let func = &facts.funcs[f];
+            if k != 0 || func.is_async || !func.segments.is_empty() || func.stmts.len() < 2 {
+                continue;
+            }
+            if !matches!(self.fluxions[x].kind, FluxionKind::Callback) {
+                continue;
+            }
+            let stmt_writes = |s: (usize, usize)| {
+                facts.accesses.iter().any(|a| {
+                    within(a.offset, s)
+                        && ((a.write && ctx(a.binding))
+                            || (!a.write
+                                && facts.bindings[a.binding]
+                                    .func
+                                    .is_some_and(|g| writes_outside(facts, g, 4))))
+                })
+            };
+            let Some(last) = func.stmts.iter().rposition(|&s| stmt_writes(s)) else {
+                continue;
+            };
+            if last + 1 >= func.stmts.len() {
+                continue;
+            }
+            let span = (func.stmts[last + 1].0, func.stmts[func.stmts.len() - 1].1);
+            let text = self.src.slice(span.0, span.1);
+            let words = ["this", "arguments", "await", "yield", "return", "__flx"];
+            let has_word = |w: &str| {
+                text.match_indices(w).any(|(i, _)| {
+                    let before = text[..i].chars().next_back();
+                    let after = text[i + w.len()..].chars().next();
+                    let ident = |c: Option<char>| {
+                        c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$')
+                    };
+                    !ident(before) && !ident(after)
+                })
+            };
+            if words.iter().any(|w| has_word(w)) {
+                continue;
+            }
+            if func.stmts[last + 1..].iter().any(|&(s, e)| {
+                let t = self.src.slice(s, e).trim_start();
+                t.starts_with("var ")
+                    || t.starts_with("function ")
+                    || t.starts_with("async function")
+            }) {
+                continue;
+            }
+            let mut params: BTreeSet<String> = BTreeSet::new();
+            let mut ok = true;
+            let mut calls_code = false;
+            for a in facts.accesses.iter().filter(|a| within(a.offset, span)) {
+                let b = &facts.bindings[a.binding];
+                if within(b.offset, span) {
+                    continue; // declared in the tail itself
+                }
+                // Writes: to a request or response (they travel as handles), or to the callback's
+                // own variables (nothing runs after the tail to see them).
+                let own = matches!(b.decl, Place::In(g, _) if g == f)
+                    || b.param_of.is_some_and(|(g, _)| g == f);
+                if a.write && b.resource.is_none() && !own {
+                    ok = false;
+                    break;
+                }
+                if a.write {
+                    continue;
+                }
+                if let Some(g) = b.func {
+                    if writes_outside(facts, g, 4) || b.reassigned {
+                        ok = false;
+                        break;
+                    }
+                    calls_code |= facts.funcs[g].parent == Place::Top;
+                    continue;
+                }
+                if b.decl != Place::Top {
+                    continue; // a parameter or local of the callback, or of a function around it
+                }
+                if ctx(a.binding) {
+                    params.insert(b.name.clone());
+                } else if !matches!(self.kinds.get(&a.binding), Some(VarKind::Module) | None)
+                    && (!b.pure_init || b.reassigned)
+                {
+                    ok = false;
+                    break;
+                }
+            }
+            if ok && calls_code {
+                out.push(Tail {
+                    start: span.0,
+                    end: span.1,
+                    params: params.into_iter().collect(),
+                });
+            }
+        }
+        out.sort_by_key(|t| t.start);
+        out
     }
 
     /// Whether binding `v` is declared inside the function that has `target` as a parameter

@@ -21,6 +21,18 @@ pub struct Graph {
     pub es_module: bool,
     #[serde(skip)]
     pub rewrite: Rewrite,
+    /// Context-free tails found in fluxions that own a context (see `tails`).
+    #[serde(skip)]
+    pub tails: Vec<Tail>,
+}
+
+/// The statements that end a fluxion with a context and touch it no more than by reading it:
+/// `start..end` in the source, and the context variables they read (their values are passed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tail {
+    pub start: usize,
+    pub end: usize,
+    pub params: Vec<String>,
 }
 
 /// How to turn the module into one that registers its fluxions with the runtime.

@@ -12,6 +12,7 @@ pub mod graph;
 pub mod parse;
 pub mod rules;
 pub mod source;
+pub mod tails;
 
 pub use diagnostics::{CompileError, Warning};
 pub use graph::Graph;
@@ -51,6 +52,8 @@ pub struct Options {
     /// Byte offsets of other functions found at run time (values in a handler's closure): each
     /// one gets a fluxion of its own, with no parameter taken as a request or response.
     pub functions: Vec<usize>,
+    /// Split context-free tails off fluxions with a context (`transform` for the runtime).
+    pub tails: bool,
 }
 
 /// Parses and analyses one module.
@@ -73,6 +76,8 @@ pub fn analyze(file: &str, text: &str, options: &Options) -> Result<Graph, Compi
 }
 
 /// The module rewritten for the runtime, with its graph (hints included) and a source map.
+/// With `options.tails`, context-free tails are split off first (the text is rewritten to
+/// `__flx.tail(...)` calls on the same lines and compiled again).
 pub fn transform(
     file: &str,
     text: &str,
@@ -80,6 +85,12 @@ pub fn transform(
     options: &Options,
 ) -> Result<(emit::js::JsOutput, Graph), CompileError> {
     let graph = analyze(file, text, options)?;
+    if options.tails && !graph.tails.is_empty() {
+        let split = tails::apply(text, &graph.tails);
+        if let Ok(graph) = analyze(file, &split, options) {
+            return Ok((emit::js::emit(&graph, &split, runtime), graph));
+        }
+    }
     Ok((emit::js::emit(&graph, text, runtime), graph))
 }
 

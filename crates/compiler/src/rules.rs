@@ -105,6 +105,8 @@ const NODE_POST: &[&str] = &[
     "raw-body",
     "stream.pipeline",
     "stream.finished",
+    // fluxion's own: a context-free tail split off a fluxion with a context (see `tails`).
+    "__flx.tail",
 ];
 
 /// Listeners: each call of the callback is a new message entering a chain.

@@ -288,3 +288,47 @@ app.use(function withDefaults(req, res, next) {
     assert!(stores("fresh").is_empty());
     assert_eq!(stores("withDefaults"), ["defaults"]);
 }
+
+/// Listing 1's `reply` writes `count`, then only reads it: the template call is split off as a
+/// context-free tail that gets `count`'s value, so it can run on any thread.
+#[test]
+fn context_free_tails() {
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/listing1.js"
+    ))
+    .unwrap();
+    let options = Options {
+        tails: true,
+        ..Options::default()
+    };
+    let plain = analyze("listing1.js", &src, &Options::default()).unwrap();
+    assert_eq!(plain.tails.len(), 1, "{:?}", plain.tails);
+    assert_eq!(plain.tails[0].params, ["count"]);
+    let (out, g) = fluxion_compiler::transform("listing1.js", &src, "rt", &options).unwrap();
+    assert!(out.code.contains("__flx.tail("), "{}", out.code);
+    let tail = g
+        .fluxions
+        .iter()
+        .find(|f| f.name == "__flx_tail")
+        .expect("a tail fluxion");
+    // The tail owns nothing: `count` is its parameter; `reply` still owns `count`.
+    assert!(
+        tail.hints.state.iter().all(|s| s.name != "count"),
+        "{:?}",
+        tail.hints.state
+    );
+    assert!(tail.hints.factory.is_some());
+    let reply = g.fluxions.iter().find(|f| f.name == "reply").unwrap();
+    assert!(reply
+        .hints
+        .state
+        .iter()
+        .any(|s| s.name == "count" && s.write));
+    // Lines do not move (stack traces, source maps).
+    assert_eq!(src.lines().count(), tails_text_lines(&src, &plain.tails));
+}
+
+fn tails_text_lines(src: &str, tails: &[fluxion_compiler::graph::Tail]) -> usize {
+    fluxion_compiler::tails::apply(src, tails).lines().count()
+}
