@@ -962,6 +962,22 @@ impl Builder<'_> {
             if !matches!(self.fluxions[x].kind, FluxionKind::Callback) {
                 continue;
             }
+            // Only continuations of Node's callback APIs (`fs.readFile(f, reply)`): there a throw
+            // was already uncaught and nothing waits for the callback to return. A route handler's
+            // throw reaches Express synchronously, an emitter waits for its listeners, and a
+            // promise chain goes on when its callback returns: those keep their tails.
+            let node_post = facts.sites.iter().any(|s| {
+                s.kind == RuptureKind::Post
+                    && ![".then", ".catch", ".finally"]
+                        .iter()
+                        .any(|m| s.pattern.ends_with(m))
+                    && s.callbacks
+                        .iter()
+                        .any(|c| matches!(c, Callback::Func { func, .. } if *func == f))
+            });
+            if !node_post {
+                continue;
+            }
             let stmt_writes = |s: (usize, usize)| {
                 facts.accesses.iter().any(|a| {
                     within(a.offset, s)

@@ -332,3 +332,21 @@ fn context_free_tails() {
 fn tails_text_lines(src: &str, tails: &[fluxion_compiler::graph::Tail]) -> usize {
     fluxion_compiler::tails::apply(src, tails).lines().count()
 }
+
+/// A route handler's tail stays: a throw in it must reach Express synchronously.
+#[test]
+fn no_tails_in_route_handlers_or_promise_callbacks() {
+    let src = r#"var app = require('express')(), hits = 0;
+function render(n) { return 'hits ' + n; }
+app.get('/', function (req, res) {
+  hits += 1;
+  res.send(render(hits));
+});
+Promise.resolve().then(function () {
+  hits += 1;
+  console.log(render(hits));
+});
+"#;
+    let g = analyze("routes.js", src, &Options::default()).unwrap();
+    assert!(g.tails.is_empty(), "{:?}", g.tails);
+}
