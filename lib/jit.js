@@ -5,23 +5,21 @@
 // The analysis decides whether it may run on a worker: its free variables must be code, modules
 // without state, or values nobody writes (copied from this thread's memory into the message).
 // Whatever else it touches keeps it on the main thread, with the reason in stats().
-const inspector = require('node:inspector');
-const path = require('node:path');
 const fs = require('node:fs');
-const { fileURLToPath } = require('node:url');
+const http = require('node:http');
+const inspector = require('node:inspector');
 const { isBuiltin } = require('node:module');
+const path = require('node:path');
+const { fileURLToPath } = require('node:url');
+const cache = require('./cache');
+const express = require('./express');
 const native = require('./native');
 const { pinReason } = require('./placement');
-const express = require('./express');
 const replica = require('./replica');
-const http = require('node:http');
-
-/** Marks functions that are already dispatchers (compiled routes or run-time ones). */
-const DISPATCHER = Symbol.for('fluxion.dispatcher');
 
 let session = null;
 const scripts = new Map(); // scriptId -> url
-const analyses = new Map(); // scriptId -> { file, source, graph, offsets }
+const analyses = new Map(); // scriptId -> { file, source, graphs: Map<offset key, graph> }
 
 function post(method, params = {}) {
   let out;
@@ -119,9 +117,7 @@ function inspectFunction(fn) {
 /** The value of a variable in a function's closure (a live value), or undefined. */
 function closureValue(fn, name) {
   const info = inspectFunction(fn);
-  if (!info) return undefined;
-  for (const vars of info.closures) if (vars.has(name)) return local(vars.get(name));
-  return undefined;
+  return info ? valueIn(info, name).value : undefined;
 }
 
 function fileOf(url) {
@@ -156,7 +152,11 @@ function requiresOf(source) {
   return specs;
 }
 
-/** What one module file says about itself: its own state, and what it requires (resolved). */
+/**
+ * What one module file says about itself: its own state, and what it requires (resolved). The
+ * analysis goes through the on-disk cache, as compiled modules do: a restart does not compile
+ * every dependency of every handler again.
+ */
 const localFacts = new Map(); // file -> { stateful, deps: string[] | null, builtins: string[] }
 function factsOf(file) {
   let f = localFacts.get(file);
@@ -171,9 +171,15 @@ function factsOf(file) {
   if (!/\.c?js$/.test(file)) return f;
   try {
     const source = fs.readFileSync(file, 'utf8');
-    const g = JSON.parse(native.load().compile(source, { filename: file, emit: 'json' }).output || 'null');
-    const specs = requiresOf(source);
-    f.stateful = !g || g.stateful || g.fluxions.some((x) => x.opaque);
+    const key = cache.keyOf([native.load().version(), 'module facts', file, source]);
+    let own = cache.get(key);
+    if (!own) {
+      const g = JSON.parse(native.load().compile(source, { filename: file, emit: 'json' }).output || 'null');
+      own = { stateful: !g || g.stateful || g.fluxions.some((x) => x.opaque), specs: requiresOf(source) };
+      cache.set(key, own);
+    }
+    const specs = own.specs;
+    f.stateful = own.stateful;
     if (specs) {
       const deps = [];
       for (const spec of specs) {
@@ -189,6 +195,7 @@ function factsOf(file) {
 }
 
 /** Every file a module loads (itself included), or null when that cannot be known. */
+const closures = new Map(); // resolved file -> files | null
 function closureOf(spec, fromFile) {
   let root;
   try {
@@ -196,6 +203,11 @@ function closureOf(spec, fromFile) {
   } catch {
     return null;
   }
+  if (!closures.has(root)) closures.set(root, loadedBy(root));
+  return closures.get(root);
+}
+
+function loadedBy(root) {
   const seen = new Set([root]);
   const queue = [root];
   while (queue.length) {
@@ -446,4 +458,4 @@ function compileHandler(fn, opts = {}) {
   return { id, file, src, names, values, wired, shared, placement };
 }
 
-module.exports = { open, close, compileHandler, closureValue, inspectFunction, local, moduleIsStateless, moduleDoesIO, requiresOf, DISPATCHER };
+module.exports = { open, close, compileHandler, closureValue, inspectFunction, local, moduleIsStateless, moduleDoesIO, requiresOf };

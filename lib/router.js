@@ -50,9 +50,9 @@ function isApp(v) {
 }
 
 /** Replaces `holder[key]` by a dispatcher when the handler may run on a worker. */
-function consider(holder, key, found) {
+function consider(holder, key) {
   const fn = holder[key];
-  if (typeof fn !== 'function' || fn[jit.DISPATCHER] || fn.length > 3) return;
+  if (typeof fn !== 'function' || fn[runtime.DISPATCHER] || fn.length > 3) return;
   if (examined.has(fn)) {
     holder[key] = examined.get(fn);
     return;
@@ -67,14 +67,12 @@ function consider(holder, key, found) {
   const n = (usedIds.get(c.id) || 0) + 1;
   usedIds.set(c.id, n);
   if (n > 1) c.id = `${c.id}~${n}`;
-  if (runtime.mode() === 'inline' && c.placement.where !== 'main') c.placement = { where: 'main', reason: 'FLUXION_PLACEMENT=inline' };
   runtime.state.placements.set(c.id, c.placement);
   const p = c.placement;
   native.load().statsPlacement(
     c.id,
     p.where === 'main' ? `main (${p.reason})` : p.shared ? 'replicated (optimistic on replicas, compiled at run time)' : 'replicated (compiled at run time)'
   );
-  found.push({ id: c.id, placement: p });
   let d;
   if (p.where === 'main') {
     // Stays here; timed, so that stats() shows where it ran and what it costs.
@@ -90,67 +88,64 @@ function consider(holder, key, found) {
     });
   }
   Object.defineProperty(d, 'name', { value: fn.name, configurable: true });
-  d[jit.DISPATCHER] = true;
+  d[runtime.DISPATCHER] = true;
   examined.set(fn, d);
   holder[key] = d;
 }
 
-function walkStack(stack, found, seen) {
+function walkStack(stack, seen) {
   for (const layer of stack) {
     if (layer.route && Array.isArray(layer.route.stack)) {
-      for (const l of layer.route.stack) consider(l, 'handle', found);
+      for (const l of layer.route.stack) consider(l, 'handle');
       continue;
     }
     const h = layer.handle;
     if (typeof h !== 'function') continue;
     if (Array.isArray(h.stack) && typeof h.handle === 'function') {
-      walkRouter(h, found, seen); // a Router
+      walkRouter(h, seen); // a Router
     } else if (h.name === 'mounted_app') {
       if (!mounted.has(h)) mounted.set(h, jit.closureValue(h, 'fn'));
       const sub = mounted.get(h);
-      if (isApp(sub)) walkApp(sub, found, seen);
+      if (isApp(sub)) walkApp(sub, seen);
     } else {
-      consider(layer, 'handle', found);
+      consider(layer, 'handle');
     }
   }
 }
 
-function walkRouter(router, found, seen) {
+function walkRouter(router, seen) {
   if (seen.has(router)) return;
   seen.add(router);
-  walkStack(router.stack, found, seen);
+  walkStack(router.stack, seen);
 }
 
-function walkApp(app, found, seen) {
+function walkApp(app, seen) {
   if (seen.has(app)) return;
   seen.add(app);
   const r = routerOf(app);
   if (!r) return;
-  if (r.version !== 3) return walkRouter(r.router, found, seen);
+  if (r.version !== 3) return walkRouter(r.router, seen);
   // Express 3: connect's middleware stack, then the router's routes.
   for (const layer of app.stack || []) {
     const h = layer.handle;
     if (typeof h !== 'function' || h === r.router.middleware) continue;
     const sub = isApp(h) ? h : null;
-    if (sub) walkApp(sub, found, seen);
-    else consider(layer, 'handle', found);
+    if (sub) walkApp(sub, seen);
+    else consider(layer, 'handle');
   }
   for (const routes of Object.values(r.router.map)) {
     for (const route of routes) {
-      for (let i = 0; i < route.callbacks.length; i++) consider(route.callbacks, i, found);
+      for (let i = 0; i < route.callbacks.length; i++) consider(route.callbacks, i);
     }
   }
 }
 
-/**
- * Compiles every handler of an app's router now.
- * @returns {{ id: string, placement: object }[]} what was found, in router order
- */
+/** Compiles every handler of an app's router not seen before (placements go to stats()). */
 function walk(app) {
-  const found = [];
-  if (!enabled() || unavailable) return found;
+  // FLUXION_PLACEMENT=inline: nothing moves, nothing to compile.
+  if (!enabled() || unavailable || runtime.mode() === 'inline') return;
   try {
-    walkApp(app, found, new WeakSet());
+    walkApp(app, new WeakSet());
   } catch (err) {
     // No inspector in this Node build, say: run-time compilation is off, the app runs as it is.
     unavailable = true;
@@ -158,7 +153,6 @@ function walk(app) {
   } finally {
     jit.close();
   }
-  return found;
 }
 
 /**

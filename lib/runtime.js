@@ -13,6 +13,9 @@ const v8 = require('node:v8');
 
 const warnedUnsendable = new Set();
 
+/** Marks dispatchers (compiled routes, run-time ones): walking a router leaves them be. */
+const DISPATCHER = Symbol.for('fluxion.dispatcher');
+
 const MODES = ['auto', 'eager', 'inline'];
 
 const state = {
@@ -195,13 +198,17 @@ function post(fullId, vars, fn) {
       // functions and other values that cannot cross threads.
       const values = vars();
       const sendArgs = express.encodeArgs(args);
+      const send = (handles) => {
+        encoded = encodeVars(values, handles);
+        const msg = { t: 'post', id: fullId, file, vars: encoded, args: sendArgs };
+        if (host === null) sendToGroup(p.group, msg);
+        else transport.send(to, msg);
+      };
       try {
-        encoded = encodeVars(values, handleOf);
-        sendPost(p, host === undefined ? to : host, { t: 'post', id: fullId, file, vars: encoded, args: sendArgs });
+        send(handleOf);
       } catch {
         // Maybe only something in a handle's snapshot (res.locals): leave that out.
-        encoded = encodeVars(values, (v) => handleOf(v, true));
-        sendPost(p, host === undefined ? to : host, { t: 'post', id: fullId, file, vars: encoded, args: sendArgs });
+        send((v) => handleOf(v, true));
       }
     } catch (err) {
       // Not sendable (a function in a variable, say): run it here. For a fluxion with a
@@ -228,11 +235,6 @@ function spreadTarget() {
   if (!slots.length) return threadId;
   nextSpread = (nextSpread + 1) % slots.length;
   return slots[nextSpread];
-}
-
-function sendPost(p, host, msg) {
-  if (host === null) sendToGroup(p.group, msg);
-  else transport.send(host, msg);
 }
 
 /** Runs a post message that arrived here. */
@@ -285,6 +287,7 @@ function moduleApi(mod) {
 
 module.exports = moduleApi;
 Object.assign(module.exports, {
+  DISPATCHER,
   state,
   mode,
   placementOf,

@@ -12,9 +12,6 @@ const adaptive = require('./adaptive');
 const speculate = require('./speculate');
 const native = require('./native');
 
-/** Marks dispatchers, so that walking the router does not compile them again (lib/router.js). */
-const DISPATCHER = Symbol.for('fluxion.dispatcher');
-
 const pool = { workers: [], started: false, next: 0, config: {}, crashHook: null };
 const records = new Map(); // handle -> request record
 const recordOf = new WeakMap(); // req/res/next object -> record
@@ -281,10 +278,6 @@ function dispatcher(fullId, file, fn, compiled) {
       return runtime.timed(fullId, fn, this, [req, res, next], false);
     }
     const rec = recordFor(req, res, next);
-    rec.threads.add(host);
-    const w = workerById(host);
-    if (w) w.inflight++;
-    runtime.recordMessage(fullId, true);
     const msg = {
       t: 'start',
       id: fullId,
@@ -301,12 +294,7 @@ function dispatcher(fullId, file, fn, compiled) {
       if (compiled.shared.length) {
         // Objects it shares with other handlers: copied now, checked when the run comes back.
         const sent = speculate.prepare(rec, compiled.shared, (r) => recordFor(r.req, r, null).h, fn);
-        if (!sent) {
-          rec.threads.delete(host);
-          if (w) w.inflight = Math.max(0, w.inflight - 1);
-          return runtime.timed(fullId, fn, this, [req, res, next], false);
-        }
-        msg.closure = compiled.values.slice();
+        if (!sent) return runtime.timed(fullId, fn, this, [req, res, next], false);
         msg.spec = sent.spec;
         msg.resources = sent.resources;
       }
@@ -315,6 +303,10 @@ function dispatcher(fullId, file, fn, compiled) {
         msg.jit = compiled.def;
       }
     }
+    rec.threads.add(host);
+    const w = workerById(host);
+    if (w) w.inflight++;
+    runtime.recordMessage(fullId, true);
     const send = () => (p.where === 'group' ? runtime.sendToGroup(p.group, msg) : transport.send(host, msg));
     try {
       send();
@@ -327,7 +319,7 @@ function dispatcher(fullId, file, fn, compiled) {
     }
   }
   dispatchers.set(fullId, fn);
-  fluxionDispatch[DISPATCHER] = true;
+  fluxionDispatch[runtime.DISPATCHER] = true;
   return fluxionDispatch;
 }
 const dispatchers = new Map();
