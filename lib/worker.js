@@ -124,22 +124,18 @@ function rejectStart(msg, err) {
 }
 
 const SCOPE = Symbol.for('fluxion.scope');
-const compiled = new Map(); // fluxion id -> { def, make }
+const definitions = new Map(); // fluxion id -> its definition (sent once to each worker)
 
 /**
  * A handler compiled at run time (lib/jit.js): its source evaluated in this thread's copy of its
  * module's scope, its closure variables bound to the values that came with the request.
  */
 function compiledHandler(msg) {
-  let c = compiled.get(msg.id);
-  if (msg.jit) {
-    c = { def: msg.jit, make: null };
-    compiled.set(msg.id, c);
-  }
-  if (!c) throw new Error('its definition never arrived');
-  if (!c.make) c.make = maker(c.def);
-  const wired = c.def.wired || [];
-  return c.make(...(wired.length ? msg.closure.map((v, i) => (wired.includes(i) ? fromWire(v) : v)) : msg.closure));
+  if (msg.jit) definitions.set(msg.id, msg.jit);
+  const def = definitions.get(msg.id);
+  if (!def) throw new Error('its definition never arrived');
+  const wired = def.wired || [];
+  return maker(def)(...(wired.length ? msg.closure.map((v, i) => (wired.includes(i) ? fromWire(v) : v)) : msg.closure));
 }
 
 const makers = new Map(); // file + names + source -> (closure values) => function

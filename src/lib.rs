@@ -19,6 +19,7 @@ pub struct RupturePointsConfig {
 }
 
 #[napi(object)]
+#[derive(Default)]
 pub struct NativeCompileOptions {
     pub filename: Option<String>,
     /// `flx`, `json` or `dot`.
@@ -115,13 +116,7 @@ fn options(o: &NativeCompileOptions) -> Result<(String, Emit, Options), CompileE
 /// errors (`FluxionSyntaxError`, `FluxionConfigError`).
 #[napi]
 pub fn compile(source: String, opts: Option<NativeCompileOptions>) -> NativeCompileResult {
-    let opts = opts.unwrap_or(NativeCompileOptions {
-        filename: None,
-        emit: None,
-        rupture_points: None,
-        handlers: None,
-        functions: None,
-    });
+    let opts = opts.unwrap_or_default();
     let run = || -> Result<(String, Vec<fluxion_compiler::Warning>), CompileError> {
         let (file, emit, options) = options(&opts)?;
         fluxion_compiler::compile(&file, &source, emit, &options)
@@ -196,13 +191,7 @@ pub fn transform(
     opts: Option<NativeCompileOptions>,
     runtime: String,
 ) -> NativeTransformResult {
-    let opts = opts.unwrap_or(NativeCompileOptions {
-        filename: None,
-        emit: None,
-        rupture_points: None,
-        handlers: None,
-        functions: None,
-    });
+    let opts = opts.unwrap_or_default();
     let run = || {
         let (file, _, mut options) = options(&opts)?;
         options.tails = std::env::var("FLUXION_TAILS").map_or(true, |v| v != "0");
