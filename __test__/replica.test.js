@@ -11,8 +11,8 @@ test('identity, sharing and cycles survive a round trip; changes apply in place'
   state.alias = state.first; // shared
   const handles = new Map([[res1, 7]]);
   const resourceOf = (v) => (handles.has(v) ? handles.get(v) : null);
-  const enc = replica.encode(state, { resourceOf });
-  const objects = replica.objectsOf(state, enc, resourceOf);
+  const objects = new Map();
+  const enc = replica.encode(state, { resourceOf, objects });
 
   // The worker: a replica, with a stand-in for the response.
   const standIn = { proxyFor: 7 };

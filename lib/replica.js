@@ -45,9 +45,10 @@ function isLeaf(v) {
  * Encodes a graph. `resourceOf(v)` gives a handle id for a live resource (a response), or null;
  * `idOf(v)` gives the node id an object had when it arrived (replicas), or undefined; objects
  * without one get `<fresh><n>` ids (a replica's new objects must not take an original's id).
+ * `objects`, when given, receives node id -> object (to apply changes to these objects later).
  * @returns {{ root: object, nodes: Record<string, object>, modules: string[] }}
  */
-function encode(root, { resourceOf, idOf = () => undefined, fresh: prefix = 'o' }) {
+function encode(root, { resourceOf, idOf = () => undefined, fresh: prefix = 'o', objects = null }) {
   const nodes = {};
   const ids = new Map();
   const modules = new Set();
@@ -64,6 +65,7 @@ function encode(root, { resourceOf, idOf = () => undefined, fresh: prefix = 'o' 
     const known = idOf(v);
     const id = known !== undefined ? known : `${prefix}${fresh++}`;
     ids.set(v, id);
+    if (objects) objects.set(id, v);
     if (Array.isArray(v)) {
       const node = { a: [] };
       nodes[id] = node;
@@ -157,18 +159,4 @@ function apply(enc, objects, { resource, requireFrom = require }) {
   return build(enc.root);
 }
 
-/** The node id -> object table of an encoding made on this thread (to apply changes later). */
-function objectsOf(root, enc, resourceOf) {
-  const out = new Map();
-  const walk = (v, ref) => {
-    if (!ref || !('n' in ref) || out.has(ref.n)) return;
-    out.set(ref.n, v);
-    const node = enc.nodes[ref.n];
-    if (node.a) node.a.forEach((x, i) => walk(v[i], x));
-    else for (const [k, x] of Object.entries(node.p)) walk(v[k], x);
-  };
-  if (resourceOf(root) == null) walk(root, enc.root);
-  return out;
-}
-
-module.exports = { encode, decode, apply, objectsOf, NotEncodable, MAX_NODES, protoRef };
+module.exports = { encode, decode, apply, NotEncodable, MAX_NODES, protoRef };

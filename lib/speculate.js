@@ -44,9 +44,10 @@ function prepare(rec, shared, handleOfResponse, fn) {
   const sent = [];
   try {
     for (const [i, live] of shared) {
-      const enc = replica.encode(live, { resourceOf });
+      const objects = new Map();
+      const enc = replica.encode(live, { resourceOf, objects });
       spec[i] = enc;
-      sent.push({ i, live, bytes: v8.serialize(enc), objects: replica.objectsOf(live, enc, resourceOf) });
+      sent.push({ i, live, bytes: v8.serialize(enc), objects });
     }
   } catch (err) {
     if (err instanceof replica.NotEncodable) return null;
