@@ -2,7 +2,7 @@
 // Automatic migration (lib/rebalance.js): the decision rule, and two contexts gathered on one
 // worker under load being spread over two, with every increment kept.
 const path = require('node:path');
-const { decide } = require('../lib/rebalance');
+const { decide, leaveMain } = require('../lib/rebalance');
 const { startApp, outcome } = require('./helpers/server');
 
 jest.setTimeout(60000);
@@ -30,8 +30,38 @@ describe('decide', () => {
   });
 });
 
+describe('leaveMain', () => {
+  const on = (ms, runs, host = 0) => ({ host, ms, runs });
+  test('a context whose runs cost more than a message leaves after two intervals in a row', () => {
+    const above = new Map();
+    const groups = new Map([['x', on(100, 400)]]); // 250 µs per run
+    expect(leaveMain(groups, 500, above, 150)).toBeNull();
+    expect(leaveMain(groups, 500, above, 150)).toBe('x');
+  });
+  test('one interval below resets the count (no flapping on a noisy measure)', () => {
+    const above = new Map();
+    expect(leaveMain(new Map([['x', on(100, 400)]]), 500, above, 150)).toBeNull();
+    expect(leaveMain(new Map([['x', on(10, 400)]]), 500, above, 150)).toBeNull();
+    expect(leaveMain(new Map([['x', on(100, 400)]]), 500, above, 150)).toBeNull();
+  });
+  test('far above the threshold: leaves at once; cheap or light contexts stay', () => {
+    expect(leaveMain(new Map([['x', on(100, 40)]]), 500, new Map(), 150)).toBe('x'); // 2.5 ms per run
+    const cheap = new Map([['x', on(200, 4000)]]); // 50 µs per run
+    const light = new Map([['x', on(10, 4)]]); // 2.5 ms per run, but 2% of the interval
+    const above = new Map();
+    for (let i = 0; i < 3; i++) {
+      expect(leaveMain(cheap, 500, above, 150)).toBeNull();
+      expect(leaveMain(light, 500, above, 150)).toBeNull();
+    }
+  });
+  test('only contexts on the main thread; the heaviest goes first', () => {
+    const groups = new Map([['w', on(400, 40, 3)], ['x', on(100, 40)], ['y', on(200, 40)]]);
+    expect(leaveMain(groups, 500, new Map(), 150)).toBe('y');
+  });
+});
+
 test('two contexts on one busy worker are spread over two, counts exact', async () => {
-  const app = await startApp(path.join(__dirname, 'apps', 'two-counters.js'), { env: { FLUXION_WORKERS: '2', FLUXION_REBALANCE_MS: '300' } });
+  const app = await startApp(path.join(__dirname, 'apps', 'two-counters.js'), { env: { FLUXION_WORKERS: '2', FLUXION_REBALANCE_MS: '300', FLUXION_PLACEMENT: 'eager' } });
   try {
     await outcome(`${app.url}/a`);
     await outcome(`${app.url}/b`);

@@ -60,15 +60,39 @@ test('FLUXION_TAILS=0: no context-free tail, the template runs on count\'s host'
 
 // Timing decides placement; the thresholds are set so that the tests do not depend on this
 // machine's speed (a handler under 100 ms stays inline; any handler moves when the threshold is 0).
-test('Listing 1, default placement: a handler under the threshold stays inline, reply on its host', async () => {
+test('Listing 1, default placement: a handler under the threshold stays inline, and so does count\'s context', async () => {
   const app = await startApp(path.join(apps, 'listing1.js'), { env: { FLUXION_OFFLOAD_ABOVE_US: '100000', FLUXION_REBALANCE: '0' } });
   try {
-    const { handler, reply } = await countTo200(app);
+    const { handler, reply, tail } = await countTo200(app);
     expect(handler.placement).toMatch(/^replicated \(on the main thread: \d+ µs per run\)$/);
     expect(handler.executions).toEqual([{ threadId: 0, count: 200 }]);
-    expect(reply.executions).toHaveLength(1);
-    expect(reply.executions[0].threadId).not.toBe(0);
-    expect(reply.executions[0].count).toBe(200);
+    // A context starts on the main thread (no rebalancer here to move it out)...
+    expect(reply.executions).toEqual([{ threadId: 0, count: 200 }]);
+    // ...while the template, split off as a tail, still runs on the workers.
+    expect(tail.executions.reduce((n, e) => n + e.count, 0)).toBe(200);
+    expect(tail.executions.every((e) => e.threadId !== 0)).toBe(true);
+  } finally {
+    await app.stop();
+  }
+});
+
+test('default placement, FLUXION_TAILS=0: a costly context leaves the main thread once measured, count exact', async () => {
+  const app = await startApp(path.join(apps, 'listing1.js'), { env: { FLUXION_TAILS: '0', FLUXION_REBALANCE_MS: '200' } });
+  try {
+    const bodies = [];
+    let reply;
+    for (let wave = 0; wave < 20; wave++) {
+      bodies.push(...(await Promise.all(Array.from({ length: 40 }, () => fetch(app.url + '/').then((r) => r.text())))));
+      const stats = await fetch(app.url + '/__stats').then((r) => r.json());
+      reply = stats.find((s) => s.id.endsWith('#reply@449'));
+      if (reply.executions.some((e) => e.threadId !== 0) && wave >= 2) break;
+    }
+    const counts = bodies.map((b) => Number(/^count: (\d+) /.exec(b)[1])).sort((a, b) => a - b);
+    expect(counts).toEqual(Array.from({ length: bodies.length }, (_, i) => i + 1));
+    // It ran on the main thread first, then on one worker only.
+    expect(reply.executions.find((e) => e.threadId === 0).count).toBeGreaterThan(0);
+    expect(reply.executions.filter((e) => e.threadId !== 0)).toHaveLength(1);
+    expect(app.stderr()).toBe('');
   } finally {
     await app.stop();
   }
@@ -219,6 +243,31 @@ test("a killed worker's context resumes from its last commit (GoT): the count go
     const hosts = again.find((s) => s.id.endsWith('#reply@449')).executions.map((e) => e.threadId);
     expect(hosts).toContain(host);
     expect(hosts.length).toBe(2);
+  } finally {
+    await app.stop();
+  }
+});
+
+test('the Listing-1 context moves between the main thread and the workers under load with no lost increment', async () => {
+  const app = await startApp(path.join(apps, 'listing1.js'), { env: { FLUXION_WORKERS: '2', FLUXION_REBALANCE: '0' } });
+  try {
+    await fetch(app.url + '/');
+    const stats = await fetch(app.url + '/__stats').then((r) => r.json());
+    const reply = stats.find((s) => s.id.endsWith('#reply@449'));
+    expect(reply.executions).toEqual([{ threadId: 0, count: 1 }]);
+    const threads = (await fetch(app.url + '/__workers').then((r) => r.json())).map((w) => w.threadId);
+    const bodies = [];
+    for (const to of [threads[0], 0, threads[1], 0]) {
+      const load = Array.from({ length: 60 }, () => fetch(app.url + '/').then((r) => r.text()));
+      const moved = await fetch(`${app.url}/__move?id=${encodeURIComponent(reply.id)}&to=${to}`).then((r) => r.json());
+      expect(moved).toEqual({ host: to });
+      bodies.push(...(await Promise.all(load)));
+    }
+    const counts = bodies.map((b) => Number(/^count: (\d+) /.exec(b)[1])).sort((a, b) => a - b);
+    expect(counts).toEqual(Array.from({ length: 240 }, (_, i) => i + 2));
+    const after = (await fetch(app.url + '/__stats').then((r) => r.json())).find((s) => s.id === reply.id);
+    expect(after.executions.map((e) => e.threadId).sort()).toEqual([0, ...threads].sort());
+    expect(app.stderr()).toBe('');
   } finally {
     await app.stop();
   }

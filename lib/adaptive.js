@@ -64,4 +64,4 @@ function shouldOffload(fullId) {
   return s.offload;
 }
 
-module.exports = { shouldOffload };
+module.exports = { shouldOffload, HIGH };

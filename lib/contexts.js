@@ -105,4 +105,19 @@ function release(group) {
   hosted.delete(group);
 }
 
-module.exports = { registerModule, commit, restore, release, flush };
+/**
+ * Main thread: a group it hosts moves to a worker. The main thread's module variables are the
+ * context (nothing was committed while it ran here): commit them now for the new host.
+ */
+function handOff(group, file, vars) {
+  commitNow(group, file, vars);
+  hosted.delete(group);
+}
+
+/** Main thread: a group comes back from a worker; its variables here are stale until restored. */
+function takeBack(group, file, vars) {
+  hosted.delete(group);
+  restore(group, file, vars);
+}
+
+module.exports = { registerModule, commit, restore, release, flush, handOff, takeBack };

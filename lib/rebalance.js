@@ -1,9 +1,11 @@
 'use strict';
 // Automatic migration (the poster's TODO): every interval, the main thread reads how much run
-// time each worker spent (from the process-wide stats) and, when one worker is much busier than
-// another, moves one of the busy worker's contexts (a group) to the idle one — with
-// moveContext, so no message or write is lost. A group moves only if that narrows the gap (a
-// lone hot group never bounces between workers) and not again within a cool-down.
+// time each thread spent (from the process-wide stats). A context starts on the main thread and
+// leaves it for the least busy worker once its runs cost more than a message (leaveMain); when
+// one worker is much busier than another, one of the busy worker's contexts (a group) moves to
+// the idle one (decide). Moves go through moveContext, so no message or write is lost. A group
+// moves between workers only if that narrows the gap (a lone hot group never bounces) and not
+// again within a cool-down.
 const native = require('./native');
 
 function numberFromEnv(name, fallback, min) {
@@ -42,6 +44,30 @@ function decide(busy, groups, intervalMs, coolingDown) {
   return best && { group: best.group, from: hi, to: lo };
 }
 
+/**
+ * Which context hosted on the main thread should leave it for a worker (pure, for tests): one
+ * whose runs cost more than a message would save, in two intervals in a row (hysteresis), or
+ * far more from the start. Contexts start on the main thread (runtime.hostOf).
+ * @param {Map<string, { host: number, ms: number, runs: number }>} groups
+ * @param {number} intervalMs
+ * @param {Map<string, number>} above group -> intervals in a row above the threshold (updated)
+ * @param {number} highMicros mean run time above which a run is worth a message (adaptive.HIGH)
+ * @returns {string | null} the group to move
+ */
+function leaveMain(groups, intervalMs, above, highMicros) {
+  let best = null;
+  for (const [group, g] of groups) {
+    if (g.host !== 0) continue;
+    const mean = g.runs ? (1000 * g.ms) / g.runs : 0;
+    // Light in total (a rarely used route) or cheap per run: a message would cost more.
+    const heavy = mean > highMicros && g.ms >= 0.05 * intervalMs;
+    const n = heavy ? (above.get(group) || 0) + 1 : 0;
+    above.set(group, n);
+    if (heavy && (n >= 2 || mean > 10 * highMicros) && (!best || g.ms > best.ms)) best = { group, ms: g.ms };
+  }
+  return best && best.group;
+}
+
 /** The last moves made: `{ group, from, to, at }`. */
 const history = [];
 
@@ -49,39 +75,57 @@ const history = [];
  * Starts the periodic check. `pool` gives the workers, `hostOf` a group's host,
  * `move` moves a group (a promise).
  */
-function start({ workers, hostOf, move }) {
+function start({ workers, hostOf, move, highMicros }) {
   if (process.env.FLUXION_REBALANCE === '0') return null;
   const interval = numberFromEnv('FLUXION_REBALANCE_MS', 500, 50);
   const cooldown = 4 * interval;
-  let last = new Map(); // fluxion id -> { count per thread, micros }
+  let last = new Map(); // fluxion id -> { counts per thread, total runs, total ms }
   const movedAt = new Map();
   let moving = false;
+  const above = new Map();
   const timer = setInterval(() => {
     if (moving) return;
     const ids = workers();
-    if (ids.length < 2) return;
+    if (!ids.length) return;
     const busy = new Map(ids.map((t) => [t, 0]));
     const groups = new Map();
     const now = new Map();
     for (const s of native.load().statsSnapshot()) {
       const counts = new Map(s.executions.map((e) => [e.threadId, e.count]));
-      now.set(s.id, counts);
-      const before = last.get(s.id) || new Map();
+      let total = 0;
+      for (const n of counts.values()) total += n;
+      const totalMs = total * s.meanRunMs;
+      now.set(s.id, { counts, total, totalMs });
+      const before = last.get(s.id) || { counts: new Map(), total: 0, totalMs: 0 };
+      // The interval's own mean (the overall one remembers a cold start for long).
+      const mean = total > before.total ? (totalMs - before.totalMs) / (total - before.total) : s.meanRunMs;
       const group = /^group (.+)$/.exec(s.placement);
       for (const [t, n] of counts) {
-        const ms = (n - (before.get(t) || 0)) * s.meanRunMs;
-        if (!busy.has(t) || ms <= 0) continue;
-        busy.set(t, busy.get(t) + ms);
+        const runs = n - (before.counts.get(t) || 0);
+        const ms = runs * mean;
+        if ((!busy.has(t) && t !== 0) || ms <= 0) continue;
+        if (t !== 0) busy.set(t, busy.get(t) + ms);
         if (group) {
           const key = group[1];
-          const g = groups.get(key) || { host: hostOf(key), ms: 0 };
-          if (g.host === t) g.ms += ms;
+          const g = groups.get(key) || { host: hostOf(key), ms: 0, runs: 0 };
+          if (g.host === t) {
+            g.ms += ms;
+            g.runs += runs;
+          }
           groups.set(key, g);
         }
       }
     }
     last = now;
-    const d = decide(busy, groups, interval, (g) => Date.now() - (movedAt.get(g) || 0) < cooldown);
+    let d = null;
+    const out = leaveMain(groups, interval, above, highMicros);
+    if (out) {
+      let to = ids[0];
+      for (const t of ids) if (busy.get(t) < busy.get(to)) to = t;
+      d = { group: out, from: 0, to };
+    } else if (ids.length >= 2) {
+      d = decide(busy, groups, interval, (g) => Date.now() - (movedAt.get(g) || 0) < cooldown);
+    }
     if (!d) return;
     moving = true;
     movedAt.set(d.group, Date.now());
@@ -96,4 +140,4 @@ function start({ workers, hostOf, move }) {
   return timer;
 }
 
-module.exports = { start, decide, history };
+module.exports = { start, decide, leaveMain, history };

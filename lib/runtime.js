@@ -97,11 +97,15 @@ function hashString(s) {
   return h >>> 0;
 }
 
-/** The thread that hosts a group's context: one worker, chosen by a stable hash. */
+/**
+ * The thread that hosts a group's context. By default the main thread, where its fluxions cost
+ * no message; the rebalancer moves a context out once its runs cost more than a message would
+ * (lib/rebalance.js). Under FLUXION_PLACEMENT=eager, one worker chosen by a stable hash.
+ */
 function hostOf(group) {
   const moved = state.groupHosts.get(group);
   if (moved !== undefined) return moved;
-  if (!state.slots.length) return 0;
+  if (mode() !== 'eager' || !state.slots.length) return 0;
   return state.slots[hashString(group) % state.slots.length];
 }
 

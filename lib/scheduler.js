@@ -34,8 +34,6 @@ function workerCount() {
 
 function broadcastSlots() {
   runtime.state.slots = pool.workers.map((w) => w.threadId);
-  // A group moved to a worker that is gone goes back to its default slot.
-  for (const [g, t] of runtime.state.groupHosts) if (!workerById(t) && t !== 0) runtime.state.groupHosts.delete(g);
   for (const w of pool.workers) transport.send(w.threadId, { t: 'slots', slots: runtime.state.slots });
   broadcastHosts();
 }
@@ -47,27 +45,54 @@ function broadcastHosts() {
 
 const moves = new Map(); // group -> resolve
 
+/** The variables of a group's context (from any of its fluxions' placements). */
+function groupVars(group) {
+  for (const p of runtime.state.placements.values()) if (p.where === 'group' && p.group === group) return p.vars || [];
+  return [];
+}
+const fileOfGroup = (group) => group.slice(0, group.lastIndexOf('#'));
+
 /**
- * Moves a group's context (and so its fluxions) to another worker without losing a message or
- * a write: messages for it wait on the main thread while its old host finishes what it was sent
- * and commits; the new host checks the context out before its first run.
+ * Moves a group's context (and so its fluxions) to another thread without losing a message or
+ * a write. From the main thread: its variables are committed and the next message goes to the
+ * new host. From a worker: messages for it wait on the main thread while the old host finishes
+ * what it was sent and commits. The new host checks the context out before its first run.
  * @param {string} group a group key (`<file>#grp_x`, `<file>#<fluxion id>`), or a fluxion id
- * @param {number} to the thread id of a worker
+ * @param {number} to the thread id of a worker, or 0 for the main thread
  * @returns {Promise<number>} the new host
  */
 function moveContext(group, to) {
   const p = group.includes('#') ? runtime.placementOf(group) : null;
   if (p && p.where === 'group') group = p.group;
   else if (p && p.where !== 'group') return Promise.reject(new Error(`fluxion: ${group} has no context to move (${p.where})`));
-  if (!workerById(to)) return Promise.reject(new Error(`fluxion: no worker with thread id ${to}`));
+  if (to !== 0 && !workerById(to)) return Promise.reject(new Error(`fluxion: no worker with thread id ${to}`));
   if (moves.has(group)) return Promise.reject(new Error(`fluxion: ${group} is already moving`));
   const from = runtime.hostOf(group);
   if (from === to) return Promise.resolve(to);
+  if (from === 0) {
+    // Runs on the main thread are synchronous: none is half done. Messages already on their way
+    // here for the group are forwarded (onMessage).
+    require('./contexts').handOff(group, fileOfGroup(group), groupVars(group));
+    runtime.state.groupHosts.set(group, to);
+    broadcastHosts();
+    return Promise.resolve(to);
+  }
   runtime.state.moving.set(group, []);
   return new Promise((resolve) => {
     moves.set(group, resolve);
     transport.send(from, { t: 'drain-group', group, to });
   });
+}
+
+/** A message for a group the main thread no longer hosts goes on to its host. */
+function forwardIfMoved(msg) {
+  if (msg.fwd) return false;
+  const p = runtime.state.placements.get(msg.id);
+  if (!p || p.where !== 'group') return false;
+  const host = runtime.hostOf(p.group);
+  if (host === 0) return false;
+  runtime.sendToGroup(p.group, { ...msg, fwd: true });
+  return true;
 }
 
 function spawn(slot) {
@@ -92,6 +117,8 @@ function spawn(slot) {
     failRequests(id);
     if (i >= 0 && pool.started) {
       pool.workers[i] = spawn(i);
+      // Its contexts go to its replacement, which checks out their last committed versions.
+      for (const [g, t] of runtime.state.groupHosts) if (t === id) runtime.state.groupHosts.set(g, pool.workers[i].threadId);
       broadcastSlots();
     }
   });
@@ -112,6 +139,7 @@ function start() {
     workers: () => pool.workers.map((w) => w.threadId),
     hostOf: runtime.hostOf,
     move: moveContext,
+    highMicros: adaptive.HIGH,
   });
 }
 
@@ -145,7 +173,7 @@ function recordFor(req, res, next) {
       const finish = () => {
         if (rec.done) return;
         rec.done = true;
-        records.delete(rec.h);
+        retire(rec.h);
         for (const t of rec.threads) {
           const w = workerById(t);
           if (w) w.inflight = Math.max(0, w.inflight - 1);
@@ -161,6 +189,16 @@ function recordFor(req, res, next) {
   if (next) rec.next = next;
   if (next) recordOf.set(next, rec);
   return rec;
+}
+
+// A finished request stays resolvable for a while: a fluxion posted here with its handle may
+// still be on its way (the client closed the connection while a worker ran the previous step).
+// It must run as in the original, on the real (closed) response, whose writes go nowhere.
+const RETIRED_KEPT = 1024;
+const retired = [];
+function retire(h) {
+  retired.push(h);
+  if (retired.length > RETIRED_KEPT) records.delete(retired.shift());
 }
 
 /**
@@ -189,7 +227,7 @@ function touch(encodedVars, thread) {
   for (const x of Object.values(encodedVars)) {
     if (!x.h) continue;
     const rec = records.get(x.h.id);
-    if (rec && !rec.threads.has(thread)) {
+    if (rec && !rec.done && !rec.threads.has(thread)) {
       rec.threads.add(thread);
       const w = workerById(thread);
       if (w) w.inflight++;
@@ -199,7 +237,11 @@ function touch(encodedVars, thread) {
 
 function resolveHandle(h) {
   const rec = records.get(h.id);
-  if (!rec) throw new Error(`fluxion: request handle ${h.id} is gone (the response already finished)`);
+  if (!rec) {
+    const err = new Error(`fluxion: request handle ${h.id} is gone (its response finished more than ${RETIRED_KEPT} requests ago)`);
+    err.code = 'FLUXION_HANDLE_GONE';
+    throw err;
+  }
   return h.kind === 'res' ? rec.res : h.kind === 'req' ? rec.req : rec.next;
 }
 
@@ -346,7 +388,13 @@ function onMessage(msg) {
       break;
     }
     case 'post':
-      runtime.runPost(msg, resolveHandle);
+      if (forwardIfMoved(msg)) break;
+      try {
+        runtime.runPost(msg, resolveHandle);
+      } catch (err) {
+        if (err.code !== 'FLUXION_HANDLE_GONE') throw err;
+        process.emitWarning(`${err.message}: ${msg.id} did not run`, { code: err.code });
+      }
       break;
     case 'spec-commit':
     case 'spec-abort': {
@@ -385,7 +433,10 @@ function onMessage(msg) {
       runtime.state.moving.delete(msg.group);
       runtime.state.groupHosts.set(msg.group, msg.to);
       broadcastHosts();
-      for (const m of queue) transport.send(msg.to, m);
+      if (msg.to === 0) {
+        require('./contexts').takeBack(msg.group, fileOfGroup(msg.group), groupVars(msg.group));
+        for (const m of queue) runHere(m);
+      } else for (const m of queue) transport.send(msg.to, m);
       const done = moves.get(msg.group);
       moves.delete(msg.group);
       if (done) done(msg.to);
@@ -397,6 +448,21 @@ function onMessage(msg) {
     default:
       throw new Error(`fluxion: unknown message type ${msg.t}`);
   }
+}
+
+/** Runs, on the main thread, a message that was on its way to a worker (a context came back). */
+function runHere(m) {
+  if (m.t === 'post') return runtime.runPost(m, resolveHandle);
+  const rec = records.get(m.h);
+  const fn = dispatchers.get(m.id);
+  // Even for a closed request: the original ran the handler, and it may write its context.
+  if (!rec || !fn) return;
+  for (const t of rec.threads) {
+    const w = workerById(t);
+    if (w) w.inflight = Math.max(0, w.inflight - 1);
+  }
+  rec.threads.clear();
+  runtime.timed(m.id, fn, undefined, [rec.req, rec.res, rec.next], false);
 }
 
 /** Stops a worker (it is replaced); its in-flight requests get an error response. */

@@ -320,6 +320,8 @@ if (!isMainThread && workerData && workerData.slot !== undefined) {
     return { address: '127.0.0.1', family: 'IPv4', port: 0 };
   };
   runtime.state.config = workerData.config || {};
+  // Where a group lives by default depends on the mode: the main thread's, not this env's.
+  if (workerData.mode) runtime.state.mode = workerData.mode;
   require('./register').install({ worker: true });
   transport.onMessage(onMessage);
 }
