@@ -149,7 +149,10 @@ export interface FluxionStats {
   /** Messages received and not yet run. */
   inbox: number;
   executions: Array<{ threadId: number; count: number }>;
+  /** Mean wall-clock time of a run. */
   meanRunMs: number;
+  /** Mean CPU time of a run on the thread that ran it: what placement decides on. */
+  meanCpuMs: number;
 }
 
 /**

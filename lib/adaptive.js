@@ -1,10 +1,11 @@
 'use strict';
 // Where a stateless handler runs, from what it costs: a handler cheaper than a message stays on
-// the main thread, a costly one goes to the workers. Decided again every WINDOW executions from
-// the run times measured wherever it ran, with hysteresis (move out after two windows above HIGH,
-// come back below LOW), so that a handler near the threshold does not flap; a handler far above
-// HIGH from its first runs moves after EARLY runs. Only for fluxions without state:
-// moving one with a context would need its context to move too.
+// the main thread, a costly one goes to the workers. Cost is the CPU time of its runs on the
+// thread that ran them (wall time would count the time a busy machine descheduled the thread,
+// and make a cheap handler look costly). Decided again every WINDOW executions, with hysteresis
+// (move out after two windows above HIGH, come back below LOW), so that a handler near the
+// threshold does not flap; a handler far above HIGH from its first runs moves after EARLY runs.
+// Only for fluxions without state: contexts move with lib/rebalance.js.
 const native = require('./native');
 
 function microsFromEnv(name, fallback) {
@@ -39,9 +40,9 @@ function shouldOffload(fullId) {
   ++s.seen;
   if (!s.offload && s.count === 0 && s.seen === EARLY) {
     const t = native.load().statsTotals(fullId);
-    if (t.count > 0 && t.micros / t.count > 10 * HIGH) {
+    if (t.count > 0 && t.cpuMicros / t.count > 10 * HIGH) {
       s.offload = true;
-      native.load().statsPlacement(fullId, `replicated (on workers: ${(t.micros / t.count).toFixed(0)} µs per run)`);
+      native.load().statsPlacement(fullId, `replicated (on workers: ${(t.cpuMicros / t.count).toFixed(0)} µs per run)`);
     }
   }
   if (s.seen >= WINDOW) {
@@ -49,7 +50,7 @@ function shouldOffload(fullId) {
     const t = native.load().statsTotals(fullId);
     const n = t.count - s.count;
     if (n > 0) {
-      const mean = (t.micros - s.micros) / n;
+      const mean = (t.cpuMicros - s.micros) / n;
       // Moving out takes two windows in a row above HIGH: under CPU contention a cheap handler's
       // wall-clock run time includes time its thread was descheduled, and one window can lie.
       s.above = mean > HIGH ? s.above + 1 : 0;
@@ -59,7 +60,7 @@ function shouldOffload(fullId) {
       native.load().statsPlacement(fullId, `replicated (${where}: ${mean.toFixed(0)} µs per run)`);
     }
     s.count = t.count;
-    s.micros = t.micros;
+    s.micros = t.cpuMicros;
   }
   return s.offload;
 }

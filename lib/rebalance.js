@@ -94,11 +94,11 @@ function start({ workers, hostOf, move, highMicros }) {
       const counts = new Map(s.executions.map((e) => [e.threadId, e.count]));
       let total = 0;
       for (const n of counts.values()) total += n;
-      const totalMs = total * s.meanRunMs;
+      const totalMs = total * s.meanCpuMs;
       now.set(s.id, { counts, total, totalMs });
       const before = last.get(s.id) || { counts: new Map(), total: 0, totalMs: 0 };
       // The interval's own mean (the overall one remembers a cold start for long).
-      const mean = total > before.total ? (totalMs - before.totalMs) / (total - before.total) : s.meanRunMs;
+      const mean = total > before.total ? (totalMs - before.totalMs) / (total - before.total) : s.meanCpuMs;
       const group = /^group (.+)$/.exec(s.placement);
       for (const [t, n] of counts) {
         const runs = n - (before.counts.get(t) || 0);

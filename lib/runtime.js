@@ -56,8 +56,8 @@ function statId(fullId) {
   }
   return i;
 }
-function recordExec(fullId, micros, fromMessage) {
-  native.load().statsExec(statId(fullId), threadId, micros, fromMessage);
+function recordExec(fullId, fromMessage) {
+  native.load().statsExec(statId(fullId), threadId, fromMessage);
 }
 function recordMessage(fullId, out) {
   native.load().statsMessage(statId(fullId), out);
@@ -138,11 +138,11 @@ function timed(fullId, fn, self, args, fromMessage) {
   const ctx = p && p.where === 'group' && p.vars && p.vars.length ? p : null;
   const file = ctx && fullId.slice(0, fullId.lastIndexOf('#'));
   if (ctx) contexts.restore(ctx.group, file, ctx.vars);
-  const t0 = process.hrtime.bigint();
+  native.load().statsEnter();
   try {
     return fn.apply(self, args);
   } finally {
-    recordExec(fullId, Number(process.hrtime.bigint() - t0) / 1000, fromMessage);
+    recordExec(fullId, fromMessage);
     if (ctx) contexts.commit(ctx.group, file, ctx.vars);
   }
 }

@@ -2,8 +2,10 @@
 //! that loaded the addon, so `stats()` answers the same from the main thread and any worker.
 
 use napi_derive::napi;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{LazyLock, Mutex};
+use std::time::Instant;
 
 #[derive(Default)]
 struct Figures {
@@ -13,6 +15,7 @@ struct Figures {
     started: u64,
     executions: BTreeMap<u32, u64>,
     run_micros: f64,
+    cpu_micros: f64,
 }
 
 /// Figures by index; ids are interned once per thread (`stats_intern`), so that the per-run calls
@@ -64,7 +67,10 @@ pub struct FluxionStats {
     /// Messages received and not yet run.
     pub inbox: f64,
     pub executions: Vec<ThreadExecutions>,
+    /// Mean wall-clock time of a run.
     pub mean_run_ms: f64,
+    /// Mean CPU time of a run, on the thread that ran it (what placement decides on).
+    pub mean_cpu_ms: f64,
 }
 
 /// A message for fluxion `idx` was sent (`out`) or received.
@@ -79,12 +85,54 @@ pub fn stats_message(idx: u32, out: bool) {
     });
 }
 
-/// One execution of fluxion `idx` on `thread_id`, which ran for `micros`.
+/// When a run started: wall clock and this thread's CPU clock.
+struct Start {
+    wall: Instant,
+    cpu_nanos: u64,
+}
+
+thread_local! {
+    /// Runs in progress on this thread (a fluxion may run another synchronously).
+    static STARTS: RefCell<Vec<Start>> = const { RefCell::new(Vec::new()) };
+}
+
+/// CPU time this thread has used. Wall time counts the time the thread was descheduled, which
+/// on a busy machine makes a cheap handler look costly enough to move.
+fn thread_cpu_nanos() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant Linux and macOS know.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return 0;
+    }
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// A run of some fluxion starts on this thread (paired with `stats_exec`).
 #[napi]
-pub fn stats_exec(idx: u32, thread_id: u32, micros: f64, from_message: bool) {
+pub fn stats_enter() {
+    let start = Start {
+        wall: Instant::now(),
+        cpu_nanos: thread_cpu_nanos(),
+    };
+    STARTS.with(|s| s.borrow_mut().push(start));
+}
+
+/// The run begun by the last `stats_enter` on this thread was one execution of fluxion `idx`.
+#[napi]
+pub fn stats_exec(idx: u32, thread_id: u32, from_message: bool) {
+    let Some(start) = STARTS.with(|s| s.borrow_mut().pop()) else {
+        return;
+    };
+    let wall = start.wall.elapsed().as_secs_f64() * 1e6;
+    let cpu = thread_cpu_nanos().saturating_sub(start.cpu_nanos) as f64 / 1e3;
     with(idx, |f| {
         *f.executions.entry(thread_id).or_default() += 1;
-        f.run_micros += micros;
+        f.run_micros += wall;
+        f.cpu_micros += cpu;
         if from_message {
             f.started += 1;
         }
@@ -125,6 +173,11 @@ pub fn stats_snapshot() -> Vec<FluxionStats> {
                 } else {
                     0.0
                 },
+                mean_cpu_ms: if total > 0 {
+                    f.cpu_micros / total as f64 / 1000.0
+                } else {
+                    0.0
+                },
             }
         })
         .collect();
@@ -143,7 +196,10 @@ pub fn stats_reset() {
 #[napi(object)]
 pub struct RunTotals {
     pub count: f64,
+    /// Wall-clock time.
     pub micros: f64,
+    /// CPU time.
+    pub cpu_micros: f64,
 }
 
 /// Executions and total run time of one fluxion, on every thread (cheap: one lookup).
@@ -154,10 +210,12 @@ pub fn stats_totals(id: String) -> RunTotals {
         Some(f) => RunTotals {
             count: f.executions.values().sum::<u64>() as f64,
             micros: f.run_micros,
+            cpu_micros: f.cpu_micros,
         },
         None => RunTotals {
             count: 0.0,
             micros: 0.0,
+            cpu_micros: 0.0,
         },
     }
 }
