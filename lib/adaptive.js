@@ -34,15 +34,19 @@ function shouldOffload(fullId) {
   let s = states.get(fullId);
   if (!s) {
     // Start on the main thread: the first window measures the handler where it is cheapest.
-    s = { offload: false, seen: 0, count: 0, micros: 0, above: 0 };
+    s = { offload: false, seen: 0, count: 0, micros: 0, above: 0, early: null };
     states.set(fullId, s);
   }
   ++s.seen;
-  if (!s.offload && s.count === 0 && s.seen === EARLY) {
+  // The first run is left out: it pays for compiling the code it runs, once per thread.
+  if (s.seen === 2 && !s.early) s.early = native.load().statsTotals(fullId);
+  if (!s.offload && s.count === 0 && s.seen === EARLY + 2 && s.early) {
     const t = native.load().statsTotals(fullId);
-    if (t.count > 0 && t.cpuMicros / t.count > 10 * HIGH) {
+    const n = t.count - s.early.count;
+    const mean = n > 0 ? (t.cpuMicros - s.early.cpuMicros) / n : 0;
+    if (mean > 10 * HIGH) {
       s.offload = true;
-      native.load().statsPlacement(fullId, `replicated (on workers: ${(t.cpuMicros / t.count).toFixed(0)} µs per run)`);
+      native.load().statsPlacement(fullId, `replicated (on workers: ${mean.toFixed(0)} µs per run)`);
     }
   }
   if (s.seen >= WINDOW) {

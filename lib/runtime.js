@@ -60,7 +60,7 @@ function recordExec(fullId, fromMessage) {
   native.load().statsExec(statId(fullId), threadId, fromMessage);
 }
 function recordMessage(fullId, out) {
-  native.load().statsMessage(statId(fullId), out);
+  native.load().statsMessage(statId(fullId), threadId, out);
 }
 
 function placementOf(fullId) {

@@ -4,52 +4,113 @@
 use napi_derive::napi;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Instant;
 
-#[derive(Default)]
-struct Figures {
+/// What every thread shares about a fluxion: its id and where it is placed.
+struct Named {
+    id: String,
     placement: String,
+}
+
+/// Ids are interned once per thread (`stats_intern`), so that the per-run calls pass a number
+/// instead of converting a long string.
+#[derive(Default)]
+struct Names {
+    index: HashMap<String, u32>,
+    rows: Vec<Named>,
+}
+
+/// One thread's counts for one fluxion.
+#[derive(Default, Clone, Copy)]
+struct Counts {
     messages_in: u64,
     messages_out: u64,
     started: u64,
-    executions: BTreeMap<u32, u64>,
+    executions: u64,
     run_micros: f64,
     cpu_micros: f64,
 }
 
-/// Figures by index; ids are interned once per thread (`stats_intern`), so that the per-run calls
-/// pass a number instead of converting a long string.
+/// One thread's counts, by fluxion index. Each thread writes only its own table, so the per-run
+/// calls never wait for another thread: with one shared lock, a thread descheduled while holding
+/// it (2 cores, more runnable threads) stalled every other thread for a time slice.
 #[derive(Default)]
-struct Table {
-    index: HashMap<String, u32>,
-    rows: Vec<(String, Figures)>,
+struct ThreadCounts {
+    thread_id: u32,
+    rows: Vec<Counts>,
 }
 
-static STATS: LazyLock<Mutex<Table>> = LazyLock::new(Default::default);
+static NAMES: LazyLock<Mutex<Names>> = LazyLock::new(Default::default);
+/// Every thread's table, kept after the thread exits (a dead worker's runs still happened).
+static THREADS: LazyLock<Mutex<Vec<Arc<Mutex<ThreadCounts>>>>> = LazyLock::new(Default::default);
 
-fn table() -> std::sync::MutexGuard<'static, Table> {
-    STATS.lock().unwrap_or_else(|p| p.into_inner())
+thread_local! {
+    static MINE: RefCell<Option<Arc<Mutex<ThreadCounts>>>> = const { RefCell::new(None) };
 }
 
-fn intern(t: &mut Table, id: &str) -> u32 {
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn intern(t: &mut Names, id: &str) -> u32 {
     if let Some(&i) = t.index.get(id) {
         return i;
     }
     let i = t.rows.len() as u32;
-    t.rows.push((id.to_string(), Figures::default()));
+    t.rows.push(Named {
+        id: id.to_string(),
+        placement: String::new(),
+    });
     t.index.insert(id.to_string(), i);
     i
 }
 
-fn with<T>(idx: u32, f: impl FnOnce(&mut Figures) -> T) -> Option<T> {
-    table().rows.get_mut(idx as usize).map(|(_, fig)| f(fig))
+/// Updates this thread's counts of fluxion `idx` (run by JS thread `thread_id`).
+fn count(idx: u32, thread_id: u32, f: impl FnOnce(&mut Counts)) {
+    MINE.with(|mine| {
+        let mut mine = mine.borrow_mut();
+        let table = mine.get_or_insert_with(|| {
+            let t = Arc::new(Mutex::new(ThreadCounts {
+                thread_id,
+                rows: Vec::new(),
+            }));
+            lock(&THREADS).push(t.clone());
+            t
+        });
+        let mut t = lock(table);
+        let i = idx as usize;
+        if t.rows.len() <= i {
+            t.rows.resize(i + 1, Counts::default());
+        }
+        f(&mut t.rows[i]);
+    });
+}
+
+/// Sum of every thread's counts for fluxion `idx`, and executions per thread.
+fn gather(idx: usize) -> (Counts, BTreeMap<u32, u64>) {
+    let mut sum = Counts::default();
+    let mut per_thread = BTreeMap::new();
+    for t in lock(&THREADS).iter() {
+        let t = lock(t);
+        let Some(c) = t.rows.get(idx) else { continue };
+        sum.messages_in += c.messages_in;
+        sum.messages_out += c.messages_out;
+        sum.started += c.started;
+        sum.executions += c.executions;
+        sum.run_micros += c.run_micros;
+        sum.cpu_micros += c.cpu_micros;
+        if c.executions > 0 {
+            *per_thread.entry(t.thread_id).or_default() += c.executions;
+        }
+    }
+    (sum, per_thread)
 }
 
 /// The number that stands for fluxion `id` in the per-run calls.
 #[napi]
 pub fn stats_intern(id: String) -> u32 {
-    intern(&mut table(), &id)
+    intern(&mut lock(&NAMES), &id)
 }
 
 #[napi(object)]
@@ -73,14 +134,14 @@ pub struct FluxionStats {
     pub mean_cpu_ms: f64,
 }
 
-/// A message for fluxion `idx` was sent (`out`) or received.
+/// A message for fluxion `idx` was sent (`out`) or received on thread `thread_id`.
 #[napi]
-pub fn stats_message(idx: u32, out: bool) {
-    with(idx, |f| {
+pub fn stats_message(idx: u32, thread_id: u32, out: bool) {
+    count(idx, thread_id, |c| {
         if out {
-            f.messages_out += 1
+            c.messages_out += 1
         } else {
-            f.messages_in += 1
+            c.messages_in += 1
         }
     });
 }
@@ -129,55 +190,57 @@ pub fn stats_exec(idx: u32, thread_id: u32, from_message: bool) {
     };
     let wall = start.wall.elapsed().as_secs_f64() * 1e6;
     let cpu = thread_cpu_nanos().saturating_sub(start.cpu_nanos) as f64 / 1e3;
-    with(idx, |f| {
-        *f.executions.entry(thread_id).or_default() += 1;
-        f.run_micros += wall;
-        f.cpu_micros += cpu;
+    count(idx, thread_id, |c| {
+        c.executions += 1;
+        c.run_micros += wall;
+        c.cpu_micros += cpu;
         if from_message {
-            f.started += 1;
+            c.started += 1;
         }
     });
 }
 
 #[napi]
 pub fn stats_placement(id: String, placement: String) {
-    let mut t = table();
+    let mut t = lock(&NAMES);
     let i = intern(&mut t, &id) as usize;
-    t.rows[i].1.placement = placement;
+    t.rows[i].placement = placement;
 }
 
 #[napi]
 pub fn stats_snapshot() -> Vec<FluxionStats> {
-    let t = table();
-    let mut out: Vec<FluxionStats> = t
+    let named: Vec<(String, String)> = lock(&NAMES)
         .rows
         .iter()
-        .map(|(id, f)| {
-            let total: u64 = f.executions.values().sum();
+        .map(|n| (n.id.clone(), n.placement.clone()))
+        .collect();
+    let mut out: Vec<FluxionStats> = named
+        .into_iter()
+        .enumerate()
+        .map(|(i, (id, placement))| {
+            let (c, per_thread) = gather(i);
+            let mean = |micros: f64| {
+                if c.executions > 0 {
+                    micros / c.executions as f64 / 1000.0
+                } else {
+                    0.0
+                }
+            };
             FluxionStats {
-                id: id.clone(),
-                placement: f.placement.clone(),
-                messages_in: f.messages_in as f64,
-                messages_out: f.messages_out as f64,
-                inbox: f.messages_in.saturating_sub(f.started) as f64,
-                executions: f
-                    .executions
-                    .iter()
-                    .map(|(&t, &n)| ThreadExecutions {
+                id,
+                placement,
+                messages_in: c.messages_in as f64,
+                messages_out: c.messages_out as f64,
+                inbox: c.messages_in.saturating_sub(c.started) as f64,
+                executions: per_thread
+                    .into_iter()
+                    .map(|(t, n)| ThreadExecutions {
                         thread_id: t,
                         count: n as f64,
                     })
                     .collect(),
-                mean_run_ms: if total > 0 {
-                    f.run_micros / total as f64 / 1000.0
-                } else {
-                    0.0
-                },
-                mean_cpu_ms: if total > 0 {
-                    f.cpu_micros / total as f64 / 1000.0
-                } else {
-                    0.0
-                },
+                mean_run_ms: mean(c.run_micros),
+                mean_cpu_ms: mean(c.cpu_micros),
             }
         })
         .collect();
@@ -188,8 +251,8 @@ pub fn stats_snapshot() -> Vec<FluxionStats> {
 /// Zeroes every figure (ids keep their numbers: threads have them cached).
 #[napi]
 pub fn stats_reset() {
-    for (_, f) in table().rows.iter_mut() {
-        *f = Figures::default();
+    for t in lock(&THREADS).iter() {
+        lock(t).rows.clear();
     }
 }
 
@@ -205,17 +268,11 @@ pub struct RunTotals {
 /// Executions and total run time of one fluxion, on every thread (cheap: one lookup).
 #[napi]
 pub fn stats_totals(id: String) -> RunTotals {
-    let t = table();
-    match t.index.get(&id).map(|&i| &t.rows[i as usize].1) {
-        Some(f) => RunTotals {
-            count: f.executions.values().sum::<u64>() as f64,
-            micros: f.run_micros,
-            cpu_micros: f.cpu_micros,
-        },
-        None => RunTotals {
-            count: 0.0,
-            micros: 0.0,
-            cpu_micros: 0.0,
-        },
+    let idx = lock(&NAMES).index.get(&id).copied();
+    let c = idx.map(|i| gather(i as usize).0).unwrap_or_default();
+    RunTotals {
+        count: c.executions as f64,
+        micros: c.run_micros,
+        cpu_micros: c.cpu_micros,
     }
 }
