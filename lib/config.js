@@ -62,6 +62,33 @@ function validate(config, source) {
   return config;
 }
 
+const DEFAULT_WORKER_YOUNG_MB = 4;
+
+/**
+ * V8 young-generation cap of each worker, in MB (Worker `resourceLimits.maxYoungGenerationSizeMb`),
+ * from FLUXION_WORKER_YOUNG_MB; 0 leaves V8's default. Without a cap, V8 grows a busy worker's
+ * new space as the main thread's, and what a large young generation holds until its next scavenge
+ * (the objects, and native memory such as crypto Hash contexts that only GC frees) is most of a
+ * worker's memory beyond a worker that only loaded the app: docs/bench.md (scenario 7).
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {{ maxYoungGenerationSizeMb: number } | undefined}
+ */
+function workerResourceLimits(env = process.env) {
+  const raw = env.FLUXION_WORKER_YOUNG_MB;
+  let mb = DEFAULT_WORKER_YOUNG_MB;
+  if (raw !== undefined && raw !== '') {
+    mb = Number(raw);
+    if (!/^\s*\d+\s*$/.test(raw) || mb > 4096) {
+      throw new FluxionConfigError(
+        'FLUXION_WORKER_YOUNG_MB',
+        `must be a whole number of megabytes from 1 to 4096, or 0 for V8's default (got "${raw}")`,
+        'environment'
+      );
+    }
+  }
+  return mb === 0 ? undefined : { maxYoungGenerationSizeMb: mb };
+}
+
 const cache = new Map();
 
 /**
@@ -106,4 +133,4 @@ function forFile(file) {
   }
 }
 
-module.exports = { validate, forFile };
+module.exports = { validate, forFile, workerResourceLimits, DEFAULT_WORKER_YOUNG_MB };

@@ -97,6 +97,7 @@ function install(options = {}) {
   runtime.state.config = config.forFile(path.join(process.cwd(), 'x.js'));
   installEsm();
   if (role === 'main' && isMainThread) {
+    config.workerResourceLimits(); // a bad FLUXION_WORKER_YOUNG_MB fails at start-up, not at the first dispatch
     watchServers();
     writeStatsAtExit();
   }

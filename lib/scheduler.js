@@ -11,6 +11,7 @@ const runtime = require('./runtime');
 const adaptive = require('./adaptive');
 const speculate = require('./speculate');
 const native = require('./native');
+const config = require('./config');
 
 const pool = { workers: [], started: false, next: 0, config: {}, crashHook: null };
 const records = new Map(); // handle -> request record
@@ -100,6 +101,7 @@ function spawn(slot) {
     workerData: { slot, mode: runtime.mode(), config: runtime.state.config },
     stdout: false,
     stderr: false,
+    resourceLimits: pool.resourceLimits, // FLUXION_WORKER_YOUNG_MB (lib/config.js)
   });
   const id = w.threadId;
   w.inflight = 0;
@@ -133,6 +135,7 @@ function start() {
   pool.started = true;
   transport.onMessage(onMessage);
   const n = workerCount();
+  pool.resourceLimits = config.workerResourceLimits();
   for (let i = 0; i < n; i++) pool.workers.push(spawn(i));
   broadcastSlots();
   require('./rebalance').start({
