@@ -178,3 +178,9 @@ export function workers(): Array<{
   /** Contexts (group keys) this worker hosts. */
   groups: string[];
 }>;
+/**
+ * Moves a fluxion's context (its group) to another thread without losing a message or a write.
+ * `fluxionOrGroup`: a fluxion id from stats() or a group key; `threadId`: a worker's thread id
+ * (see workers()) or 0 for the main thread. Resolves to the new host. Main thread only.
+ */
+export function moveContext(fluxionOrGroup: string, threadId: number): Promise<number>;

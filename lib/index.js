@@ -44,9 +44,9 @@ function terminateWorker(which) {
 }
 
 /**
- * Moves a fluxion's context (its group) to another worker, without losing a message or a write.
+ * Moves a fluxion's context (its group) to another thread, without losing a message or a write.
  * @param {string} fluxionOrGroup a fluxion id from stats() or a group key
- * @param {number} threadId a worker's thread id (see workers())
+ * @param {number} threadId a worker's thread id (see workers()), or 0 for the main thread
  * @returns {Promise<number>}
  */
 function moveContext(fluxionOrGroup, threadId) {
