@@ -2,7 +2,7 @@
 // Automatic migration (lib/rebalance.js): the decision rule, and two contexts gathered on one
 // worker under load being spread over two, with every increment kept.
 const path = require('node:path');
-const { decide, leaveMain } = require('../lib/rebalance');
+const { decide, leaveMain, comeBack } = require('../lib/rebalance');
 const { startApp, outcome } = require('./helpers/server');
 
 jest.setTimeout(60000);
@@ -58,6 +58,56 @@ describe('leaveMain', () => {
     const groups = new Map([['w', on(400, 40, 3)], ['x', on(100, 40)], ['y', on(200, 40)]]);
     expect(leaveMain(groups, 500, new Map(), 150)).toBe('y');
   });
+});
+
+describe('comeBack', () => {
+  const never = () => false;
+  test('a context on a worker whose runs became cheaper than a message comes back after two intervals', () => {
+    const below = new Map();
+    const groups = new Map([['x', { host: 3, ms: 20, runs: 1000 }]]); // 20 µs per run
+    expect(comeBack(groups, below, 75, never)).toBeNull();
+    expect(comeBack(groups, below, 75, never)).toBe('x');
+  });
+  test('a costly one, one on the main thread, or one cooling down stays', () => {
+    const below = new Map();
+    const costly = new Map([['x', { host: 3, ms: 100, runs: 400 }]]); // 250 µs per run
+    const home = new Map([['x', { host: 0, ms: 20, runs: 1000 }]]);
+    const cheap = new Map([['x', { host: 3, ms: 20, runs: 1000 }]]);
+    for (let i = 0; i < 3; i++) {
+      expect(comeBack(costly, below, 75, never)).toBeNull();
+      expect(comeBack(home, new Map(), 75, never)).toBeNull();
+      expect(comeBack(cheap, below, 75, () => true)).toBeNull();
+    }
+  });
+});
+
+test('a cheap context moved to a worker comes back to the main thread by itself, counts exact', async () => {
+  const app = await startApp(path.join(__dirname, 'apps', 'listing1.js'), { env: { FLUXION_WORKERS: '2', FLUXION_REBALANCE_MS: '100' } });
+  try {
+    await outcome(`${app.url}/`);
+    const stats = JSON.parse((await outcome(`${app.url}/__stats`)).body);
+    const reply = stats.find((s) => s.id.endsWith('#reply@449'));
+    const workers = JSON.parse((await outcome(`${app.url}/__workers`)).body);
+    const moved = JSON.parse((await outcome(`${app.url}/__move?id=${encodeURIComponent(reply.id)}&to=${workers[0].threadId}`)).body);
+    expect(moved).toEqual({ host: workers[0].threadId });
+    // Its runs (count += 1 and sending the tail) cost far less than a message: it comes back.
+    const bodies = [];
+    let home = false;
+    const t0 = Date.now();
+    while (!home && Date.now() - t0 < 15000) {
+      bodies.push(...(await Promise.all(Array.from({ length: 20 }, () => outcome(`${app.url}/`)))).map((r) => r.body));
+      home = JSON.parse((await outcome(`${app.url}/__workers`)).body).every((w) => w.groups.length === 0);
+    }
+    bodies.push(...(await Promise.all(Array.from({ length: 20 }, () => outcome(`${app.url}/`)))).map((r) => r.body));
+    expect(home).toBe(true);
+    const counts = bodies.map((b) => Number(/^count: (\d+) /.exec(b)[1])).sort((a, b) => a - b);
+    expect(counts).toEqual(Array.from({ length: bodies.length }, (_, i) => i + 2));
+    const after = JSON.parse((await outcome(`${app.url}/__stats`)).body).find((s) => s.id === reply.id);
+    expect(after.executions.map((e) => e.threadId).sort()).toEqual([0, workers[0].threadId].sort());
+    expect(app.stderr()).toBe('');
+  } finally {
+    await app.stop();
+  }
 });
 
 test('two contexts on one busy worker are spread over two, counts exact', async () => {

@@ -1,7 +1,8 @@
 'use strict';
 // Automatic migration (the poster's TODO): every interval, the main thread reads how much run
 // time each thread spent (from the process-wide stats). A context starts on the main thread and
-// leaves it for the least busy worker once its runs cost more than a message (leaveMain); when
+// leaves it for the least busy worker once its runs cost more than a message (leaveMain), and
+// comes back once they cost clearly less (comeBack; not under FLUXION_PLACEMENT=eager); when
 // one worker is much busier than another, one of the busy worker's contexts (a group) moves to
 // the idle one (decide). Moves go through moveContext, so no message or write is lost. A group
 // moves between workers only if that narrows the gap (a lone hot group never bounces) and not
@@ -68,6 +69,28 @@ function leaveMain(groups, intervalMs, above, highMicros) {
   return best && best.group;
 }
 
+/**
+ * Which context hosted on a worker should come back to the main thread (pure, for tests): one
+ * whose runs became cheaper than a message (below `lowMicros`, half the threshold to leave) in
+ * two intervals in a row.
+ * @param {Map<string, { host: number, ms: number, runs: number }>} groups
+ * @param {Map<string, number>} below group -> intervals in a row below (updated)
+ * @param {number} lowMicros
+ * @param {(group: string) => boolean} coolingDown
+ * @returns {string | null}
+ */
+function comeBack(groups, below, lowMicros, coolingDown) {
+  let best = null;
+  for (const [group, g] of groups) {
+    if (g.host === 0 || !g.runs) continue;
+    const cheap = (1000 * g.ms) / g.runs < lowMicros;
+    const n = cheap ? (below.get(group) || 0) + 1 : 0;
+    below.set(group, n);
+    if (n >= 2 && !coolingDown(group) && (!best || g.runs > best.runs)) best = { group, runs: g.runs };
+  }
+  return best && best.group;
+}
+
 /** The last moves made: `{ group, from, to, at }`. */
 const history = [];
 
@@ -75,7 +98,7 @@ const history = [];
  * Starts the periodic check. `pool` gives the workers, `hostOf` a group's host,
  * `move` moves a group (a promise).
  */
-function start({ workers, hostOf, move, highMicros }) {
+function start({ workers, hostOf, move, highMicros, home = true }) {
   if (process.env.FLUXION_REBALANCE === '0') return null;
   const interval = numberFromEnv('FLUXION_REBALANCE_MS', 500, 50);
   const cooldown = 4 * interval;
@@ -83,6 +106,7 @@ function start({ workers, hostOf, move, highMicros }) {
   const movedAt = new Map();
   let moving = false;
   const above = new Map();
+  const below = new Map();
   const timer = setInterval(() => {
     if (moving) return;
     const ids = workers();
@@ -118,13 +142,17 @@ function start({ workers, hostOf, move, highMicros }) {
     }
     last = now;
     let d = null;
-    const out = leaveMain(groups, interval, above, highMicros);
-    if (out) {
+    const coolingDown = (g) => Date.now() - (movedAt.get(g) || 0) < cooldown;
+    const out = home ? leaveMain(groups, interval, above, highMicros) : null;
+    const back = home ? comeBack(groups, below, highMicros / 2, coolingDown) : null;
+    if (out && !coolingDown(out)) {
       let to = ids[0];
       for (const t of ids) if (busy.get(t) < busy.get(to)) to = t;
       d = { group: out, from: 0, to };
+    } else if (back) {
+      d = { group: back, from: hostOf(back), to: 0 };
     } else if (ids.length >= 2) {
-      d = decide(busy, groups, interval, (g) => Date.now() - (movedAt.get(g) || 0) < cooldown);
+      d = decide(busy, groups, interval, coolingDown);
     }
     if (!d) return;
     moving = true;
@@ -140,4 +168,4 @@ function start({ workers, hostOf, move, highMicros }) {
   return timer;
 }
 
-module.exports = { start, decide, leaveMain, history };
+module.exports = { start, decide, leaveMain, comeBack, history };

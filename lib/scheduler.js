@@ -143,6 +143,8 @@ function start() {
     hostOf: runtime.hostOf,
     move: moveContext,
     highMicros: adaptive.HIGH,
+    // Under eager, contexts start on workers and stay there.
+    home: runtime.mode() === 'auto',
   });
 }
 

@@ -146,10 +146,14 @@ pub fn stats_message(idx: u32, thread_id: u32, out: bool) {
     });
 }
 
-/// When a run started: wall clock and this thread's CPU clock.
+/// When a run started: wall clock and this thread's CPU clock, and the time spent in runs of
+/// other fluxions it made synchronously (a post or tail that ran in place): each fluxion is
+/// placed on its own, so each is charged only its own time.
 struct Start {
     wall: Instant,
     cpu_nanos: u64,
+    nested_micros: f64,
+    nested_cpu_micros: f64,
 }
 
 thread_local! {
@@ -178,6 +182,8 @@ pub fn stats_enter() {
     let start = Start {
         wall: Instant::now(),
         cpu_nanos: thread_cpu_nanos(),
+        nested_micros: 0.0,
+        nested_cpu_micros: 0.0,
     };
     STARTS.with(|s| s.borrow_mut().push(start));
 }
@@ -185,11 +191,22 @@ pub fn stats_enter() {
 /// The run begun by the last `stats_enter` on this thread was one execution of fluxion `idx`.
 #[napi]
 pub fn stats_exec(idx: u32, thread_id: u32, from_message: bool) {
-    let Some(start) = STARTS.with(|s| s.borrow_mut().pop()) else {
+    let Some((wall, cpu)) = STARTS.with(|s| {
+        let mut s = s.borrow_mut();
+        let start = s.pop()?;
+        let wall = start.wall.elapsed().as_secs_f64() * 1e6;
+        let cpu = thread_cpu_nanos().saturating_sub(start.cpu_nanos) as f64 / 1e3;
+        if let Some(outer) = s.last_mut() {
+            outer.nested_micros += wall;
+            outer.nested_cpu_micros += cpu;
+        }
+        Some((
+            (wall - start.nested_micros).max(0.0),
+            (cpu - start.nested_cpu_micros).max(0.0),
+        ))
+    }) else {
         return;
     };
-    let wall = start.wall.elapsed().as_secs_f64() * 1e6;
-    let cpu = thread_cpu_nanos().saturating_sub(start.cpu_nanos) as f64 / 1e3;
     count(idx, thread_id, |c| {
         c.executions += 1;
         c.run_micros += wall;
