@@ -185,8 +185,8 @@ function recordFor(req, res, next) {
         }
         rec.threads.clear();
       };
-      // `on`, not `once`: no wrapper per listener; `finish` runs once (rec.done).
-      res.on('finish', finish);
+      // A ServerResponse emits 'close' after 'finish' and when the connection is lost first:
+      // one listener covers both. `on`, not `once`: no wrapper; `finish` runs once (rec.done).
       res.on('close', finish);
     }
   }
