@@ -162,8 +162,8 @@ export interface FluxionStats {
  * from its live source and closure now and whenever the router grows (`FLUXION_JIT=0`: off).
  * Under the require hook this also happens by itself when the app's server starts listening.
  * The pool has one worker per core (`os.availableParallelism()`; `FLUXION_WORKERS` overrides):
- * the main thread mostly waits on sockets and shares a core with a worker. Each worker's V8 young
- * generation is capped at 4 MB (`FLUXION_WORKER_YOUNG_MB`; `0`: V8's own limit).
+ * the main thread mostly waits on sockets and shares a core with a worker. `FLUXION_WORKER_YOUNG_MB`
+ * caps each worker's V8 young generation (default `0`: V8's own limit).
  */
 export function fluxionize<T extends (...args: any[]) => any>(app: T): T;
 /** Per-fluxion figures for the whole process, from whichever thread calls it. */

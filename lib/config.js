@@ -62,11 +62,13 @@ function validate(config, source) {
   return config;
 }
 
-const DEFAULT_WORKER_YOUNG_MB = 4;
+// No cap by default: the cap that meets scenario 7's RSS target (4 MB) cost gifsockets 10-15 %
+// of its throughput (docs/bench.md, scenario 7): memory-tight deployments can set it.
+const DEFAULT_WORKER_YOUNG_MB = 0;
 
 /**
  * V8 young-generation cap of each worker, in MB (Worker `resourceLimits.maxYoungGenerationSizeMb`),
- * from FLUXION_WORKER_YOUNG_MB; 0 leaves V8's default. Without a cap, V8 grows a busy worker's
+ * from FLUXION_WORKER_YOUNG_MB; 0 (the default) leaves V8's default. Without a cap, V8 grows a busy worker's
  * new space as the main thread's, and what a large young generation holds until its next scavenge
  * (the objects, and native memory such as crypto Hash contexts that only GC frees) is most of a
  * worker's memory beyond a worker that only loaded the app: docs/bench.md (scenario 7).
