@@ -153,6 +153,8 @@ export interface FluxionStats {
   meanRunMs: number;
   /** Mean CPU time of a run on the thread that ran it: what placement decides on. */
   meanCpuMs: number;
+  /** Mean CPU time a message to it cost its sender (building and sending it): a run must cost more to move. */
+  meanMessageCpuMs: number;
 }
 
 /**

@@ -34,6 +34,9 @@ test.each([
     expect(handler.placement).toBe('replicated');
     expect(handler.executions.reduce((n, e) => n + e.count, 0)).toBe(200);
     expect(handler.executions.every((e) => e.threadId !== 0)).toBe(true);
+    // What sending it cost the main thread is measured (adaptive placement weighs runs against it).
+    expect(handler.meanMessageCpuMs).toBeGreaterThan(0);
+    expect(handler.meanMessageCpuMs).toBeLessThan(50);
     // reply owns `count`: one thread hosts its context, and runs every one of its executions.
     expect(reply.placement).toMatch(/^group /);
     expect(reply.executions).toHaveLength(1);

@@ -1,6 +1,7 @@
 'use strict';
 // Where a stateless handler runs, from what it costs: a handler cheaper than a message stays on
-// the main thread, a costly one goes to the workers. Cost is the CPU time of its runs on the
+// the main thread, a costly one goes to the workers. A message's cost is measured as the main
+// thread's CPU time to build and send it (see thresholds). Cost is the CPU time of its runs on the
 // thread that ran them (wall time would count the time a busy machine descheduled the thread,
 // and make a cheap handler look costly). Decided again every WINDOW executions, with hysteresis
 // (move out after two windows above HIGH, come back below LOW), so that a handler near the
@@ -21,6 +22,20 @@ const HIGH = microsFromEnv('FLUXION_OFFLOAD_ABOVE_US', 150);
 /** Mean run time (µs) below which an offloaded handler comes back. */
 const LOW = HIGH / 2;
 const WINDOW = 64;
+/** FLUXION_OFFLOAD_ABOVE_US set: that threshold, as it is; otherwise messages' costs count too. */
+const FIXED = process.env.FLUXION_OFFLOAD_ABOVE_US !== undefined;
+
+/**
+ * The thresholds for one handler, from its figures: a run moves out only if it costs more than
+ * its messages would — what building and sending one cost the main thread (measured on each
+ * send), twice for the answer coming back — and never below HIGH; it comes back below LOW or
+ * 1.5 times that message cost (a band, so that it does not flap).
+ * @param {{ messagesTimed: number, messageCpuMicros: number }} t
+ */
+function thresholds(t) {
+  const msg = !FIXED && t.messagesTimed > 0 ? t.messageCpuMicros / t.messagesTimed : 0;
+  return { high: Math.max(HIGH, 2 * msg), low: Math.max(LOW, 1.5 * msg) };
+}
 /** A first look after this many runs: a handler already far above HIGH moves without waiting. */
 const EARLY = 4;
 
@@ -44,7 +59,7 @@ function shouldOffload(fullId) {
     const t = native.load().statsTotals(fullId);
     const n = t.count - s.early.count;
     const mean = n > 0 ? (t.cpuMicros - s.early.cpuMicros) / n : 0;
-    if (mean > 10 * HIGH) {
+    if (mean > 10 * thresholds(t).high) {
       s.offload = true;
       native.load().statsPlacement(fullId, `replicated (on workers: ${mean.toFixed(0)} µs per run)`);
     }
@@ -55,11 +70,12 @@ function shouldOffload(fullId) {
     const n = t.count - s.count;
     if (n > 0) {
       const mean = (t.cpuMicros - s.micros) / n;
-      // Moving out takes two windows in a row above HIGH: under CPU contention a cheap handler's
-      // wall-clock run time includes time its thread was descheduled, and one window can lie.
-      s.above = mean > HIGH ? s.above + 1 : 0;
+      const { high, low } = thresholds(t);
+      // Moving out takes two windows in a row above: one window can lie (a collection, a cold
+      // path taken once).
+      s.above = mean > high ? s.above + 1 : 0;
       if (!s.offload && s.above >= 2) s.offload = true;
-      else if (s.offload && mean < LOW) s.offload = false;
+      else if (s.offload && mean < low) s.offload = false;
       const where = s.offload ? 'on workers' : 'on the main thread';
       native.load().statsPlacement(fullId, `replicated (${where}: ${mean.toFixed(0)} µs per run)`);
     }
@@ -69,4 +85,4 @@ function shouldOffload(fullId) {
   return s.offload;
 }
 
-module.exports = { shouldOffload, HIGH };
+module.exports = { shouldOffload, thresholds, HIGH };

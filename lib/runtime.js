@@ -59,8 +59,9 @@ function statId(fullId) {
 function recordExec(fullId, fromMessage) {
   native.load().statsExec(statId(fullId), threadId, fromMessage);
 }
-function recordMessage(fullId, out) {
-  native.load().statsMessage(statId(fullId), threadId, out);
+/** A message for `fullId` was sent (`out`) or received; `cpuMicros`: what sending it cost. */
+function recordMessage(fullId, out, cpuMicros) {
+  native.load().statsMessage(statId(fullId), threadId, out, cpuMicros);
 }
 
 function placementOf(fullId) {
@@ -197,6 +198,7 @@ function post(fullId, vars, fn) {
     const to = host === null ? hostOf(p.group) : host === undefined ? spreadTarget() : host;
     if (host === undefined && to === threadId) return timed(fullId, fn, this, args, false);
     let encoded;
+    const cpu0 = native.load().threadCpuMicros();
     try {
       // Sending serialises the message: it fails, before anything leaves this thread, on
       // functions and other values that cannot cross threads.
@@ -223,7 +225,7 @@ function post(fullId, vars, fn) {
       }
       return timed(fullId, fn, this, args, false);
     }
-    recordMessage(fullId, true);
+    recordMessage(fullId, true, native.load().threadCpuMicros() - cpu0);
     if (isMainThread) require('./scheduler').touch(encoded, to);
   };
 }

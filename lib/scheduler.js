@@ -324,6 +324,8 @@ function dispatcher(fullId, file, fn, compiled) {
     if (host === 0 || p.pinned || !copyable(req, p.reqProps)) {
       return runtime.timed(fullId, fn, this, [req, res, next], false);
     }
+    // What the message costs this thread: adaptive placement weighs a run against it.
+    const cpu0 = native.load().threadCpuMicros();
     const rec = recordFor(req, res, next);
     const msg = {
       t: 'start',
@@ -353,7 +355,6 @@ function dispatcher(fullId, file, fn, compiled) {
     rec.threads.add(host);
     const w = workerById(host);
     if (w) w.inflight++;
-    runtime.recordMessage(fullId, true);
     const send = () => (p.where === 'group' ? runtime.sendToGroup(p.group, msg) : transport.send(host, msg));
     try {
       send();
@@ -364,6 +365,7 @@ function dispatcher(fullId, file, fn, compiled) {
       msg.res = express.snapshotResponse(res, true);
       send();
     }
+    runtime.recordMessage(fullId, true, native.load().threadCpuMicros() - cpu0);
   }
   dispatchers.set(fullId, fn);
   fluxionDispatch[runtime.DISPATCHER] = true;

@@ -30,6 +30,9 @@ struct Counts {
     executions: u64,
     run_micros: f64,
     cpu_micros: f64,
+    /// Sent messages whose cost was measured, and the sending thread's CPU time for them.
+    messages_timed: u64,
+    message_cpu_micros: f64,
 }
 
 /// One thread's counts, by fluxion index. Each thread writes only its own table, so the per-run
@@ -100,6 +103,8 @@ fn gather(idx: usize) -> (Counts, BTreeMap<u32, u64>) {
         sum.executions += c.executions;
         sum.run_micros += c.run_micros;
         sum.cpu_micros += c.cpu_micros;
+        sum.messages_timed += c.messages_timed;
+        sum.message_cpu_micros += c.message_cpu_micros;
         if c.executions > 0 {
             *per_thread.entry(t.thread_id).or_default() += c.executions;
         }
@@ -132,18 +137,31 @@ pub struct FluxionStats {
     pub mean_run_ms: f64,
     /// Mean CPU time of a run, on the thread that ran it (what placement decides on).
     pub mean_cpu_ms: f64,
+    /// Mean CPU time a message to this fluxion cost its sender (building and sending it).
+    pub mean_message_cpu_ms: f64,
 }
 
-/// A message for fluxion `idx` was sent (`out`) or received on thread `thread_id`.
+/// A message for fluxion `idx` was sent (`out`) or received on thread `thread_id`; for a sent
+/// one, `cpu_micros` is what building and sending it cost the sender, when measured.
 #[napi]
-pub fn stats_message(idx: u32, thread_id: u32, out: bool) {
+pub fn stats_message(idx: u32, thread_id: u32, out: bool, cpu_micros: Option<f64>) {
     count(idx, thread_id, |c| {
         if out {
-            c.messages_out += 1
+            c.messages_out += 1;
+            if let Some(m) = cpu_micros {
+                c.messages_timed += 1;
+                c.message_cpu_micros += m;
+            }
         } else {
             c.messages_in += 1
         }
     });
+}
+
+/// This thread's CPU time, in microseconds (for costs measured from JS).
+#[napi]
+pub fn thread_cpu_micros() -> f64 {
+    thread_cpu_nanos() as f64 / 1e3
 }
 
 /// When a run started: wall clock and this thread's CPU clock, and the time spent in runs of
@@ -258,6 +276,11 @@ pub fn stats_snapshot() -> Vec<FluxionStats> {
                     .collect(),
                 mean_run_ms: mean(c.run_micros),
                 mean_cpu_ms: mean(c.cpu_micros),
+                mean_message_cpu_ms: if c.messages_timed > 0 {
+                    c.message_cpu_micros / c.messages_timed as f64 / 1000.0
+                } else {
+                    0.0
+                },
             }
         })
         .collect();
@@ -280,6 +303,9 @@ pub struct RunTotals {
     pub micros: f64,
     /// CPU time.
     pub cpu_micros: f64,
+    /// Sent messages whose cost was measured, and their senders' CPU time.
+    pub messages_timed: f64,
+    pub message_cpu_micros: f64,
 }
 
 /// Executions and total run time of one fluxion, on every thread (cheap: one lookup).
@@ -291,5 +317,7 @@ pub fn stats_totals(id: String) -> RunTotals {
         count: c.executions as f64,
         micros: c.run_micros,
         cpu_micros: c.cpu_micros,
+        messages_timed: c.messages_timed as f64,
+        message_cpu_micros: c.message_cpu_micros,
     }
 }
