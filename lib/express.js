@@ -347,107 +347,176 @@ function localsBytes(locals) {
 }
 
 /**
- * Worker: a response whose calls are recorded and flushed, in order, to the main thread.
- * @param {object} state `{ headers, statusCode, headersSent, locals }` from the main thread
- * @param {(ops: Array<[string, unknown[]]>) => void} flush
+ * Worker: a response whose calls are recorded and flushed, in order, to the main thread. A class
+ * (methods on the prototype, state in private fields): one is made per offloaded request, and
+ * two dozen closures per request were a good part of a worker's garbage.
  */
-function proxyResponse(state, settings, flush) {
-  const headers = Object.assign(Object.create(null), state.headers);
-  let ops = [];
-  let scheduled = false;
-  // res.locals set here (for a template rendered later on the main thread) travels back.
-  let localsSent = localsBytes(state.locals || {}) || NO_LOCALS;
-  const res = {
-    locals: state.locals || {},
-    statusCode: state.statusCode,
-    headersSent: Boolean(state.headersSent),
-    __fluxionFlush() {
-      let current = res.locals;
-      let locals = current ? localsBytes(current) : null;
-      if (!locals && current && typeof current === 'object') {
-        // Something in it cannot be copied (a function): the rest still travels back.
-        current = {};
-        for (const k of Object.keys(res.locals)) if (cloneable(res.locals[k])) current[k] = res.locals[k];
-        locals = localsBytes(current);
-      }
-      if (locals && Buffer.compare(locals, localsSent) !== 0) {
-        localsSent = locals;
-        ops.unshift(['locals=', [current]]);
-      }
-      if (ops.length) {
-        const batch = ops;
-        ops = [];
-        flush(batch);
-      }
-      scheduled = false;
-    },
-  };
-  const record = (name, args) => {
-    ops.push([name, args]);
-    if (TERMINAL.has(name)) res.headersSent = true;
-    if (!scheduled) {
-      scheduled = true;
-      queueMicrotask(() => res.__fluxionFlush());
-    }
-  };
-  const setHeader = (field, val) => {
-    if (typeof field === 'object') for (const [k, v] of Object.entries(field)) headers[k.toLowerCase()] = v;
-    else headers[String(field).toLowerCase()] = val;
-  };
-  let code = state.statusCode;
-  const chain = (name, mirror) =>
-    function (...args) {
-      if (mirror) mirror(...args);
-      record(name, args);
-      return res;
-    };
-  Object.assign(res, {
-    status: chain('status', (c) => (code = c)),
-    set: chain('set', setHeader),
-    header: chain('header', setHeader),
-    setHeader: chain('setHeader', setHeader),
-    append: chain('append'),
-    removeHeader: chain('removeHeader', (f) => delete headers[String(f).toLowerCase()]),
-    type: chain('type'),
-    contentType: chain('contentType'),
-    vary: chain('vary'),
-    location: chain('location'),
-    links: chain('links'),
-    attachment: chain('attachment'),
-    cookie: chain('cookie'),
-    clearCookie: chain('clearCookie'),
-    send: chain('send'),
-    end: chain('end'),
-    redirect: chain('redirect'),
-    sendStatus: chain('sendStatus', (c) => (code = c)),
-    write(...args) {
-      record('write', args);
-      return true;
-    },
-    writeHead: chain('writeHead', (c) => (code = c)),
-    render(view, locals, cb) {
-      if (typeof locals === 'function' || cb) throw new Error('fluxion: res.render with a callback cannot run on a worker');
-      record('render', locals === undefined ? [view] : [view, locals]);
-    },
-    json(obj) {
-      record('json-body', [stringify(obj, settings)]);
-      return res;
-    },
-    get: (f) => headers[String(f).toLowerCase()],
-    getHeader: (f) => headers[String(f).toLowerCase()],
-    getHeaders: () => ({ ...headers }),
-    hasHeader: (f) => String(f).toLowerCase() in headers,
-  });
+class ResponseProxy {
+  #headers;
+  #ops = [];
+  #scheduled = false;
+  #localsSent;
+  #code;
+  #settings;
+  #flush;
+
+  /**
+   * @param {object} state `{ headers, statusCode, headersSent, locals }` from the main thread
+   * @param {(ops: Array<[string, unknown[]]>) => void} flush
+   */
+  constructor(state, settings, flush) {
+    this.locals = state.locals || {};
+    this.headersSent = Boolean(state.headersSent);
+    this.#headers = Object.assign(Object.create(null), state.headers);
+    // res.locals set here (for a template rendered later on the main thread) travels back.
+    this.#localsSent = localsBytes(this.locals) || NO_LOCALS;
+    this.#code = state.statusCode;
+    this.#settings = settings;
+    this.#flush = flush;
+  }
+
   // statusCode assignments are recorded too.
-  Object.defineProperty(res, 'statusCode', {
-    get: () => code,
-    set: (c) => {
-      code = c;
-      record('statusCode=', [c]);
-    },
-    enumerable: true,
-  });
-  return res;
+  get statusCode() {
+    return this.#code;
+  }
+  set statusCode(c) {
+    this.#code = c;
+    this.#record('statusCode=', [c]);
+  }
+
+  __fluxionFlush() {
+    let current = this.locals;
+    let locals = current ? localsBytes(current) : null;
+    if (!locals && current && typeof current === 'object') {
+      // Something in it cannot be copied (a function): the rest still travels back.
+      current = {};
+      for (const k of Object.keys(this.locals)) if (cloneable(this.locals[k])) current[k] = this.locals[k];
+      locals = localsBytes(current);
+    }
+    if (locals && Buffer.compare(locals, this.#localsSent) !== 0) {
+      this.#localsSent = locals;
+      this.#ops.unshift(['locals=', [current]]);
+    }
+    if (this.#ops.length) {
+      const batch = this.#ops;
+      this.#ops = [];
+      this.#flush(batch);
+    }
+    this.#scheduled = false;
+  }
+
+  #record(name, args) {
+    this.#ops.push([name, args]);
+    if (TERMINAL.has(name)) this.headersSent = true;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(() => this.__fluxionFlush());
+    }
+  }
+
+  #setHeader(field, val) {
+    if (typeof field === 'object') for (const [k, v] of Object.entries(field)) this.#headers[k.toLowerCase()] = v;
+    else this.#headers[String(field).toLowerCase()] = val;
+  }
+
+  #chain(name, args) {
+    this.#record(name, args);
+    return this;
+  }
+
+  status(...args) {
+    this.#code = args[0];
+    return this.#chain('status', args);
+  }
+  set(...args) {
+    this.#setHeader(...args);
+    return this.#chain('set', args);
+  }
+  header(...args) {
+    this.#setHeader(...args);
+    return this.#chain('header', args);
+  }
+  setHeader(...args) {
+    this.#setHeader(...args);
+    return this.#chain('setHeader', args);
+  }
+  removeHeader(...args) {
+    delete this.#headers[String(args[0]).toLowerCase()];
+    return this.#chain('removeHeader', args);
+  }
+  sendStatus(...args) {
+    this.#code = args[0];
+    return this.#chain('sendStatus', args);
+  }
+  writeHead(...args) {
+    this.#code = args[0];
+    return this.#chain('writeHead', args);
+  }
+  append(...args) {
+    return this.#chain('append', args);
+  }
+  type(...args) {
+    return this.#chain('type', args);
+  }
+  contentType(...args) {
+    return this.#chain('contentType', args);
+  }
+  vary(...args) {
+    return this.#chain('vary', args);
+  }
+  location(...args) {
+    return this.#chain('location', args);
+  }
+  links(...args) {
+    return this.#chain('links', args);
+  }
+  attachment(...args) {
+    return this.#chain('attachment', args);
+  }
+  cookie(...args) {
+    return this.#chain('cookie', args);
+  }
+  clearCookie(...args) {
+    return this.#chain('clearCookie', args);
+  }
+  send(...args) {
+    return this.#chain('send', args);
+  }
+  end(...args) {
+    return this.#chain('end', args);
+  }
+  redirect(...args) {
+    return this.#chain('redirect', args);
+  }
+  write(...args) {
+    this.#record('write', args);
+    return true;
+  }
+  render(view, locals, cb) {
+    if (typeof locals === 'function' || cb) throw new Error('fluxion: res.render with a callback cannot run on a worker');
+    this.#record('render', locals === undefined ? [view] : [view, locals]);
+  }
+  json(obj) {
+    this.#record('json-body', [stringify(obj, this.#settings)]);
+    return this;
+  }
+  get(f) {
+    return this.#headers[String(f).toLowerCase()];
+  }
+  getHeader(f) {
+    return this.#headers[String(f).toLowerCase()];
+  }
+  getHeaders() {
+    return { ...this.#headers };
+  }
+  hasHeader(f) {
+    return String(f).toLowerCase() in this.#headers;
+  }
+}
+
+/** Worker: a response proxy (see ResponseProxy). */
+function proxyResponse(state, settings, flush) {
+  return new ResponseProxy(state, settings, flush);
 }
 
 /** Main thread: replays recorded calls on the real response. */
