@@ -15,7 +15,9 @@ const config = require('./config');
 
 const pool = { workers: [], started: false, next: 0, config: {}, crashHook: null };
 const records = new Map(); // handle -> request record
-const recordOf = new WeakMap(); // req/res/next object -> record
+// req/res/next -> its request record, as a symbol-keyed property: cheaper than a WeakMap entry
+// per object (and its ephemeron work in every collection); invisible to Object.keys and JSON.
+const REC = Symbol('fluxion.record');
 let nextHandle = 1;
 
 function workerCount() {
@@ -168,13 +170,13 @@ function workerById(id) {
 // ---- request records --------------------------------------------------------------------------
 
 function recordFor(req, res, next) {
-  let rec = (res && recordOf.get(res)) || (req && recordOf.get(req));
+  let rec = (res && res[REC]) || (req && req[REC]);
   if (!rec) {
     rec = { h: nextHandle++, req, res, next, threads: new Set(), done: false };
     records.set(rec.h, rec);
-    if (req) recordOf.set(req, rec);
+    if (req) req[REC] = rec;
     if (res) {
-      recordOf.set(res, rec);
+      res[REC] = rec;
       const finish = () => {
         if (rec.done) return;
         rec.done = true;
@@ -192,7 +194,7 @@ function recordFor(req, res, next) {
   }
   // Each dispatch has its own `next` (the router's continuation after that layer).
   if (next) rec.next = next;
-  if (next) recordOf.set(next, rec);
+  if (next) next[REC] = rec;
   return rec;
 }
 
@@ -212,7 +214,7 @@ function retire(h) {
  */
 function handleOf(v, checked = false) {
   if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return null;
-  let rec = recordOf.get(v);
+  let rec = v[REC];
   if (!rec) {
     const http = require('node:http');
     if (v instanceof http.ServerResponse) rec = recordFor(v.req, v, null);
@@ -313,6 +315,7 @@ function requestModuleOf(req) {
  * @param {object} [compiled] a handler compiled at run time (lib/jit.js): `def` (file, source,
  *   closure names) goes once to each worker, `values` (the closure's values) with every request
  */
+let timedSends = 0;
 function dispatcher(fullId, file, fn, compiled) {
   const sentTo = new Set();
   start();
@@ -324,8 +327,9 @@ function dispatcher(fullId, file, fn, compiled) {
     if (host === 0 || p.pinned || !copyable(req, p.reqProps)) {
       return runtime.timed(fullId, fn, this, [req, res, next], false);
     }
-    // What the message costs this thread: adaptive placement weighs a run against it.
-    const cpu0 = native.load().threadCpuMicros();
+    // What the message costs this thread (one dispatch in 8: two clock reads are not free):
+    // adaptive placement weighs a run against it.
+    const cpu0 = (++timedSends & 7) === 0 ? native.load().threadCpuMicros() : -1;
     const rec = recordFor(req, res, next);
     const msg = {
       t: 'start',
@@ -365,7 +369,7 @@ function dispatcher(fullId, file, fn, compiled) {
       msg.res = express.snapshotResponse(res, true);
       send();
     }
-    runtime.recordMessage(fullId, true, native.load().threadCpuMicros() - cpu0);
+    runtime.recordMessage(fullId, true, cpu0 < 0 ? undefined : native.load().threadCpuMicros() - cpu0);
   }
   dispatchers.set(fullId, fn);
   fluxionDispatch[runtime.DISPATCHER] = true;
