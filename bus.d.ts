@@ -48,11 +48,17 @@ export interface BusCapacity {
 }
 
 /**
- * Sends `value` to thread `to`. `true`: handed to its inbox now; `false`: its inbox was full and
- * the message waits in this thread's backlog, to be retried in order (never dropped).
- * Throws `FLUXION_BUS_NO_INBOX` if `to` has no open inbox.
+ * Sends `value` to thread `to`. It is encoded now (a value that cannot be cloned throws here, and
+ * later changes to it are not sent) and handed to the inbox with the other messages sent to `to`
+ * during this task, at the end of the current microtask checkpoint (see `flush`).
+ * `false`: `to`'s inbox was found full earlier and the message joins this thread's backlog, to be
+ * retried in order (never dropped); `true` otherwise.
+ * Throws `FLUXION_BUS_NO_INBOX` if `to` has no open inbox when its batch starts.
  */
 export declare function send(to: number, value: unknown): boolean
+
+/** Hands the messages this thread has sent but not handed over yet to their inboxes now. */
+export declare function flush(): void
 
 /** Closes this thread's inbox and returns the messages not yet delivered to `onMessage`. */
 export declare function close(): unknown[]
@@ -84,13 +90,17 @@ export declare const threadId: number
 export interface NativeBus {
   busOpen(threadId: number, onWake: () => void, capacity?: BusCapacity): void
   busSend(to: number, payload: Uint8Array): boolean
+  /** `count` JSON texts joined with commas, as one frame `[...]`; false (nothing queued) if they do not all fit. */
+  busSendJson(to: number, json: string, count: number): boolean
+  busHasInbox(to: number): boolean
   /** `[u32 LE length][bytes]...`; returns how many were delivered before the inbox filled. */
   busSendPacked(to: number, packed: Uint8Array): number
   busSendBlocking(to: number, payload: Uint8Array, timeoutMs: number): boolean
+  /** One Buffer per frame (a `busSendJson` batch is one frame). */
   busDrain(threadId: number, max?: number): Buffer[]
-  /** One Buffer `[u32 LE length][bytes]...`, empty when nothing is pending. */
+  /** One Buffer `[u32 LE length][u32 LE message count][bytes]...`, empty when nothing is pending. */
   busDrainPacked(threadId: number, max?: number, maxBytes?: number): Buffer
-  /** Copies frames into `target`; returns bytes written, or -(size needed) if the oldest does not fit. */
+  /** Copies frames (as in `busDrainPacked`) into `target`; returns bytes written, or -(size needed) if the oldest does not fit. */
   busDrainInto(threadId: number, target: Buffer, max?: number): number
   busClose(threadId: number): Buffer[]
   busTakeUndelivered(threadId: number): Buffer[]

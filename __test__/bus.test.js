@@ -302,10 +302,14 @@ test('a full inbox pushes back: the sender keeps the rest in order and delivers 
   await once(w, 'message');
   const results = [];
   for (let i = 0; i < 2000; i++) results.push(bus.send(w.threadId, i));
-  expect(results.filter(Boolean).length).toBe(16);
-  expect(results.slice(0, 16).every(Boolean)).toBe(true);
+  // Sends are batched: the first batch (256 messages) is refused whole (it cannot fit), then 16
+  // go in one by one and the 17th is refused; from then on `send` says the message is queued.
+  const firstQueued = results.indexOf(false);
+  expect(firstQueued).toBeGreaterThan(0);
+  expect(results.slice(0, firstQueued).every(Boolean)).toBe(true);
+  expect(results.slice(firstQueued).some(Boolean)).toBe(false);
   expect(bus.queued(w.threadId)).toBe(2000 - 16);
-  expect(bus.stats().find((s) => s.threadId === w.threadId)).toMatchObject({ length: 16, highWater: 16, full: 1 });
+  expect(bus.stats().find((s) => s.threadId === w.threadId)).toMatchObject({ length: 16, highWater: 16, full: 2 });
   const report = once(w, 'message');
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
@@ -369,4 +373,132 @@ test('ref() keeps an idle process alive (so the test above can tell)', async () 
   const r = await runChild(IDLE_APP.replace("process.argv.includes('--ref')", 'true'), 1500);
   expect(r.signal).toBe('SIGKILL');
   expect(r.out).toContain('main got hello');
+});
+
+/** Starts a worker that echoes back (to main, in one message) the first `n` values it receives. */
+async function collector(n, extra = '') {
+  const w = worker(`
+    const { parentPort, threadId, workerData } = require('node:worker_threads');
+    const bus = require(BUS);
+    const got = [];
+    bus.ref();
+    bus.open((m) => {
+      got.push(m);
+      if (got.length === workerData.n) {
+        bus.send(0, { from: threadId, got });
+        bus.close();
+      }
+    });
+    ${extra}
+    parentPort.postMessage('ready');
+  `, { n });
+  const exited = once(w, 'exit');
+  await once(w, 'message');
+  const reply = new Promise((resolve) => routes.set(w.threadId, resolve));
+  return { w, exited, reply };
+}
+
+test('batched sends keep their order across JSON and V8-encoded values sent in one turn', async () => {
+  const { w, exited, reply } = await collector(9);
+  const values = [1, { a: 'json' }, new Map([[1, 2]]), 'two', undefined, [3, 4], Buffer.from('buf'), -0, { z: null }];
+  for (const v of values) bus.send(w.threadId, v);
+  const { got } = await reply;
+  routes.delete(w.threadId);
+  expect(got.length).toBe(9);
+  expect(got[0]).toBe(1);
+  expect(got[1]).toEqual({ a: 'json' });
+  expect([...got[2].entries()]).toEqual([[1, 2]]);
+  expect(got[3]).toBe('two');
+  expect(got[4]).toBeUndefined();
+  expect(got[5]).toEqual([3, 4]);
+  expect(Buffer.from(got[6]).toString()).toBe('buf');
+  expect(Object.is(got[7], -0)).toBe(true);
+  expect(got[8]).toEqual({ z: null });
+  await exited;
+});
+
+test('a value changed after send is delivered as it was when sent', async () => {
+  const { w, exited, reply } = await collector(4);
+  const obj = { n: 1, list: ['a'] };
+  const map = new Map([['n', 1]]);
+  bus.send(w.threadId, obj);
+  bus.send(w.threadId, map);
+  obj.n = 2;
+  obj.list.push('b');
+  map.set('n', 2);
+  bus.send(w.threadId, obj);
+  bus.send(w.threadId, map);
+  obj.n = 3;
+  map.set('n', 3);
+  const { got } = await reply;
+  routes.delete(w.threadId);
+  expect(got[0]).toEqual({ n: 1, list: ['a'] });
+  expect(got[1].get('n')).toBe(1);
+  expect(got[2]).toEqual({ n: 2, list: ['a', 'b'] });
+  expect(got[3].get('n')).toBe(2);
+  await exited;
+});
+
+test('a value that cannot be cloned throws in send and leaves nothing half-sent', async () => {
+  const { w, exited, reply } = await collector(3);
+  const before = bus.stats().find((s) => s.threadId === w.threadId).sent;
+  bus.send(w.threadId, { seq: 0 });
+  expect(() => bus.send(w.threadId, { seq: 'bad', f() {} })).toThrow(/could not be cloned/);
+  expect(() => bus.send(w.threadId, [1, 2, Symbol('s')])).toThrow();
+  bus.send(w.threadId, { seq: 1 });
+  bus.send(w.threadId, new Set([2]));
+  // Only the three good messages reach the inbox.
+  expect(bus.stats().find((s) => s.threadId === w.threadId).sent - before).toBe(3);
+  const { got } = await reply;
+  routes.delete(w.threadId);
+  expect(got.slice(0, 2)).toEqual([{ seq: 0 }, { seq: 1 }]);
+  expect([...got[2]]).toEqual([2]);
+  await exited;
+});
+
+test('a receiver delivers at most 4,096 messages per turn, even from inside a batch', async () => {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const w = worker(`
+    const { parentPort, threadId, workerData } = require('node:worker_threads');
+    const bus = require(BUS);
+    let next = 0, inOrder = true, beforeYield = -1;
+    bus.ref();
+    bus.open((m) => {
+      if (next === 0) setImmediate(() => { beforeYield = next; });
+      else if (m !== next) inOrder = false;
+      if (++next === 10001) {
+        bus.send(0, { from: threadId, next, inOrder, beforeYield });
+        bus.close();
+      }
+    });
+    parentPort.postMessage('ready');
+    Atomics.wait(workerData.flag, 0, 0); // everything is in the inbox before the first drain
+  `, { flag });
+  const exited = once(w, 'exit');
+  await once(w, 'message');
+  const reply = new Promise((resolve) => routes.set(w.threadId, resolve));
+  // A V8-encoded first message shifts the batches so that the 4,096th message is inside one.
+  bus.send(w.threadId, new Map());
+  for (let i = 1; i <= 10000; i++) bus.send(w.threadId, i);
+  expect(bus.stats().find((s) => s.threadId === w.threadId).length).toBe(10001);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+  const r = await reply;
+  routes.delete(w.threadId);
+  expect(r).toEqual({ from: w.threadId, next: 10001, inOrder: true, beforeYield: 4096 });
+  await exited;
+});
+
+test('messages sent just before process.exit() in a worker are handed over', async () => {
+  const w = worker(`
+    const { threadId } = require('node:worker_threads');
+    const bus = require(BUS);
+    bus.send(0, { from: threadId, last: 'sent before exit' });
+    process.exit(0);
+  `);
+  const id = w.threadId;
+  const got = new Promise((resolve) => routes.set(id, resolve));
+  await once(w, 'exit');
+  expect(await got).toEqual({ from: id, last: 'sent before exit' });
+  routes.delete(id);
 });

@@ -52,8 +52,12 @@ function jsonSafe(v, depth) {
   return true;
 }
 
-/** @param {unknown} value @returns {Buffer} */
-function encode(value) {
+/**
+ * Encodes `value` now (so that later changes to it do not change what is sent, and a value that
+ * cannot be cloned throws here, in the sender): JSON text for plain data, else V8's encoding.
+ * @param {unknown} value @returns {string | Buffer}
+ */
+function encodeItem(value) {
   budget = JSON_STRING_BUDGET;
   let json;
   try {
@@ -61,23 +65,37 @@ function encode(value) {
   } finally {
     seen.clear();
   }
-  return json ? Buffer.from(JSON.stringify(value)) : v8.serialize(value);
+  return json ? JSON.stringify(value) : v8.serialize(value);
 }
 
-/** @param {Uint8Array} bytes @returns {unknown} */
+/** One message as bytes (what `busSend` takes). @param {unknown} value @returns {Buffer} */
+function encode(value) {
+  const item = encodeItem(value);
+  return typeof item === 'string' ? Buffer.from(item) : item;
+}
+
+/** @param {Uint8Array} bytes one message, from `encode` @returns {unknown} */
 function decode(bytes) {
   if (bytes[0] === 0xff) return v8.deserialize(bytes);
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   return JSON.parse(buf.utf8Slice(0, buf.length));
 }
 
+/** @param {string | Buffer} item from `encodeItem` @returns {unknown} */
+function decodeItem(item) {
+  return typeof item === 'string' ? JSON.parse(item) : v8.deserialize(item);
+}
+
 /**
- * Decodes `buf[start..end]`. On the V8 path, Buffers and typed arrays in the result point into
- * `buf`: the caller must not overwrite it afterwards. The JSON path copies by nature.
+ * The messages of one inbox frame `buf[start..end]`: a V8 frame holds one message; any other
+ * frame is a batch, a JSON array of messages (`busSendJson`). On the V8 path, Buffers and typed
+ * arrays in the result point into `buf`: the caller must not overwrite it afterwards. The JSON
+ * path copies by nature.
+ * @returns {unknown[]}
  */
-function decodeFrame(buf, start, end) {
-  if (buf[start] === 0xff) return v8.deserialize(buf.subarray(start, end));
+function frameValues(buf, start, end) {
+  if (buf[start] === 0xff) return [v8.deserialize(buf.subarray(start, end))];
   return JSON.parse(buf.utf8Slice(start, end));
 }
 
-module.exports = { encode, decode, decodeFrame };
+module.exports = { encode, encodeItem, decode, decodeItem, frameValues };

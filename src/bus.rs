@@ -66,10 +66,14 @@ fn with_handle<R>(
 }
 
 fn send_cached(to: u32, payload: &[u8]) -> SendResult {
+    send_batch_cached(to, &[payload], 1)
+}
+
+fn send_batch_cached(to: u32, parts: &[&[u8]], messages: u32) -> SendResult {
     with_handle(
         to,
         |r| *r == SendResult::NoSuchInbox,
-        |h| h.send_slice(payload),
+        |h| h.send_batch(parts, messages),
     )
     .unwrap_or(SendResult::NoSuchInbox)
 }
@@ -169,6 +173,30 @@ pub fn bus_send(to: u32, payload: &[u8]) -> std::result::Result<bool, Error<Stri
     send_result(to, send_cached(to, payload))
 }
 
+/// Sends `count` messages at once, as one frame: `json` is their JSON texts joined with commas
+/// (`JSON.stringify` output never holds a bare comma outside strings and brackets), and the frame's
+/// payload is `[` + `json` + `]`, so that the receiver decodes the whole batch with one
+/// `JSON.parse`. One N-API crossing, one lock and one copy for the batch. `true`: delivered;
+/// `false`: the inbox has no room for all of them, nothing was queued (the caller may send them
+/// one by one). Throws `FLUXION_BUS_NO_INBOX` if no inbox is open.
+#[napi]
+pub fn bus_send_json(
+    to: u32,
+    json: String,
+    count: u32,
+) -> std::result::Result<bool, Error<String>> {
+    send_result(
+        to,
+        send_batch_cached(to, &[b"[", json.as_bytes(), b"]"], count),
+    )
+}
+
+/// Whether `to` has an open inbox now (it may close right after: sends still report that).
+#[napi]
+pub fn bus_has_inbox(to: u32) -> bool {
+    with_handle(to, |open: &bool| !*open, |h| h.is_open()).unwrap_or(false)
+}
+
 /// Sends several messages packed as `[u32 little-endian length][bytes]...` with one call, in
 /// order. Returns how many were delivered: fewer than packed means the inbox filled up, and the
 /// caller resends from that message on. Amortises the N-API crossing over a burst.
@@ -206,8 +234,9 @@ pub fn bus_send_blocking(
     send_result(to, Bus::global().send_blocking(to, payload, timeout))
 }
 
-/// Takes up to `max` (default 1024) messages, oldest first. Each Buffer wraps the Rust
-/// allocation (no copy). Keep draining until this returns nothing: only that re-arms the wake-up.
+/// Takes up to `max` (default 1024) messages, oldest first, as one Buffer per frame (a batch sent
+/// with `busSendJson` is one frame; the first frame is taken whole even beyond `max`). Each Buffer
+/// wraps the Rust allocation (no copy). Keep draining until this returns nothing: only that re-arms the wake-up.
 #[napi]
 pub fn bus_drain(
     thread_id: u32,
@@ -219,8 +248,8 @@ pub fn bus_drain(
     Ok(out.into_iter().map(Buffer::from).collect())
 }
 
-/// Like `busDrain`, but returns one Buffer `[u32 little-endian length][bytes]...` (empty when
-/// nothing is pending): one allocation and one JS object per batch instead of one per message.
+/// Like `busDrain`, but returns one Buffer of frames `[u32 LE length][u32 LE message count][bytes]`
+/// (empty when nothing is pending): one allocation and one JS object per batch instead of one per message.
 /// The batch stops before `maxBytes` (default 256 KiB) unless its first message is larger.
 #[napi]
 pub fn bus_drain_packed(
@@ -238,8 +267,8 @@ pub fn bus_drain_packed(
     Ok(Buffer::from(packed))
 }
 
-/// Copies up to `max` (default 1024) messages into `target` as `[u32 LE length][bytes]` frames,
-/// as many as fit. Returns the bytes written (0: the inbox is empty, and the wake-up is
+/// Copies up to `max` (default 1024) messages into `target` as
+/// `[u32 LE length][u32 LE message count][bytes]` frames, as many as fit (a frame is never split). Returns the bytes written (0: the inbox is empty, and the wake-up is
 /// re-armed), or minus the size `target` must have when even the oldest message does not fit
 /// (nothing is taken then). The receiver reuses one buffer for every batch: no allocation and no
 /// external Buffer per wake-up.
@@ -262,7 +291,8 @@ pub fn bus_drain_into(
     }
 }
 
-/// Closes the inbox of `threadId` and returns the messages nobody drained, oldest first.
+/// Closes the inbox of `threadId` and returns the frames nobody drained, oldest first (one
+/// Buffer per frame: a batch frame holds several messages).
 #[napi]
 pub fn bus_close(env: Env, thread_id: u32) -> std::result::Result<Vec<Buffer>, Error<String>> {
     let pending = Bus::global().close(thread_id).map_err(bus_error)?;

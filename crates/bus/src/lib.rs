@@ -3,7 +3,9 @@
 //!
 //! A `.node` addon is loaded once per process, so every worker thread sees the same Rust statics:
 //! [`Bus::global`] is that one shared registry. The bus moves opaque byte strings (the JS side
-//! serialises with `v8.serialize`); it knows nothing of JS.
+//! serialises with `v8.serialize`); it knows nothing of JS. A frame may stand for several
+//! messages (a sender's batch, see [`InboxHandle::send_batch`]): the sender says how many, and
+//! capacity, counters and drain limits count messages, not frames.
 //!
 //! Two properties shape the code:
 //! - **Wake-up batching.** Waking a JS thread costs a `uv_async_send` plus a turn of its event loop.
@@ -66,6 +68,9 @@ impl Default for Capacity {
     }
 }
 
+/// Bytes before each frame's payload: `[u32 LE payload length][u32 LE message count]`.
+pub const FRAME_HEADER: usize = 8;
+
 /// Result of [`Bus::drain_into`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DrainInto {
@@ -95,8 +100,9 @@ pub struct InboxStats {
     pub wakes: u64,
 }
 
-/// Messages stored back to back as `[u32 LE length][bytes]` frames in one growable buffer, read
-/// from `pos` on.
+/// Messages stored back to back as `[u32 LE length][u32 LE message count][bytes]` frames in one
+/// growable buffer, read from `pos` on. A frame usually holds one message; a sender's batch is one
+/// frame holding several (its payload format is the sender's business).
 ///
 /// One `Vec<u8>` per message would cost a `malloc` on the sending thread and a `free` on the
 /// receiving one for every message; glibc serialises those on its arena lock and the two threads
@@ -107,7 +113,7 @@ pub struct InboxStats {
 struct Frames {
     buf: Vec<u8>,
     pos: usize,
-    /// Frames from `pos` to the end.
+    /// Messages in the frames from `pos` to the end.
     count: usize,
 }
 
@@ -116,36 +122,56 @@ impl Frames {
         self.count == 0
     }
 
-    fn push(&mut self, payload: &[u8]) {
-        self.buf
-            .extend_from_slice(&(payload.len() as u32).to_le_bytes());
-        self.buf.extend_from_slice(payload);
-        self.count += 1;
+    /// Appends one frame whose payload is `parts` concatenated (`len` bytes in all), standing for
+    /// `messages` messages.
+    fn push(&mut self, parts: &[&[u8]], len: usize, messages: u32) {
+        self.buf.reserve(FRAME_HEADER + len);
+        self.buf.extend_from_slice(&(len as u32).to_le_bytes());
+        self.buf.extend_from_slice(&messages.to_le_bytes());
+        for p in parts {
+            self.buf.extend_from_slice(p);
+        }
+        self.count += messages as usize;
     }
 
-    /// Payload length of the frame starting at `at`.
-    fn len_at(&self, at: usize) -> usize {
+    fn u32_at(&self, at: usize) -> usize {
         let h = &self.buf[at..at + 4];
         u32::from_le_bytes([h[0], h[1], h[2], h[3]]) as usize
     }
 
-    /// How many of the next `n` frames fit in `max_bytes` packed: (frames, bytes, payload bytes).
-    fn fitting(&self, n: usize, max_bytes: usize) -> (usize, usize, usize) {
-        let (mut count, mut span) = (0, 0);
+    /// Payload length of the frame starting at `at`.
+    fn len_at(&self, at: usize) -> usize {
+        self.u32_at(at)
+    }
+
+    /// Messages in the frame starting at `at`.
+    fn messages_at(&self, at: usize) -> usize {
+        self.u32_at(at + 4)
+    }
+
+    /// How many of the next frames, holding at most `n` messages, fit in `max_bytes` packed:
+    /// (messages, bytes, payload bytes). A frame is never split; with `first`, the first frame
+    /// counts as fitting `n` even if it holds more messages (a batch larger than the caller's
+    /// limit must still be taken whole), but not `max_bytes`.
+    fn fitting(&self, n: usize, max_bytes: usize, first: bool) -> (usize, usize, usize) {
+        let (mut count, mut span, mut frames) = (0, 0, 0);
         let mut at = self.pos;
-        while count < n.min(self.count) {
-            let frame = 4 + self.len_at(at);
-            if span + frame > max_bytes {
+        while count < n && count < self.count {
+            let frame = FRAME_HEADER + self.len_at(at);
+            let messages = self.messages_at(at);
+            if span + frame > max_bytes || (count + messages > n && !(first && frames == 0)) {
                 break;
             }
             span += frame;
             at += frame;
-            count += 1;
+            count += messages;
+            frames += 1;
         }
-        (count, span, span - 4 * count)
+        (count, span, span - FRAME_HEADER * frames)
     }
 
-    /// The next `span` bytes, which the caller has copied out, are consumed.
+    /// The next `span` bytes, holding `count` messages, which the caller has copied out, are
+    /// consumed.
     fn consume(&mut self, count: usize, span: usize) {
         self.pos += span;
         self.count -= count;
@@ -159,12 +185,14 @@ impl Frames {
         &self.buf[self.pos..self.pos + span]
     }
 
-    /// Removes the next frame as a `Vec`.
-    fn pop_vec(&mut self) -> Vec<u8> {
+    /// Removes the next frame's payload as a `Vec`, with its message count.
+    fn pop_vec(&mut self) -> (Vec<u8>, usize) {
         let len = self.len_at(self.pos);
-        let m = self.buf[self.pos + 4..self.pos + 4 + len].to_vec();
-        self.consume(1, 4 + len);
-        m
+        let messages = self.messages_at(self.pos);
+        let start = self.pos + FRAME_HEADER;
+        let m = self.buf[start..start + len].to_vec();
+        self.consume(messages, FRAME_HEADER + len);
+        (m, messages)
     }
 
     /// A burst can grow a buffer a lot; give the memory back once it is empty, so that an idle
@@ -212,19 +240,22 @@ struct Inbox {
 }
 
 impl Inbox {
-    fn fits(&self, q: &Queue, len: usize) -> bool {
-        q.pending == 0
-            || (q.pending < self.capacity.max_messages && q.bytes + len <= self.capacity.max_bytes)
+    /// Whether a frame of `messages` messages and `len` payload bytes may go in now. An empty
+    /// inbox takes any single message (however large); a batch must fit whole.
+    fn fits(&self, q: &Queue, messages: usize, len: usize) -> bool {
+        (q.pending == 0 && messages <= 1)
+            || (q.pending + messages <= self.capacity.max_messages
+                && q.bytes + len <= self.capacity.max_bytes)
     }
 
     /// Pushes under the lock, wakes outside it.
-    fn send_slice(&self, bytes: &[u8]) -> SendResult {
+    fn send_batch(&self, parts: &[&[u8]], messages: u32) -> SendResult {
         let wake = {
             let mut q = self.queue.lock();
             if q.closed {
                 return SendResult::NoSuchInbox;
             }
-            match self.push(&mut q, bytes) {
+            match self.push(&mut q, parts, messages) {
                 Ok(w) => w,
                 Err(r) => return r,
             }
@@ -240,10 +271,10 @@ impl Inbox {
     fn drain_into(&self, max: usize, out: &mut [u8]) -> Result<DrainInto, BusError> {
         let mut written = 0;
         let mut needs = None;
-        let count = self.take(max, |f, n| {
-            let (count, span, payload) = f.fitting(n, out.len() - written);
+        let count = self.take(max, |f, n, first| {
+            let (count, span, payload) = f.fitting(n, out.len() - written, first);
             if count == 0 && written == 0 && n > 0 {
-                needs = Some(4 + f.len_at(f.pos));
+                needs = Some(FRAME_HEADER + f.len_at(f.pos));
             }
             out[written..written + span].copy_from_slice(f.next_span(span));
             written += span;
@@ -256,13 +287,14 @@ impl Inbox {
         })
     }
 
-    /// Hands frames to `step` until `max` are taken, `step` takes none, or the inbox is empty.
-    /// `step(frames, n)` may take up to `n` frames from the receiver's read buffer and returns
-    /// (frames taken, payload bytes); it runs without the senders' lock.
+    /// Hands frames to `step` until `max` messages are taken, `step` takes none, or the inbox is
+    /// empty. `step(frames, n, first)` may take frames holding up to `n` messages from the
+    /// receiver's read buffer (with `first`, nothing was taken yet: one frame may hold more) and
+    /// returns (messages taken, payload bytes); it runs without the senders' lock.
     fn take(
         &self,
         max: usize,
-        mut step: impl FnMut(&mut Frames, usize) -> (usize, usize),
+        mut step: impl FnMut(&mut Frames, usize, bool) -> (usize, usize),
     ) -> Result<usize, BusError> {
         let inbox = self;
         let mut r = inbox.read.lock();
@@ -287,7 +319,7 @@ impl Inbox {
                 r.release_if_idle();
                 std::mem::swap(&mut *r, &mut q.write);
             }
-            let (n, p) = step(&mut r, max - taken);
+            let (n, p) = step(&mut r, max - taken, taken == 0);
             taken += n;
             payload += p;
             if n == 0 || !r.is_empty() {
@@ -306,21 +338,30 @@ impl Inbox {
         Ok(taken)
     }
 
-    /// Copies `bytes` in if there is room. `Ok` carries the waker to call once the lock is
-    /// released, if this push is the one that must announce the inbox.
-    fn push(&self, q: &mut Queue, bytes: &[u8]) -> Result<Option<SharedWaker>, SendResult> {
-        if bytes.len() > u32::MAX as usize {
+    /// Copies the frame made of `parts` in if there is room. `Ok` carries the waker to call once
+    /// the lock is released, if this push is the one that must announce the inbox.
+    fn push(
+        &self,
+        q: &mut Queue,
+        parts: &[&[u8]],
+        messages: u32,
+    ) -> Result<Option<SharedWaker>, SendResult> {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len > u32::MAX as usize {
             return Err(SendResult::TooLarge);
         }
-        if !self.fits(q, bytes.len()) {
+        if messages == 0 {
+            return Ok(None);
+        }
+        if !self.fits(q, messages as usize, len) {
             q.full += 1;
             return Err(SendResult::Full);
         }
-        q.bytes += bytes.len();
-        q.pending += 1;
-        q.write.push(bytes);
+        q.bytes += len;
+        q.pending += messages as usize;
+        q.write.push(parts, len, messages);
         q.high_water = q.high_water.max(q.pending);
-        q.sent += 1;
+        q.sent += messages as u64;
         if q.notified {
             Ok(None)
         } else {
@@ -345,7 +386,20 @@ impl InboxHandle {
     }
 
     pub fn send_slice(&self, bytes: &[u8]) -> SendResult {
-        self.0.send_slice(bytes)
+        self.0.send_batch(&[bytes], 1)
+    }
+
+    /// Sends one frame, the concatenation of `parts`, that stands for `messages` messages (a
+    /// sender's batch: one lock, one copy and at most one wake-up for all of them). It is taken
+    /// whole or refused whole (`Full`): unlike a single message, a batch is not let into an empty
+    /// inbox beyond its capacity, so the sender can fall back to sending its messages one by one.
+    /// A batch of 0 messages sends nothing.
+    pub fn send_batch(&self, parts: &[&[u8]], messages: u32) -> SendResult {
+        self.0.send_batch(parts, messages)
+    }
+
+    pub fn is_open(&self) -> bool {
+        !self.0.queue.lock().closed
     }
 
     /// See [`Bus::drain_into`].
@@ -431,7 +485,15 @@ impl Bus {
     /// Copies `bytes` into the inbox of `to` (the inbox keeps no reference to the slice).
     pub fn send_slice(&self, to: u32, bytes: &[u8]) -> SendResult {
         match self.inbox(to) {
-            Some(inbox) => inbox.send_slice(bytes),
+            Some(inbox) => inbox.send_batch(&[bytes], 1),
+            None => SendResult::NoSuchInbox,
+        }
+    }
+
+    /// See [`InboxHandle::send_batch`].
+    pub fn send_batch(&self, to: u32, parts: &[&[u8]], messages: u32) -> SendResult {
+        match self.inbox(to) {
+            Some(inbox) => inbox.send_batch(parts, messages),
             None => SendResult::NoSuchInbox,
         }
     }
@@ -454,7 +516,7 @@ impl Bus {
                 if q.closed {
                     return SendResult::NoSuchInbox;
                 }
-                match inbox.push(&mut q, bytes) {
+                match inbox.push(&mut q, &[bytes], 1) {
                     Ok(w) => break w,
                     Err(SendResult::Full) => {}
                     Err(r) => return r,
@@ -467,7 +529,7 @@ impl Bus {
                         false
                     }
                 };
-                if timed_out && !q.closed && !inbox.fits(&q, bytes.len()) {
+                if timed_out && !q.closed && !inbox.fits(&q, 1, bytes.len()) {
                     return SendResult::Full;
                 }
             }
@@ -478,7 +540,8 @@ impl Bus {
         SendResult::Delivered
     }
 
-    /// Takes up to `max` messages, oldest first. The receiver is expected to keep draining until
+    /// Takes up to `max` messages, oldest first (one `Vec` per frame: a batch frame stays one
+    /// `Vec`; the first frame is taken whole even if it holds more than `max`). The receiver is expected to keep draining until
     /// a drain returns nothing; only that empty drain clears the "notified" flag, so that the next
     /// send wakes the receiver again. Sends that arrive while it is still draining (its batch is
     /// being handled) cost no wake-up.
@@ -486,21 +549,25 @@ impl Bus {
         let mut out = Vec::new();
         self.inbox(id)
             .ok_or(BusError::NoSuchInbox(id))?
-            .take(max, |f, n| {
-                let n = n.min(f.count);
-                let mut payload = 0;
-                for _ in 0..n {
-                    let m = f.pop_vec();
+            .take(max, |f, n, first| {
+                let (mut taken, mut payload) = (0, 0);
+                while !f.is_empty() {
+                    let messages = f.messages_at(f.pos);
+                    if taken + messages > n && !(first && taken == 0) {
+                        break;
+                    }
+                    let (m, messages) = f.pop_vec();
                     payload += m.len();
+                    taken += messages;
                     out.push(m);
                 }
-                (n, payload)
+                (taken, payload)
             })?;
         Ok(out)
     }
 
-    /// Like [`Bus::drain`], but returns the messages packed back to back as
-    /// `[u32 little-endian length][bytes]` frames (empty when nothing is pending): one
+    /// Like [`Bus::drain`], but returns the frames packed back to back as
+    /// `[u32 LE length][u32 LE message count][bytes]` (empty when nothing is pending): one
     /// allocation per batch instead of one per message. The batch also stops before `max_bytes`
     /// (but holds at least one message): a few hundred KB per batch stays in malloc's arenas,
     /// where a batch of many MB would be an mmap and a page fault per 4 KB each time.
@@ -514,13 +581,13 @@ impl Bus {
         let n = self
             .inbox(id)
             .ok_or(BusError::NoSuchInbox(id))?
-            .take(max, |f, n| {
+            .take(max, |f, n, first| {
                 let (mut count, mut span, mut payload) =
-                    f.fitting(n, max_bytes - out.len().min(max_bytes));
+                    f.fitting(n, max_bytes - out.len().min(max_bytes), first);
                 if count == 0 && out.is_empty() && n > 0 {
-                    // The oldest message alone is larger than the cap: it still has to go.
+                    // The oldest frame alone is larger than the cap: it still has to go.
                     payload = f.len_at(f.pos);
-                    (count, span) = (1, 4 + payload);
+                    (count, span) = (f.messages_at(f.pos), FRAME_HEADER + payload);
                 }
                 out.extend_from_slice(f.next_span(span));
                 f.consume(count, span);
@@ -539,7 +606,7 @@ impl Bus {
             .drain_into(max, out)
     }
 
-    /// Closes the inbox and returns the messages nobody drained. Senders blocked on it return
+    /// Closes the inbox and returns the frames nobody drained (a batch frame is one `Vec`). Senders blocked on it return
     /// `NoSuchInbox`; later sends return `NoSuchInbox`; the waker is dropped.
     pub fn close(&self, id: u32) -> Result<Vec<Vec<u8>>, BusError> {
         let inbox = self
@@ -555,10 +622,10 @@ impl Bus {
             q.bytes = 0;
             q.pending = 0;
             while !r.is_empty() {
-                pending.push(r.pop_vec());
+                pending.push(r.pop_vec().0);
             }
             while !q.write.is_empty() {
-                pending.push(q.write.pop_vec());
+                pending.push(q.write.pop_vec().0);
             }
             // A stale InboxHandle may keep this Inbox alive for a while: not its buffers.
             *r = Frames::default();

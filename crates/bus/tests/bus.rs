@@ -422,8 +422,9 @@ fn packed_drain_frames_messages_across_partial_drains_and_interleaved_sends() {
             let mut seen = 0;
             while !rest.is_empty() {
                 let len = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
-                got.push(rest[4..4 + len].to_vec());
-                rest = &rest[4 + len..];
+                assert_eq!(&rest[4..8], &1u32.to_le_bytes());
+                got.push(rest[8..8 + len].to_vec());
+                rest = &rest[8 + len..];
                 seen += 1;
             }
             assert_eq!(seen, n);
@@ -433,8 +434,8 @@ fn packed_drain_frames_messages_across_partial_drains_and_interleaved_sends() {
     let mut rest = &packed[..];
     while !rest.is_empty() {
         let len = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
-        got.push(rest[4..4 + len].to_vec());
-        rest = &rest[4 + len..];
+        got.push(rest[8..8 + len].to_vec());
+        rest = &rest[8 + len..];
     }
     assert!(n > 0);
     assert_eq!(got, expected);
@@ -448,7 +449,7 @@ fn drain_into_fills_a_reused_buffer_and_asks_for_room_when_a_message_is_too_big(
     let bus = Bus::new();
     let (wakes, waker) = counting_waker();
     bus.open(12, waker).unwrap();
-    let mut buf = [0u8; 32];
+    let mut buf = [0u8; 40];
     assert_eq!(
         bus.drain_into(12, 10, &mut buf).unwrap(),
         DrainInto::Taken {
@@ -459,31 +460,31 @@ fn drain_into_fills_a_reused_buffer_and_asks_for_room_when_a_message_is_too_big(
     for m in [&b"abc"[..], b"defgh", b"ij", &[7u8; 40][..], b"k"] {
         bus.send_slice(12, m);
     }
-    // 3 frames fit (7 + 9 + 6 bytes); the 40-byte one does not.
+    // 3 frames fit (11 + 13 + 10 bytes: an 8-byte header each); the 40-byte one does not.
     assert_eq!(
         bus.drain_into(12, 10, &mut buf).unwrap(),
         DrainInto::Taken {
             count: 3,
-            written: 22
+            written: 34
         }
     );
-    assert_eq!(&buf[..7], b"\x03\0\0\0abc");
-    assert_eq!(&buf[16..22], b"\x02\0\0\0ij");
+    assert_eq!(&buf[..11], b"\x03\0\0\0\x01\0\0\0abc");
+    assert_eq!(&buf[24..34], b"\x02\0\0\0\x01\0\0\0ij");
     assert_eq!(
         bus.drain_into(12, 10, &mut buf).unwrap(),
-        DrainInto::NeedsRoom(44)
+        DrainInto::NeedsRoom(48)
     );
     assert_eq!(
         bus.len(12).unwrap(),
         2,
         "nothing is taken when it does not fit"
     );
-    let mut big = vec![0u8; 44];
+    let mut big = vec![0u8; 48];
     assert_eq!(
         bus.drain_into(12, 10, &mut big).unwrap(),
         DrainInto::Taken {
             count: 1,
-            written: 44
+            written: 48
         }
     );
     assert!(bus.is_notified(12).unwrap(), "one message is still pending");
@@ -491,7 +492,7 @@ fn drain_into_fills_a_reused_buffer_and_asks_for_room_when_a_message_is_too_big(
         bus.drain_into(12, 10, &mut buf).unwrap(),
         DrainInto::Taken {
             count: 1,
-            written: 5
+            written: 9
         }
     );
     assert_eq!(
@@ -522,7 +523,7 @@ fn a_handle_skips_the_lookup_and_goes_stale_on_close() {
         h.drain_into(10, &mut buf).unwrap(),
         DrainInto::Taken {
             count: 2,
-            written: 10
+            written: 18
         }
     );
     assert_eq!(wakes.load(Ordering::SeqCst), 1);
@@ -539,4 +540,69 @@ fn a_handle_skips_the_lookup_and_goes_stale_on_close() {
         SendResult::Delivered
     );
     assert_eq!(bus.len(13).unwrap(), 1);
+}
+
+#[test]
+fn a_batch_frame_counts_its_messages_and_is_taken_or_refused_whole() {
+    let bus = Bus::new();
+    let (wakes, waker) = counting_waker();
+    bus.open_with(
+        15,
+        Capacity {
+            max_messages: 10,
+            max_bytes: 100,
+        },
+        waker,
+    )
+    .unwrap();
+    // A batch larger than the whole capacity is refused even by an empty inbox (a single
+    // message would be let in): the sender falls back to sending one by one.
+    assert_eq!(
+        bus.send_batch(15, &[b"[", b"x", b"]"], 11),
+        SendResult::Full
+    );
+    assert_eq!(bus.send_batch(15, &[&[9u8; 101]], 2), SendResult::Full);
+    assert_eq!(bus.send_slice(15, &[9u8; 101]), SendResult::Delivered);
+    assert_eq!(bus.drain(15, 10).unwrap().len(), 1);
+    assert_eq!(bus.drain(15, 10).unwrap().len(), 0);
+    // Parts are concatenated into one frame; counters count messages.
+    assert_eq!(
+        bus.send_batch(15, &[b"[", b"1,2,3", b"]"], 3),
+        SendResult::Delivered
+    );
+    assert_eq!(bus.send_slice(15, b"4"), SendResult::Delivered);
+    assert_eq!(bus.send_batch(15, &[b"nothing"], 0), SendResult::Delivered);
+    let st = bus.stats_of(15).unwrap();
+    assert_eq!((st.length, st.bytes, st.sent, st.full), (4, 8, 5, 2));
+    // 6 more messages fit (10 in all), 7 do not.
+    assert_eq!(bus.send_batch(15, &[b"abcdefg"], 7), SendResult::Full);
+    assert_eq!(bus.send_batch(15, &[b"abcdef"], 6), SendResult::Delivered);
+    assert_eq!(bus.send_slice(15, b"z"), SendResult::Full);
+    // A drain limit counts messages but never splits a frame: a first frame larger than the
+    // limit is taken whole, a later one waits for the next drain.
+    let mut buf = [0u8; 256];
+    assert_eq!(
+        bus.drain_into(15, 2, &mut buf).unwrap(),
+        DrainInto::Taken {
+            count: 3,
+            written: 15
+        }
+    );
+    assert_eq!(&buf[..15], b"\x07\0\0\0\x03\0\0\0[1,2,3]");
+    assert_eq!(
+        bus.drain_into(15, 2, &mut buf).unwrap(),
+        DrainInto::Taken {
+            count: 1,
+            written: 9
+        }
+    );
+    let (n, packed) = bus.drain_packed(15, 100, 1000).unwrap();
+    assert_eq!(n, 6);
+    assert_eq!(&packed[..], b"\x06\0\0\0\x06\0\0\0abcdef");
+    let st = bus.stats_of(15).unwrap();
+    assert_eq!((st.length, st.bytes, st.received), (0, 0, 11));
+    // close hands a pending batch back as one frame.
+    assert_eq!(bus.send_batch(15, &[b"[5,6]"], 2), SendResult::Delivered);
+    assert_eq!(bus.close(15).unwrap(), vec![b"[5,6]".to_vec()]);
+    assert!(wakes.load(Ordering::SeqCst) >= 2);
 }
