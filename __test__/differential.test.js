@@ -39,6 +39,8 @@ const scripts = {
     ['/read'],
     ['/date'],
   ],
+  'mainonly.js': [['/reject'], ['/reject-empty'], ['/throw-after-end'], ['/fine']],
+  'refused.js': [['/status'], ['/cookie'], ['/vary'], ['/type-array'], ['/fine']],
   'async.js': [
     ['/file'],
     ['/stat'],

@@ -381,16 +381,25 @@ function onMessage(msg) {
   switch (msg.t) {
     case 'res': {
       const rec = records.get(msg.h);
-      if (rec && !rec.done) {
+      if (rec && !rec.done && !rec.failed) {
         // The handler may have changed req before answering (a session cookie, say).
         express.applyRequestChanges(rec.req, msg.changes);
-        express.applyResponseOps(rec.res, msg.ops);
+        try {
+          express.applyResponseOps(rec.res, msg.ops);
+        } catch (err) {
+          // Express refused a call (res.status(99), an invalid cookie option...): in the
+          // original it threw inside the handler, which stopped there, and the router passed
+          // the error on. Do the same: drop what the worker did after it, call next(err).
+          rec.failed = true;
+          if (rec.next) rec.next(err);
+          else throw err;
+        }
       }
       break;
     }
     case 'next': {
       const rec = records.get(msg.h);
-      if (!rec || rec.done) break;
+      if (!rec || rec.done || rec.failed) break;
       express.applyRequestChanges(rec.req, msg.changes);
       rec.threads.delete(msg.from);
       const w = workerById(msg.from);
@@ -428,7 +437,7 @@ function onMessage(msg) {
       if (!p.pinned) native.load().statsPlacement(msg.id, `main (${msg.reason})`);
       p.pinned = true;
       p.reason = msg.reason;
-      if (rec && fn && !rec.done) runtime.timed(msg.id, fn, undefined, [rec.req, rec.res, rec.next], false);
+      if (rec && fn && !rec.done) runAsRouter(msg.id, fn, rec);
       break;
     }
     case 'post-reject': {
@@ -473,7 +482,25 @@ function runHere(m) {
     if (w) w.inflight = Math.max(0, w.inflight - 1);
   }
   rec.threads.clear();
-  runtime.timed(m.id, fn, undefined, [rec.req, rec.res, rec.next], false);
+  runAsRouter(m.id, fn, rec);
+}
+
+/**
+ * Runs a route handler here, outside the router's own call: as the router would, a synchronous
+ * throw and (Express 5) a rejected promise go to next(err) — not up into a message handler.
+ */
+function runAsRouter(id, fn, rec) {
+  let ret;
+  try {
+    ret = runtime.timed(id, fn, undefined, [rec.req, rec.res, rec.next], false);
+  } catch (err) {
+    rec.next(err);
+    return;
+  }
+  if (ret && typeof ret.then === 'function' && expressVersion(rec.req && rec.req.app) >= 5) {
+    const next = rec.next;
+    ret.then(undefined, (err) => next(err || new Error('Rejected promise')));
+  }
 }
 
 /** Stops a worker (it is replaced); its in-flight requests get an error response. */
