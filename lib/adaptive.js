@@ -5,7 +5,7 @@
 // thread that ran them (wall time would count the time a busy machine descheduled the thread,
 // and make a cheap handler look costly). Decided again every WINDOW executions, with hysteresis
 // (move out after two windows above HIGH, come back below LOW), so that a handler near the
-// threshold does not flap; a handler far above HIGH from its first runs moves after EARLY runs.
+// threshold does not flap; a handler far above HIGH over its first runs moves early (EARLY_TO).
 // Only for fluxions without state: contexts move with lib/rebalance.js.
 const native = require('./native');
 
@@ -22,6 +22,8 @@ const HIGH = microsFromEnv('FLUXION_OFFLOAD_ABOVE_US', 150);
 /** Mean run time (µs) below which an offloaded handler comes back. */
 const LOW = HIGH / 2;
 const WINDOW = 64;
+/** Windows measured before one may count towards moving out. */
+const WARM_WINDOWS = 1;
 /** FLUXION_OFFLOAD_ABOVE_US set: that threshold, as it is; otherwise messages' costs count too. */
 const FIXED = process.env.FLUXION_OFFLOAD_ABOVE_US !== undefined;
 
@@ -36,8 +38,13 @@ function thresholds(t) {
   const msg = !FIXED && t.messagesTimed > 0 ? t.messageCpuMicros / t.messagesTimed : 0;
   return { high: Math.max(HIGH, 2 * msg), low: Math.max(LOW, 1.5 * msg) };
 }
-/** A first look after this many runs: a handler already far above HIGH moves without waiting. */
-const EARLY = 4;
+/**
+ * A first look: a handler already far above HIGH over runs EARLY_FROM..EARLY_TO moves without
+ * waiting for a window. Not its very first runs: a burst of concurrent first requests pays for
+ * compiling Express's and the route's code (a trivial route measured over 1.5 ms per run there).
+ */
+const EARLY_FROM = 8;
+const EARLY_TO = 16;
 
 const states = new Map(); // fullId -> { offload, seen, count, micros }
 
@@ -53,9 +60,8 @@ function shouldOffload(fullId) {
     states.set(fullId, s);
   }
   ++s.seen;
-  // The first run is left out: it pays for compiling the code it runs, once per thread.
-  if (s.seen === 2 && !s.early) s.early = native.load().statsTotals(fullId);
-  if (!s.offload && s.count === 0 && s.seen === EARLY + 2 && s.early) {
+  if (s.seen === EARLY_FROM && !s.early && s.count === 0) s.early = native.load().statsTotals(fullId);
+  if (!s.offload && s.count === 0 && s.seen === EARLY_TO && s.early) {
     const t = native.load().statsTotals(fullId);
     const n = t.count - s.early.count;
     const mean = n > 0 ? (t.cpuMicros - s.early.cpuMicros) / n : 0;
@@ -71,9 +77,11 @@ function shouldOffload(fullId) {
     if (n > 0) {
       const mean = (t.cpuMicros - s.micros) / n;
       const { high, low } = thresholds(t);
-      // Moving out takes two windows in a row above: one window can lie (a collection, a cold
-      // path taken once).
-      s.above = mean > high ? s.above + 1 : 0;
+      // Moving out takes two windows in a row above, not counting the first: a window can lie (a
+      // 10 ms collection adds 150 µs to a window's mean), and the first pays for compiling the
+      // route's code. A handler far above moves early (EARLY_TO).
+      s.windows = (s.windows || 0) + 1;
+      s.above = mean > high && s.windows > WARM_WINDOWS ? s.above + 1 : 0;
       if (!s.offload && s.above >= 2) s.offload = true;
       else if (s.offload && mean < low) s.offload = false;
       const where = s.offload ? 'on workers' : 'on the main thread';
