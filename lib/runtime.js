@@ -199,7 +199,7 @@ function post(fullId, vars, fn) {
     const to = host === null ? hostOf(p.group) : host === undefined ? spreadTarget() : host;
     if (host === undefined && to === threadId) return timed(fullId, fn, this, args, false);
     let encoded;
-    const cpu0 = (++timedSends & 7) === 0 ? native.load().threadCpuMicros() : -1; // one in 8
+    const cost = sendCostStart();
     try {
       // Sending serialises the message: it fails, before anything leaves this thread, on
       // functions and other values that cannot cross threads.
@@ -226,9 +226,47 @@ function post(fullId, vars, fn) {
       }
       return timed(fullId, fn, this, args, false);
     }
-    recordMessage(fullId, true, cpu0 < 0 ? undefined : native.load().threadCpuMicros() - cpu0);
+    recordSend(fullId, cost);
     if (isMainThread) require('./scheduler').touch(encoded, to);
   };
+}
+
+/**
+ * Runs a route handler as Express's router would: a synchronous throw and (Express 5) a rejected
+ * promise go to next(err), not up into whatever called it (a message handler).
+ */
+function runAsRouter(fullId, fn, req, res, next, expressMajor, fromMessage) {
+  let ret;
+  try {
+    ret = timed(fullId, fn, undefined, [req, res, next], fromMessage);
+  } catch (err) {
+    next(err);
+    return;
+  }
+  if (expressMajor >= 5 && ret && typeof ret.then === 'function') {
+    ret.then(undefined, (err) => next(err || new Error('Rejected promise')));
+  }
+}
+
+/** A message for a group this thread no longer hosts goes on to its host (once). */
+function forwardIfMoved(msg) {
+  if (msg.fwd) return false;
+  const p = state.placements.get(msg.id);
+  if (!p || p.where !== 'group' || hostOf(p.group) === threadId) return false;
+  sendToGroup(p.group, { ...msg, fwd: true });
+  return true;
+}
+
+/**
+ * What sending a message costs this thread, for adaptive placement: `sendCostStart()` before
+ * building it, `recordSend(fullId, start)` once sent. Measured on one send in 8 (two clock reads
+ * are not free); -1 means this one is not measured.
+ */
+function sendCostStart() {
+  return (++timedSends & 7) === 0 ? native.load().threadCpuMicros() : -1;
+}
+function recordSend(fullId, start) {
+  recordMessage(fullId, true, start < 0 ? undefined : native.load().threadCpuMicros() - start);
 }
 
 /** Context-free tails split off by the compiler (`__flx.tail(function __flx_tail(...) {...})`). */
@@ -302,6 +340,10 @@ Object.assign(module.exports, {
   sendToGroup,
   timed,
   recordMessage,
+  recordSend,
+  sendCostStart,
+  runAsRouter,
+  forwardIfMoved,
   runPost,
   encodeVars,
   decodeVars,

@@ -87,17 +87,6 @@ function moveContext(group, to) {
   });
 }
 
-/** A message for a group the main thread no longer hosts goes on to its host. */
-function forwardIfMoved(msg) {
-  if (msg.fwd) return false;
-  const p = runtime.state.placements.get(msg.id);
-  if (!p || p.where !== 'group') return false;
-  const host = runtime.hostOf(p.group);
-  if (host === 0) return false;
-  runtime.sendToGroup(p.group, { ...msg, fwd: true });
-  return true;
-}
-
 function spawn(slot) {
   const w = new Worker(path.join(__dirname, 'worker.js'), {
     workerData: { slot, mode: runtime.mode(), config: runtime.state.config },
@@ -181,11 +170,7 @@ function recordFor(req, res, next) {
         if (rec.done) return;
         rec.done = true;
         retire(rec.h);
-        for (const t of rec.threads) {
-          const w = workerById(t);
-          if (w) w.inflight = Math.max(0, w.inflight - 1);
-        }
-        rec.threads.clear();
+        releaseThreads(rec);
       };
       // A ServerResponse emits 'close' after 'finish' and when the connection is lost first:
       // one listener covers both. `on`, not `once`: no wrapper; `finish` runs once (rec.done).
@@ -315,7 +300,6 @@ function requestModuleOf(req) {
  * @param {object} [compiled] a handler compiled at run time (lib/jit.js): `def` (file, source,
  *   closure names) goes once to each worker, `values` (the closure's values) with every request
  */
-let timedSends = 0;
 function dispatcher(fullId, file, fn, compiled) {
   const sentTo = new Set();
   start();
@@ -327,9 +311,8 @@ function dispatcher(fullId, file, fn, compiled) {
     if (host === 0 || p.pinned || !copyable(req, p.reqProps)) {
       return runtime.timed(fullId, fn, this, [req, res, next], false);
     }
-    // What the message costs this thread (one dispatch in 8: two clock reads are not free):
-    // adaptive placement weighs a run against it.
-    const cpu0 = (++timedSends & 7) === 0 ? native.load().threadCpuMicros() : -1;
+    // What the message costs this thread: adaptive placement weighs a run against it.
+    const cost = runtime.sendCostStart();
     const rec = recordFor(req, res, next);
     const msg = {
       t: 'start',
@@ -369,7 +352,7 @@ function dispatcher(fullId, file, fn, compiled) {
       msg.res = express.snapshotResponse(res, true);
       send();
     }
-    runtime.recordMessage(fullId, true, cpu0 < 0 ? undefined : native.load().threadCpuMicros() - cpu0);
+    runtime.recordSend(fullId, cost);
   }
   dispatchers.set(fullId, fn);
   fluxionDispatch[runtime.DISPATCHER] = true;
@@ -408,7 +391,7 @@ function onMessage(msg) {
       break;
     }
     case 'post':
-      if (forwardIfMoved(msg)) break;
+      if (runtime.forwardIfMoved(msg)) break;
       try {
         runtime.runPost(msg, resolveHandle);
       } catch (err) {
@@ -437,7 +420,7 @@ function onMessage(msg) {
       if (!p.pinned) native.load().statsPlacement(msg.id, `main (${msg.reason})`);
       p.pinned = true;
       p.reason = msg.reason;
-      if (rec && fn && !rec.done) runAsRouter(msg.id, fn, rec);
+      if (rec && fn && !rec.done) runHandler(msg.id, fn, rec);
       break;
     }
     case 'post-reject': {
@@ -477,30 +460,22 @@ function runHere(m) {
   const fn = dispatchers.get(m.id);
   // Even for a closed request: the original ran the handler, and it may write its context.
   if (!rec || !fn) return;
+  releaseThreads(rec);
+  runHandler(m.id, fn, rec);
+}
+
+/** Runs a route handler of this request here, outside the router's own call. */
+function runHandler(id, fn, rec) {
+  runtime.runAsRouter(id, fn, rec.req, rec.res, rec.next, expressVersion(rec.req && rec.req.app), false);
+}
+
+/** The workers that held this request's handles are done with it. */
+function releaseThreads(rec) {
   for (const t of rec.threads) {
     const w = workerById(t);
     if (w) w.inflight = Math.max(0, w.inflight - 1);
   }
   rec.threads.clear();
-  runAsRouter(m.id, fn, rec);
-}
-
-/**
- * Runs a route handler here, outside the router's own call: as the router would, a synchronous
- * throw and (Express 5) a rejected promise go to next(err) — not up into a message handler.
- */
-function runAsRouter(id, fn, rec) {
-  let ret;
-  try {
-    ret = runtime.timed(id, fn, undefined, [rec.req, rec.res, rec.next], false);
-  } catch (err) {
-    rec.next(err);
-    return;
-  }
-  if (ret && typeof ret.then === 'function' && expressVersion(rec.req && rec.req.app) >= 5) {
-    const next = rec.next;
-    ret.then(undefined, (err) => next(err || new Error('Rejected promise')));
-  }
 }
 
 /** Stops a worker (it is replaced); its in-flight requests get an error response. */

@@ -244,31 +244,11 @@ function runStart(msg) {
   proxies.set(req, { id: msg.h, kind: 'req', state: snap, settings: msg.settings });
   Object.defineProperty(req, 'res', { value: res, writable: true, configurable: true, enumerable: false });
   res.req = req;
-  let ret;
-  try {
-    ret = runtime.timed(msg.id, entry.fn, undefined, [req, res, next], true);
-  } catch (err) {
-    next(err); // as Express's router does with a synchronous throw
-    return;
-  }
-  if (msg.express >= 5 && ret && typeof ret.then === 'function') {
-    ret.then(undefined, (err) => next(err || new Error('Rejected promise')));
-  }
-}
-
-/** A message for a group this thread no longer hosts goes on to the new host. */
-function forwardIfMoved(msg) {
-  if (msg.fwd) return false;
-  const p = runtime.state.placements.get(msg.id);
-  if (!p || p.where !== 'group') return false;
-  const host = runtime.hostOf(p.group);
-  if (host === threadId) return false;
-  transport.send(host, { ...msg, fwd: true });
-  return true;
+  runtime.runAsRouter(msg.id, entry.fn, req, res, next, msg.express, true);
 }
 
 function onMessage(msg) {
-  if ((msg.t === 'start' || msg.t === 'post') && forwardIfMoved(msg)) return;
+  if ((msg.t === 'start' || msg.t === 'post') && runtime.forwardIfMoved(msg)) return;
   switch (msg.t) {
     case 'slots':
       runtime.state.slots = msg.slots;
