@@ -424,6 +424,19 @@ class ResponseProxy {
     return this;
   }
 
+  // Calls with nothing to mirror here: recorded, replayed on the main thread, chainable.
+  static {
+    for (const name of ['append', 'type', 'contentType', 'vary', 'location', 'links', 'attachment', 'cookie', 'clearCookie', 'send', 'end', 'redirect']) {
+      Object.defineProperty(this.prototype, name, {
+        value: function (...args) {
+          return this.#chain(name, args);
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+
   status(...args) {
     this.#code = args[0];
     return this.#chain('status', args);
@@ -451,42 +464,6 @@ class ResponseProxy {
   writeHead(...args) {
     this.#code = args[0];
     return this.#chain('writeHead', args);
-  }
-  append(...args) {
-    return this.#chain('append', args);
-  }
-  type(...args) {
-    return this.#chain('type', args);
-  }
-  contentType(...args) {
-    return this.#chain('contentType', args);
-  }
-  vary(...args) {
-    return this.#chain('vary', args);
-  }
-  location(...args) {
-    return this.#chain('location', args);
-  }
-  links(...args) {
-    return this.#chain('links', args);
-  }
-  attachment(...args) {
-    return this.#chain('attachment', args);
-  }
-  cookie(...args) {
-    return this.#chain('cookie', args);
-  }
-  clearCookie(...args) {
-    return this.#chain('clearCookie', args);
-  }
-  send(...args) {
-    return this.#chain('send', args);
-  }
-  end(...args) {
-    return this.#chain('end', args);
-  }
-  redirect(...args) {
-    return this.#chain('redirect', args);
   }
   write(...args) {
     this.#record('write', args);
