@@ -46,7 +46,7 @@ function thresholds(t) {
 const EARLY_FROM = 8;
 const EARLY_TO = 16;
 
-const states = new Map(); // fullId -> { offload, seen, count, micros }
+const states = new Map(); // fullId -> { offload, seen, windows, above, count, cpuMicros, early }
 
 /**
  * Whether this execution of a stateless fluxion should go to a worker.
@@ -56,7 +56,7 @@ function shouldOffload(fullId) {
   let s = states.get(fullId);
   if (!s) {
     // Start on the main thread: the first window measures the handler where it is cheapest.
-    s = { offload: false, seen: 0, count: 0, micros: 0, above: 0, early: null };
+    s = { offload: false, seen: 0, windows: 0, above: 0, count: 0, cpuMicros: 0, early: null };
     states.set(fullId, s);
   }
   ++s.seen;
@@ -75,12 +75,12 @@ function shouldOffload(fullId) {
     const t = native.load().statsTotals(fullId);
     const n = t.count - s.count;
     if (n > 0) {
-      const mean = (t.cpuMicros - s.micros) / n;
+      const mean = (t.cpuMicros - s.cpuMicros) / n;
       const { high, low } = thresholds(t);
       // Moving out takes two windows in a row above, not counting the first: a window can lie (a
       // 10 ms collection adds 150 µs to a window's mean), and the first pays for compiling the
       // route's code. A handler far above moves early (EARLY_TO).
-      s.windows = (s.windows || 0) + 1;
+      s.windows++;
       s.above = mean > high && s.windows > WARM_WINDOWS ? s.above + 1 : 0;
       if (!s.offload && s.above >= 2) s.offload = true;
       else if (s.offload && mean < low) s.offload = false;
@@ -88,7 +88,7 @@ function shouldOffload(fullId) {
       native.load().statsPlacement(fullId, `replicated (${where}: ${mean.toFixed(0)} µs per run)`);
     }
     s.count = t.count;
-    s.micros = t.cpuMicros;
+    s.cpuMicros = t.cpuMicros;
   }
   return s.offload;
 }

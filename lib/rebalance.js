@@ -45,6 +45,13 @@ function decide(busy, groups, intervalMs, coolingDown) {
   return best && { group: best.group, from: hi, to: lo };
 }
 
+/** Counts how many intervals in a row `yes` held for `key` (updating `counts`). */
+function streak(counts, key, yes) {
+  const n = yes ? (counts.get(key) || 0) + 1 : 0;
+  counts.set(key, n);
+  return n;
+}
+
 /**
  * Which context hosted on the main thread should leave it for a worker (pure, for tests): one
  * whose runs cost more than a message would save, in two intervals in a row (hysteresis), or
@@ -62,8 +69,7 @@ function leaveMain(groups, intervalMs, above, highMicros) {
     const mean = g.runs ? (1000 * g.ms) / g.runs : 0;
     // Light in total (a rarely used route) or cheap per run: a message would cost more.
     const heavy = mean > highMicros && g.ms >= 0.05 * intervalMs;
-    const n = heavy ? (above.get(group) || 0) + 1 : 0;
-    above.set(group, n);
+    const n = streak(above, group, heavy);
     if (heavy && (n >= 2 || mean > 10 * highMicros) && (!best || g.ms > best.ms)) best = { group, ms: g.ms };
   }
   return best && best.group;
@@ -83,9 +89,7 @@ function comeBack(groups, below, lowMicros, coolingDown) {
   let best = null;
   for (const [group, g] of groups) {
     if (g.host === 0 || !g.runs) continue;
-    const cheap = (1000 * g.ms) / g.runs < lowMicros;
-    const n = cheap ? (below.get(group) || 0) + 1 : 0;
-    below.set(group, n);
+    const n = streak(below, group, (1000 * g.ms) / g.runs < lowMicros);
     if (n >= 2 && !coolingDown(group) && (!best || g.runs > best.runs)) best = { group, runs: g.runs };
   }
   return best && best.group;
