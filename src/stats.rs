@@ -35,6 +35,19 @@ struct Counts {
     message_cpu_micros: f64,
 }
 
+impl Counts {
+    fn add(&mut self, c: &Counts) {
+        self.messages_in += c.messages_in;
+        self.messages_out += c.messages_out;
+        self.started += c.started;
+        self.executions += c.executions;
+        self.run_micros += c.run_micros;
+        self.cpu_micros += c.cpu_micros;
+        self.messages_timed += c.messages_timed;
+        self.message_cpu_micros += c.message_cpu_micros;
+    }
+}
+
 /// One thread's counts, by fluxion index. Each thread writes only its own table, so the per-run
 /// calls never wait for another thread: with one shared lock, a thread descheduled while holding
 /// it (2 cores, more runnable threads) stalled every other thread for a time slice.
@@ -97,14 +110,7 @@ fn gather(idx: usize) -> (Counts, BTreeMap<u32, u64>) {
     for t in lock(&THREADS).iter() {
         let t = lock(t);
         let Some(c) = t.rows.get(idx) else { continue };
-        sum.messages_in += c.messages_in;
-        sum.messages_out += c.messages_out;
-        sum.started += c.started;
-        sum.executions += c.executions;
-        sum.run_micros += c.run_micros;
-        sum.cpu_micros += c.cpu_micros;
-        sum.messages_timed += c.messages_timed;
-        sum.message_cpu_micros += c.message_cpu_micros;
+        sum.add(c);
         if c.executions > 0 {
             *per_thread.entry(t.thread_id).or_default() += c.executions;
         }
