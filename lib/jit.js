@@ -47,10 +47,8 @@ let lingering = null;
  * cost ~50 ms an app.
  */
 function open() {
-  if (lingering) {
-    clearTimeout(lingering);
-    lingering = null;
-  }
+  clearTimeout(lingering);
+  lingering = null;
   if (session) return;
   session = new inspector.Session();
   session.connect();
@@ -60,8 +58,9 @@ function open() {
 
 function close() {
   if (!session) return;
+  // This walk's handles go now; the debugger domain a little later (closeNow).
   post('Runtime.releaseObjectGroup', { objectGroup: 'fluxion' });
-  if (lingering) clearTimeout(lingering);
+  clearTimeout(lingering);
   lingering = setTimeout(closeNow, LINGER_MS);
   lingering.unref();
 }
@@ -70,7 +69,6 @@ function closeNow() {
   lingering = null;
   if (!session) return;
   try {
-    post('Runtime.releaseObjectGroup', { objectGroup: 'fluxion' });
     post('Debugger.disable');
   } finally {
     session.disconnect();
