@@ -24,7 +24,7 @@ function fluxionize(app) {
   if (isMainThread) {
     require('./hosts/main').start();
     // Handlers from node_modules, factories and tests: compiled from the live router.
-    require('./frameworks/express/discover').watch(app);
+    require('./frameworks/express').watch(app);
   }
   return app;
 }

@@ -99,7 +99,7 @@ function install(options = {}) {
   runtime.state.config = config.forFile(path.join(process.cwd(), 'x.js'));
   installEsm();
   if (role === 'main' && isMainThread) {
-    require('../hosts/main').attach();
+    require('../hosts/main').attach(require('../frameworks/express'));
     config.workerResourceLimits(); // a bad FLUXION_WORKER_YOUNG_MB fails at start-up, not at the first dispatch
     watchServers();
     writeStatsAtExit();
@@ -128,9 +128,9 @@ function watchServers() {
   const listen = net.Server.prototype.listen;
   net.Server.prototype.listen = function fluxionListen(...args) {
     if (typeof this.listeners === 'function') {
-      const router = require('../frameworks/express/discover');
+      const framework = require('../frameworks/express');
       // Listening: the app's settings are in place, its router can be made and walked now.
-      if (router.enabled()) for (const app of router.appsOf(this)) router.watch(app, { now: true });
+      for (const app of framework.appsOf(this)) framework.watch(app, { now: true });
     }
     return listen.apply(this, args);
   };

@@ -81,7 +81,7 @@ function consider(holder, key) {
       return runtime.timed(id, fn, this, [req, res, next], false);
     };
   } else {
-    d = require('../../hosts/main').dispatcher(c.id, c.file, fn, {
+    d = require('./dispatch').dispatcher(c.id, c.file, fn, {
       def: { file: c.file, src: c.src, names: c.names, wired: c.wired },
       values: c.values,
       shared: c.shared,

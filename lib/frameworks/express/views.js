@@ -543,6 +543,7 @@ function applyResponseOps(res, ops) {
 }
 
 module.exports = {
+  requestProto: require('./prototype').requestProto,
   cloneable,
   plainData,
   snapshotRequest,
