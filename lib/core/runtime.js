@@ -2,6 +2,7 @@
 // What compiled modules call (`var __flx = require(<this file>)(module)`), on every thread:
 // fluxions register here, post callbacks are routed to the thread that hosts them, and route
 // handlers on the main thread become dispatchers to the workers.
+const M = require('../protocol/messages').kinds;
 const path = require('node:path');
 const { threadId } = require('node:worker_threads');
 const native = require('../native');
@@ -10,6 +11,7 @@ const transport = require('../transport');
 const wire = require('../wire/values');
 const contexts = require('./contexts');
 const inflight = require('./inflight');
+const abi = require('./abi');
 const v8 = require('node:v8');
 
 const warnedUnsendable = new Set();
@@ -258,7 +260,7 @@ function post(fullId, vars, fn) {
       const sendArgs = wire.encodeArgs(args);
       const send = (handles) => {
         encoded = encodeVars(values, handles);
-        const msg = { t: 'post', id: fullId, file, vars: encoded, args: sendArgs };
+        const msg = { t: M.POST, id: fullId, file, vars: encoded, args: sendArgs };
         if (target === null) sendToGroup(p.group, msg);
         else transport.send(to, msg);
       };
@@ -321,7 +323,7 @@ function recordSend(fullId, start) {
 }
 
 /** Context-free tails split off by the compiler (`__flx.tail(function __flx_tail(...) {...})`). */
-const TAIL = /#__flx_tail(_\d+)?@\d+$/;
+const TAIL = new RegExp(`#${abi.TAIL_FN}(_\\d+)?@\\d+$`);
 let nextSpread = 0;
 
 /** Where the next tail runs: the least loaded worker (main thread), or round robin (workers). */
@@ -348,11 +350,11 @@ function moduleApi(mod) {
   if (mod.graph && !state.graphs.has(file)) state.graphs.set(file, mod.graph);
   const full = (id) => `${file}#${id}`;
   return {
-    fn(id, fn) {
+    [abi.FN](id, fn) {
       register(full(id), fn);
       return fn;
     },
-    route(id, fn) {
+    [abi.ROUTE](id, fn) {
       const fullId = full(id);
       register(fullId, fn);
       // Error handlers (four parameters) keep their arity and their thread.
@@ -365,17 +367,17 @@ function moduleApi(mod) {
       }
       return host.dispatcher(fullId, file, fn);
     },
-    post(id, vars, fn) {
+    [abi.POST](id, vars, fn) {
       return post(full(id), vars, fn);
     },
-    factory(id, build) {
+    [abi.FACTORY](id, build) {
       state.factories.set(full(id), build);
     },
-    context(names, get, set) {
+    [abi.CONTEXT](names, get, set) {
       contexts.registerModule(file, names, get, set);
     },
     // A context-free tail (the compiler's `tails`): `fn` is its post dispatcher.
-    tail(fn, ...args) {
+    [abi.TAIL](fn, ...args) {
       return fn(...args);
     },
   };

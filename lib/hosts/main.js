@@ -2,6 +2,7 @@
 // The main thread's side of the runtime: the worker pool, dispatch of route handlers, the table
 // of resources (req, res, next) that stay here while workers hold handles, and what happens when
 // a worker dies.
+const M = require('../protocol/messages').kinds;
 const os = require('node:os');
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
@@ -44,13 +45,13 @@ function workerCount() {
 
 function broadcastSlots() {
   runtime.state.slots = pool.workers.map((w) => w.threadId);
-  for (const w of pool.workers) transport.send(w.threadId, { t: 'slots', slots: runtime.state.slots });
+  for (const w of pool.workers) transport.send(w.threadId, { t: M.SLOTS, slots: runtime.state.slots });
   broadcastHosts();
 }
 
 function broadcastHosts() {
   const hosts = [...runtime.state.groupHosts];
-  for (const w of pool.workers) transport.send(w.threadId, { t: 'hosts', hosts });
+  for (const w of pool.workers) transport.send(w.threadId, { t: M.HOSTS, hosts });
 }
 
 const moves = new Map(); // group -> resolve
@@ -106,7 +107,7 @@ function moveContext(group, to) {
   runtime.state.moving.set(group, []);
   return new Promise((resolve) => {
     moves.set(group, resolve);
-    transport.send(from, { t: 'drain-group', group, to });
+    transport.send(from, { t: M.DRAIN_GROUP, group, to });
   });
 }
 
@@ -280,7 +281,7 @@ function failRequests(deadThread) {
 
 function onMessage(msg) {
   switch (msg.t) {
-    case 'res': {
+    case M.RES: {
       const rec = records.get(msg.h);
       if (rec && !rec.done && !rec.failed) {
         // The handler may have changed req before answering (a session cookie, say).
@@ -298,7 +299,7 @@ function onMessage(msg) {
       }
       break;
     }
-    case 'next': {
+    case M.NEXT: {
       const rec = records.get(msg.h);
       if (!rec || rec.done || rec.failed) break;
       adapter.applyChanges(rec.req, msg.changes);
@@ -308,7 +309,7 @@ function onMessage(msg) {
       rec.next(decodeError(msg.err));
       break;
     }
-    case 'post':
+    case M.POST:
       if (runtime.forwardIfMoved(msg)) break;
       try {
         runtime.runPost(msg, resolveHandle);
@@ -317,8 +318,8 @@ function onMessage(msg) {
         process.emitWarning(`${err.message}: ${msg.id} did not run`, { code: err.code });
       }
       break;
-    case 'spec-commit':
-    case 'spec-abort': {
+    case M.SPEC_COMMIT:
+    case M.SPEC_ABORT: {
       const rec = records.get(msg.h);
       if (!rec || rec.done || !rec.spec) break;
       speculate.commit(msg, rec, (h) => records.get(h), () => {
@@ -329,7 +330,7 @@ function onMessage(msg) {
       });
       break;
     }
-    case 'reject': {
+    case M.REJECT: {
       // The worker cannot run it (the module makes several instances of the handler): run it
       // here, now and from now on.
       const rec = records.get(msg.h);
@@ -340,14 +341,14 @@ function onMessage(msg) {
       if (rec && !rec.done) adapter.runHere(msg.id, rec);
       break;
     }
-    case 'post-reject': {
+    case M.POST_REJECT: {
       const p = runtime.placementOf(msg.msg.id);
       p.where = 'main';
       p.reason = `not compiled on worker ${msg.from}`;
       runtime.runPost(msg.msg, resolveHandle);
       break;
     }
-    case 'group-drained': {
+    case M.GROUP_DRAINED: {
       // The old host ran everything sent to it before: the group's host is now `to`.
       const queue = runtime.state.moving.get(msg.group) || [];
       runtime.state.moving.delete(msg.group);
@@ -362,8 +363,8 @@ function onMessage(msg) {
       if (done) done(msg.to);
       break;
     }
-    case 'undeliverable':
-      if (msg.msg && msg.msg.t === 'post') runtime.runPost(msg.msg, resolveHandle);
+    case M.UNDELIVERABLE:
+      if (msg.msg && msg.msg.t === M.POST) runtime.runPost(msg.msg, resolveHandle);
       break;
     default:
       throw new Error(`fluxion: unknown message type ${msg.t}`);
@@ -372,7 +373,7 @@ function onMessage(msg) {
 
 /** Runs, on the main thread, a message that was on its way to a worker (a context came back). */
 function runHere(m) {
-  if (m.t === 'post') return runtime.runPost(m, resolveHandle);
+  if (m.t === M.POST) return runtime.runPost(m, resolveHandle);
   const rec = records.get(m.h);
   // Even for a closed request: the original ran the handler, and it may write its context.
   if (!rec) return;

@@ -1,6 +1,7 @@
 'use strict';
 // A worker thread: loads the app's compiled modules in worker role (servers do not listen),
 // then runs the fluxions it is sent.
+const M = require('../protocol/messages').kinds;
 const { isMainThread, threadId, workerData } = require('node:worker_threads');
 const { pathToFileURL } = require('node:url');
 const net = require('node:net');
@@ -22,7 +23,7 @@ function nextProxy(h, reqRef, snapRef) {
     const res = req && req.res;
     if (res && res.__fluxionFlush) res.__fluxionFlush();
     transport.send(0, {
-      t: 'next',
+      t: M.NEXT,
       h: h.id,
       from: threadId,
       err: views.encodeError(err),
@@ -38,7 +39,7 @@ function resProxy(h, state, settings, reqRef, snapRef) {
     const req = reqRef && reqRef();
     const changes = req ? views.requestChanges(req, snapRef()) : {};
     try {
-      transport.send(0, { t: 'res', h: h.id, ops, changes });
+      transport.send(0, { t: M.RES, h: h.id, ops, changes });
     } catch (err) {
       // A call whose arguments cannot leave this thread (a function given to res.end): what came
       // before it is applied, then the main thread raises the error where the call was made.
@@ -48,7 +49,7 @@ function resProxy(h, state, settings, reqRef, snapRef) {
         ok.push(op);
       }
       const bad = new TypeError(`fluxion: res.${ops[ok.length] ? ops[ok.length][0] : '?'}() was given a value that cannot cross threads (${err.message})`);
-      transport.send(0, { t: 'res', h: h.id, ops: [...ok, ['throw', [views.encodeError(bad)]]], changes: {} });
+      transport.send(0, { t: M.RES, h: h.id, ops: [...ok, ['throw', [views.encodeError(bad)]]], changes: {} });
     }
   });
   proxies.set(res, { id: h.id, kind: 'res', state, settings });
@@ -134,7 +135,7 @@ function ensureLoaded(file) {
 
 /** The module cannot be loaded here: the main thread runs the handler instead. */
 function rejectStart(msg, err) {
-  transport.send(0, { t: 'reject', id: msg.id, h: msg.h, reason: `module failed to load on a worker: ${err.message}` });
+  transport.send(0, { t: M.REJECT, id: msg.id, h: msg.h, reason: `module failed to load on a worker: ${err.message}` });
 }
 
 const SCOPE = Symbol.for('fluxion.scope');
@@ -236,12 +237,12 @@ function runStart(msg) {
   try {
     entry = msg.closure ? { fn: compiledHandler(msg), count: 1 } : runtime.state.registry.get(msg.id);
   } catch (err) {
-    transport.send(0, { t: 'reject', id: msg.id, h: msg.h, reason: `cannot re-create it on a worker: ${err.message}` });
+    transport.send(0, { t: M.REJECT, id: msg.id, h: msg.h, reason: `cannot re-create it on a worker: ${err.message}` });
     return;
   }
   if (!entry || entry.count > 1) {
     transport.send(0, {
-      t: 'reject',
+      t: M.REJECT,
       id: msg.id,
       h: msg.h,
       reason: entry ? 'several instances of this handler exist' : 'handler not created when its module loads',
@@ -262,42 +263,42 @@ function runStart(msg) {
 }
 
 function onMessage(msg) {
-  if ((msg.t === 'start' || msg.t === 'post') && runtime.forwardIfMoved(msg)) return;
+  if ((msg.t === M.START || msg.t === M.POST) && runtime.forwardIfMoved(msg)) return;
   switch (msg.t) {
-    case 'slots':
+    case M.SLOTS:
       runtime.state.slots = msg.slots;
       break;
-    case 'hosts':
+    case M.HOSTS:
       runtime.state.groupHosts = new Map(msg.hosts);
       break;
-    case 'drain-group':
+    case M.DRAIN_GROUP:
       // Everything sent here for the group before this message has run; its async runs still
       // going finish here first (they write this thread's variables). Then it is committed, and
       // from now on its messages go to the new host.
       runtime.state.groupHosts.set(msg.group, msg.to);
       require('../core/inflight').idle(msg.group).then(() => {
         require('../core/contexts').release(msg.group);
-        transport.send(0, { t: 'group-drained', group: msg.group, to: msg.to });
+        transport.send(0, { t: M.GROUP_DRAINED, group: msg.group, to: msg.to });
       });
       break;
-    case 'start':
+    case M.START:
       runStart(msg);
       break;
-    case 'post': {
+    case M.POST: {
       const run = () => {
         // The module did not load compiled here (an ES module on Node 20, whose loader hooks do
         // not reach workers): its fluxions run on the main thread instead.
-        if (!runtime.state.factories.has(msg.id)) transport.send(0, { t: 'post-reject', msg, from: threadId });
+        if (!runtime.state.factories.has(msg.id)) transport.send(0, { t: M.POST_REJECT, msg, from: threadId });
         else runtime.runPost(msg, resolve);
       };
       let loading;
       try {
         loading = ensureLoaded(msg.file);
       } catch {
-        transport.send(0, { t: 'post-reject', msg, from: threadId });
+        transport.send(0, { t: M.POST_REJECT, msg, from: threadId });
         break;
       }
-      if (loading) loading.then(run, () => transport.send(0, { t: 'post-reject', msg, from: threadId }));
+      if (loading) loading.then(run, () => transport.send(0, { t: M.POST_REJECT, msg, from: threadId }));
       else run();
       break;
     }

@@ -8,6 +8,7 @@
 // be cloned throws in `send`, in the sending thread, before anything leaves it. A message of
 // plain data only (the common case) goes through postMessage's own clone, which keeps the same
 // values and is much cheaper than `v8.serialize` + a Buffer + `v8.deserialize`.
+const M = require('../protocol/messages').kinds;
 const v8 = require('node:v8');
 const { isMainThread, parentPort, threadId } = require('node:worker_threads');
 
@@ -100,13 +101,13 @@ function detach(id) {
 function forward(to, bytes) {
   const entry = workers.get(to);
   if (entry) entry.worker.postMessage({ to, bytes });
-  else handler({ t: 'undeliverable', to, msg: v8.deserialize(bytes) });
+  else handler({ t: M.UNDELIVERABLE, to, msg: v8.deserialize(bytes) });
 }
 
 function forwardPlain(to, msg) {
   const entry = workers.get(to);
   if (entry) entry.worker.postMessage({ to, msg });
-  else handler({ t: 'undeliverable', to, msg });
+  else handler({ t: M.UNDELIVERABLE, to, msg });
 }
 
 /** Sends a message to thread `to` (0 is the main thread). */
@@ -122,7 +123,7 @@ function send(to, msg) {
       bus.send(to, msg);
     } catch (err) {
       if (err.code !== 'FLUXION_BUS_NO_INBOX') throw err;
-      handler({ t: 'undeliverable', to, msg });
+      handler({ t: M.UNDELIVERABLE, to, msg });
     }
     return;
   }

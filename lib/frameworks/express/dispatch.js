@@ -2,6 +2,7 @@
 // The main thread's side of an Express route handler: runs it where its placement says, as
 // Express's router would have — inline, or as a message to a worker with a snapshot of the
 // request and the response, whose calls come back and are replayed in order.
+const M = require('../../protocol/messages').kinds;
 const transport = require('../../transport');
 const runtime = require('../../core/runtime');
 const adaptive = require('../../placement/adaptive');
@@ -71,7 +72,7 @@ function dispatcher(fullId, file, fn, compiled) {
     const cost = runtime.sendCostStart();
     const rec = main.recordFor(req, res, next);
     const msg = {
-      t: 'start',
+      t: M.START,
       id: fullId,
       file,
       h: rec.h,
@@ -86,6 +87,7 @@ function dispatcher(fullId, file, fn, compiled) {
       msg.closure = compiled.values;
       if (compiled.shared.length) {
         // Objects it shares with other handlers: copied now, checked when the run comes back.
+        rec.major = expressVersion(req.app); // a re-run on the main thread runs as this router would
         const sent = speculate.prepare(rec, compiled.shared, (r) => main.recordFor(r.req, r, null).h, fn);
         if (!sent) return runtime.timed(fullId, fn, this, [req, res, next], false);
         msg.spec = sent.spec;
