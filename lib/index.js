@@ -11,7 +11,7 @@ const gotServer = require('./got-server');
  * `http.createServer(app)`, `app.listen` and supertest keep working. Handlers of modules loaded
  * through the require hook (`node -r fluxion/register`) are compiled as they load; the others
  * (node_modules, factories, handlers added later) are compiled from the live router, now and
- * whenever it grows (FLUXION_JIT=0 turns that off).
+ * whenever it grows (the setting `jit`, 0, turns that off).
  * @template T
  * @param {T} app
  * @returns {T}
@@ -67,6 +67,8 @@ module.exports = {
   terminateWorker,
   moveContext,
   workers,
+  /** The settings in use (FLUXION_* variables, checked once and frozen: lib/config.js). */
+  settings: () => require('./config').settings(),
   /** The compiler's version (part of every cache key). */
   version: () => native.load().version(),
   ...errors,

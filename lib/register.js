@@ -1,8 +1,8 @@
 'use strict';
 // The require hook: user modules are compiled as they load (node_modules untouched unless the
 // project lists packages in `compileNodeModules`), on the main thread and in every worker. A
-// module fluxion cannot compile loads unmodified with one warning; FLUXION_STRICT=1 makes that
-// an error.
+// module fluxion cannot compile loads unmodified with one warning; the setting `strict` makes
+// that an error.
 const path = require('node:path');
 const { isMainThread } = require('node:worker_threads');
 const { addHook } = require('pirates');
@@ -31,7 +31,8 @@ function wanted(file) {
 function transform(code, filename) {
   const cfg = config.forFile(filename);
   const rp = cfg.rupturePoints || {};
-  const key = cache.keyOf([native.load().version(), RUNTIME, JSON.stringify(cfg), filename, code]);
+  // `tails` changes the output: it is part of the key (the compiler reads it from the environment).
+  const key = cache.keyOf([native.load().version(), RUNTIME, JSON.stringify(cfg), config.settings().tails, filename, code]);
   let out = cache.get(key);
   if (!out) {
     const r = native.load().transform(code, { filename, rupturePoints: { start: rp.start || [], post: rp.post || [] } }, RUNTIME);
@@ -66,7 +67,7 @@ function hook(code, filename, esm = false) {
   try {
     out = transform(code, filename);
   } catch (err) {
-    if (process.env.FLUXION_STRICT === '1') throw err;
+    if (config.settings().strict) throw err;
     if (!warned.has(filename)) {
       warned.add(filename);
       process.emitWarning(`${err.message}\n  It loads unmodified and runs on the main thread.`, {
@@ -86,6 +87,9 @@ function hook(code, filename, esm = false) {
  * @param {{ worker?: boolean }} [options] worker: fluxion's own worker threads
  */
 function install(options = {}) {
+  // Every setting is checked before anything else happens (a bad one throws FluxionConfigError;
+  // register.js turns that into one line and exit 1, before the app runs).
+  config.settings();
   if (installed && !(options.worker && role !== 'worker')) return;
   // `-r fluxion/register` also preloads in workers: the worker role replaces that hook.
   if (revertHook) revertHook();
@@ -97,23 +101,9 @@ function install(options = {}) {
   runtime.state.config = config.forFile(path.join(process.cwd(), 'x.js'));
   installEsm();
   if (role === 'main' && isMainThread) {
-    config.workerResourceLimits(); // a bad FLUXION_WORKER_YOUNG_MB fails at start-up, not at the first dispatch
     watchServers();
-    writeStatsAtExit();
+    require('./stats-file').install();
   }
-}
-
-/** FLUXION_STATS_FILE=<path>: stats() is written there as JSON when the process exits. */
-function writeStatsAtExit() {
-  const file = process.env.FLUXION_STATS_FILE;
-  if (!file) return;
-  process.on('exit', () => {
-    try {
-      require('node:fs').writeFileSync(file, JSON.stringify(native.load().statsSnapshot()));
-    } catch (err) {
-      process.stderr.write(`fluxion: cannot write FLUXION_STATS_FILE ${file}: ${err.message}\n`);
-    }
-  });
 }
 
 /**
@@ -137,7 +127,7 @@ function watchServers() {
  * only for apps started with `--import fluxion/register` or whose entry is an ES module.
  */
 function wantsEsmHooks() {
-  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS || '').split(/\s+/)];
+  const args = [...process.execArgv, ...config.nodeOptions().split(/\s+/)];
   if (args.some((a) => a === '--import' || a.startsWith('--import=') || a === '--experimental-loader' || a === '--loader')) return true;
   return /\.mjs$/.test(process.argv[1] || '');
 }
@@ -159,7 +149,7 @@ function installEsm() {
     });
   } else if (typeof mod.register === 'function' && wantsEsmHooks()) {
     mod.register(pathToFileURL(path.join(__dirname, 'esm-hooks.mjs')).href, {
-      data: { strict: process.env.FLUXION_STRICT === '1' },
+      data: { strict: config.settings().strict },
     });
   }
 }

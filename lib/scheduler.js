@@ -2,7 +2,6 @@
 // The main thread's side of the runtime: the worker pool, dispatch of route handlers, the table
 // of resources (req, res, next) that stay here while workers hold handles, and what happens when
 // a worker dies.
-const os = require('node:os');
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
 const transport = require('./transport');
@@ -21,18 +20,7 @@ const REC = Symbol('fluxion.record');
 let nextHandle = 1;
 
 function workerCount() {
-  const env = process.env.FLUXION_WORKERS;
-  if (env !== undefined) {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1 || n > 256) {
-      throw new Error(`fluxion: FLUXION_WORKERS must be an integer from 1 to 256 (got "${env}")`);
-    }
-    return n;
-  }
-  // One worker per core (issue 5): the main thread mostly waits on sockets, so it shares a core
-  // with a worker; with cores - 1 a CPU-bound route on 2 cores could not beat one thread.
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, cores);
+  return config.settings().workers; // default: one per core (lib/config.js says why)
 }
 
 function broadcastSlots() {
@@ -89,10 +77,10 @@ function moveContext(group, to) {
 
 function spawn(slot) {
   const w = new Worker(path.join(__dirname, 'worker.js'), {
-    workerData: { slot, mode: runtime.mode(), config: runtime.state.config },
+    workerData: { slot, mode: runtime.mode(), config: runtime.state.config, fluxionSettings: config.settings() },
     stdout: false,
     stderr: false,
-    resourceLimits: pool.resourceLimits, // FLUXION_WORKER_YOUNG_MB (lib/config.js)
+    resourceLimits: pool.resourceLimits, // setting workerYoungMb (lib/config.js)
   });
   const id = w.threadId;
   w.inflight = 0;
