@@ -3,8 +3,9 @@
 try {
   require('./lib/register').install();
 } catch (err) {
-  // A bad setting stops the process before the app runs, with one line that names it (no stack).
-  if (!err || err.code !== 'FLUXION_CONFIG') throw err;
+  // A bad setting, or no native addon for this platform, stops the process before the app runs,
+  // with one line that says what to do (no stack).
+  if (!err || (err.code !== 'FLUXION_CONFIG' && err.code !== 'FLUXION_NO_ADDON')) throw err;
   process.stderr.write(`${err.message}\n`);
   process.exit(1);
 }

@@ -90,6 +90,7 @@ function install(options = {}) {
   // Every setting is checked before anything else happens (a bad one throws FluxionConfigError;
   // register.js turns that into one line and exit 1, before the app runs).
   config.settings();
+  native.load(); // and so is the addon: without it nothing can be compiled (FLUXION_NO_ADDON)
   if (installed && !(options.worker && role !== 'worker')) return;
   // `-r fluxion/register` also preloads in workers: the worker role replaces that hook.
   if (revertHook) revertHook();
