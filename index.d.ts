@@ -212,6 +212,11 @@ export interface FluxionStats {
 export function fluxionize<T extends (...args: any[]) => any>(app: T): T;
 /** Per-fluxion figures for the whole process, from whichever thread calls it. */
 export function stats(): FluxionStats[];
+/**
+ * Undoes what fluxion did to this process: workers stopped, `net.Server.prototype.listen` and the
+ * require hook restored (the Jest preset calls it after each test file).
+ */
+export function shutdown(): Promise<void>;
 /** Stops a worker thread (by thread id or slot); it is replaced, its requests get an error response. */
 export function terminateWorker(which?: number): Promise<number>;
 /** The worker pool, from the main thread. */

@@ -10,6 +10,7 @@ const native = require('./native');
 const config = require('./config');
 const cache = require('./cache');
 const runtime = require('./runtime');
+const jestBridge = require('./jest-bridge');
 
 const LIB = __dirname;
 const RUNTIME = path.join(__dirname, 'runtime.js');
@@ -65,6 +66,8 @@ function hook(code, filename, esm = false) {
   // the error classes a module keeps to itself (lib/wire/errors.js).
   const scope = esm ? '' : SCOPE_ACCESSOR;
   if (!wanted(filename)) return code;
+  // Under the Jest preset, workers first apply the project's transform, as Jest did (lib/jest-bridge.js).
+  if (role === 'worker') code = jestBridge.preTransform(code, filename);
   let out;
   try {
     out = transform(code, filename);
@@ -86,18 +89,28 @@ function hook(code, filename, esm = false) {
 
 /**
  * Installs the require hook (idempotent).
- * @param {{ worker?: boolean }} [options] worker: fluxion's own worker threads
+ * @param {{ worker?: boolean, jest?: boolean }} [options] worker: fluxion's own worker threads;
+ *   jest: a Jest test file (jest/setup.js): Jest compiles modules through its transform, so no
+ *   require hook — only the server watch and the stats file; `uninstall` undoes it
  */
 function install(options = {}) {
   // Every setting is checked before anything else happens (a bad one throws FluxionConfigError;
   // register.js turns that into one line and exit 1, before the app runs).
   config.settings();
   native.load(); // and so is the addon: without it nothing can be compiled (FLUXION_NO_ADDON)
+  if (options.jest) {
+    if (!installed) {
+      installed = true;
+      watchServers();
+      require('./stats-file').install();
+    }
+    return;
+  }
   if (installed && !(options.worker && role !== 'worker')) return;
   // `-r fluxion/register` also preloads in workers: the worker role replaces that hook.
   if (revertHook) revertHook();
   if (options.worker) role = 'worker';
-  revertHook = addHook(hook, { exts: ['.js', '.cjs'], ignoreNodeModules: false, matcher: wanted });
+  revertHook = addHook(hook, { exts: ['.js', '.cjs', ...jestBridge.extensions()], ignoreNodeModules: false, matcher: wanted });
   if (installed) return;
   installed = true;
   if (typeof process.setSourceMapsEnabled === 'function') process.setSourceMapsEnabled(true);
@@ -113,17 +126,35 @@ function install(options = {}) {
  * Express apps are found when their server starts listening (app.listen, http.createServer(app),
  * supertest): their routers are walked and walked again as they grow (lib/router.js).
  */
+let unwatch = null;
 function watchServers() {
   const net = require('node:net');
   const listen = net.Server.prototype.listen;
-  net.Server.prototype.listen = function fluxionListen(...args) {
+  unwatch = () => {
+    if (net.Server.prototype.listen === fluxionListen) net.Server.prototype.listen = listen;
+    unwatch = null;
+  };
+  net.Server.prototype.listen = fluxionListen;
+  function fluxionListen(...args) {
     if (typeof this.listeners === 'function') {
       const router = require('./router');
       // Listening: the app's settings are in place, its router can be made and walked now.
       if (router.enabled()) for (const app of router.appsOf(this)) router.watch(app, { now: true });
     }
     return listen.apply(this, args);
-  };
+  }
+}
+
+/**
+ * Undoes `install` on this thread: `net.Server.prototype.listen` and the require hook as they were.
+ * (A Jest test file's copy of fluxion must not leave its patches to the next file: they would
+ * call into a module registry Jest has torn down.)
+ */
+function uninstall() {
+  if (unwatch) unwatch();
+  if (revertHook) revertHook();
+  revertHook = null;
+  installed = false;
 }
 
 /**
@@ -158,4 +189,4 @@ function installEsm() {
   }
 }
 
-module.exports = { install, transform, hook, wanted, SCOPE_ACCESSOR };
+module.exports = { install, uninstall, transform, hook, wanted, SCOPE_ACCESSOR };

@@ -94,7 +94,7 @@ function moveContext(group, to) {
 
 function spawn(slot) {
   const w = new Worker(path.join(__dirname, 'worker.js'), {
-    workerData: { slot, mode: runtime.mode(), config: runtime.state.config, fluxionSettings: config.settings() },
+    workerData: { slot, mode: runtime.mode(), config: runtime.state.config, fluxionSettings: config.settings(), fluxionJest: require('./jest-bridge').spec() },
     stdout: false,
     stderr: false,
     resourceLimits: pool.resourceLimits, // setting workerYoungMb (lib/config.js)
@@ -134,7 +134,7 @@ function start() {
   pool.resourceLimits = config.workerResourceLimits();
   for (let i = 0; i < n; i++) pool.workers.push(spawn(i));
   broadcastSlots();
-  require('./rebalance').start({
+  pool.rebalance = require('./rebalance').start({
     workers: () => pool.workers.map((w) => w.threadId),
     hostOf: runtime.hostOf,
     groupOf: (id) => {
@@ -146,6 +146,19 @@ function start() {
     // Under eager, contexts start on workers and stay there.
     home: runtime.mode() === 'auto',
   });
+}
+
+/**
+ * Stops the pool: workers terminated, not replaced (`start` makes a new one). For
+ * `fluxion.shutdown()` (the Jest preset, after each test file).
+ */
+function stop() {
+  if (!pool.started) return Promise.resolve();
+  pool.started = false;
+  if (pool.rebalance) clearInterval(pool.rebalance);
+  pool.rebalance = null;
+  const ws = pool.workers.splice(0);
+  return Promise.all(ws.map((w) => w.terminate()));
 }
 
 /** Least-loaded worker, round robin among equals. */
@@ -508,4 +521,4 @@ function workers() {
   }));
 }
 
-module.exports = { start, pickWorker, dispatcher, handleOf, touch, terminateWorker, workers, moveContext };
+module.exports = { start, stop, pickWorker, dispatcher, handleOf, touch, terminateWorker, workers, moveContext };

@@ -6,12 +6,15 @@
 // sends the signal again, so the process dies by it with the status it would have had (a shell
 // sees 130 for SIGINT). An app with its own handler keeps its behaviour (closing its server
 // gracefully, say); the file is written when the process then exits.
+// Listeners go on the real process (lib/realm.js: a Jest test file's `process` is a copy), once per
+// process (a symbol on it), however many test files load fluxion.
 const fs = require('node:fs');
 const config = require('./config');
 const native = require('./native');
+const { realProcess } = require('./realm');
 
 const SIGNALS = ['SIGINT', 'SIGTERM'];
-let installed = false;
+const INSTALLED = Symbol.for('fluxion.statsFile');
 
 /** Writes the stats file now (this process's path; `%p` is its id). Never throws. */
 function write(file = config.statsFilePath()) {
@@ -24,19 +27,21 @@ function write(file = config.statsFilePath()) {
 }
 
 function onSignal(signal) {
+  const proc = realProcess();
   // Somebody else listens: the signal is theirs; if they end the process, 'exit' writes.
-  if (process.listenerCount(signal) > 1) return;
+  if (proc.listenerCount(signal) > 1) return;
   write();
-  for (const sig of SIGNALS) process.removeListener(sig, onSignal);
-  process.kill(process.pid, signal);
+  for (const sig of SIGNALS) proc.removeListener(sig, onSignal);
+  proc.kill(proc.pid, signal);
 }
 
 /** Main thread, once: the file is written at exit and on SIGINT/SIGTERM (see above). */
 function install() {
-  if (installed || !config.statsFilePath()) return;
-  installed = true;
-  process.on('exit', () => write());
-  for (const sig of SIGNALS) process.on(sig, onSignal);
+  const proc = realProcess();
+  if (proc[INSTALLED] || !config.statsFilePath()) return;
+  proc[INSTALLED] = true;
+  proc.on('exit', () => write());
+  for (const sig of SIGNALS) proc.on(sig, onSignal);
 }
 
 module.exports = { install, write, SIGNALS };
