@@ -6,6 +6,6 @@
 // and Jest exits by itself. A bad setting fails the file with FluxionConfigError.
 const fluxion = require('../lib/index');
 
-require('../lib/register').install({ jest: true });
+require('../lib/hook/register').install({ jest: true });
 
 afterAll(() => fluxion.shutdown());

@@ -4,8 +4,8 @@
 // they load the module (lib/jest-bridge.js), so both threads see the same code. Test files,
 // node_modules and fluxion itself are only given to the project's transformer.
 const crypto = require('node:crypto');
-const bridge = require('../lib/jest-bridge');
-const register = require('../lib/register');
+const bridge = require('../lib/hook/jest-bridge');
+const register = require('../lib/hook/register');
 const native = require('../lib/native');
 const config = require('../lib/config');
 

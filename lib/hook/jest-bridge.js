@@ -7,7 +7,7 @@
 // on Node's main-context global (lib/realm.js) of the Jest worker process, and handed to fluxion's
 // workers in workerData (lib/scheduler.js).
 const { isMainThread, workerData } = require('node:worker_threads');
-const { realGlobal } = require('./realm');
+const { realGlobal } = require('../realm');
 
 const SLOT = Symbol.for('fluxion.jest');
 

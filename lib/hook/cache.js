@@ -9,7 +9,7 @@ const path = require('node:path');
 let dir;
 function cacheDir() {
   if (dir !== undefined) return dir;
-  const settings = require('./config').settings();
+  const settings = require('../config').settings();
   if (!settings.cache) return (dir = null);
   const candidates = [
     settings.cacheDir,

@@ -2,13 +2,13 @@
 // A worker thread: loads the app's compiled modules in worker role (servers do not listen),
 // then runs the fluxions it is sent.
 const { isMainThread, threadId, workerData } = require('node:worker_threads');
-const { createRequire } = require('node:module');
 const { pathToFileURL } = require('node:url');
 const net = require('node:net');
-const transport = require('./transport');
-const express = require('./express');
-const runtime = require('./runtime');
-const speculate = require('./speculate');
+const transport = require('../transport');
+// The framework's views of req and res (lib/frameworks/adapter.js), named by the main thread.
+const views = require(`../frameworks/${(workerData && workerData.framework) || 'express'}/views`);
+const runtime = require('../core/runtime');
+const speculate = require('../optimistic/speculate');
 
 const proxies = new WeakMap(); // proxy object -> handle
 
@@ -25,8 +25,8 @@ function nextProxy(h, reqRef, snapRef) {
       t: 'next',
       h: h.id,
       from: threadId,
-      err: express.encodeError(err),
-      changes: req ? express.requestChanges(req, snapRef()) : {},
+      err: views.encodeError(err),
+      changes: req ? views.requestChanges(req, snapRef()) : {},
     });
   };
   proxies.set(next, { id: h.id, kind: 'next' });
@@ -34,9 +34,9 @@ function nextProxy(h, reqRef, snapRef) {
 }
 
 function resProxy(h, state, settings, reqRef, snapRef) {
-  const res = express.proxyResponse(state, settings, (ops) => {
+  const res = views.proxyResponse(state, settings, (ops) => {
     const req = reqRef && reqRef();
-    const changes = req ? express.requestChanges(req, snapRef()) : {};
+    const changes = req ? views.requestChanges(req, snapRef()) : {};
     try {
       transport.send(0, { t: 'res', h: h.id, ops, changes });
     } catch (err) {
@@ -44,48 +44,22 @@ function resProxy(h, state, settings, reqRef, snapRef) {
       // before it is applied, then the main thread raises the error where the call was made.
       const ok = [];
       for (const op of ops) {
-        if (!express.cloneable(op)) break;
+        if (!views.cloneable(op)) break;
         ok.push(op);
       }
       const bad = new TypeError(`fluxion: res.${ops[ok.length] ? ops[ok.length][0] : '?'}() was given a value that cannot cross threads (${err.message})`);
-      transport.send(0, { t: 'res', h: h.id, ops: [...ok, ['throw', [express.encodeError(bad)]]], changes: {} });
+      transport.send(0, { t: 'res', h: h.id, ops: [...ok, ['throw', [views.encodeError(bad)]]], changes: {} });
     }
   });
   proxies.set(res, { id: h.id, kind: 'res', state, settings });
   return res;
 }
 
-const protoCache = new Map();
-const requestModules = new Map(); // file of Express's lib/request.js -> its exports
-function requestProto(file, requestModule) {
-  if (requestModule) {
-    // require() resolves the path again at each call: keep what it gave.
-    const known = requestModules.get(requestModule);
-    if (known) return known;
-    try {
-      const proto = require(requestModule);
-      requestModules.set(requestModule, proto);
-      return proto;
-    } catch {
-      // fall back to looking Express up from the handler's module
-    }
-  }
-  if (protoCache.has(file)) return protoCache.get(file);
-  let proto = Object.prototype;
-  try {
-    proto = createRequire(file)('express').request;
-  } catch {
-    proto = require('node:http').IncomingMessage.prototype;
-  }
-  protoCache.set(file, proto);
-  return proto;
-}
-
 /** Resolves a handle that arrived in a message into a stand-in for the main thread's object. */
 function resolve(h) {
   if (h.kind === 'res') return resProxy(h, h.state, h.settings || {});
   if (h.kind === 'req') {
-    const req = express.standInRequest(Object.prototype, h.state, h.settings || {}, h.appLocals);
+    const req = views.standInRequest(Object.prototype, h.state, h.settings || {}, h.appLocals);
     proxies.set(req, { id: h.id, kind: 'req', state: h.state, settings: h.settings });
     return req;
   }
@@ -185,7 +159,7 @@ function maker(def) {
   const key = `${def.file}\0${def.names.join(',')}\0${def.src}`;
   let make = makers.get(key);
   if (make) return make;
-  if (!require.cache[def.file] && require('./register').wanted(def.file)) {
+  if (!require.cache[def.file] && require('../hook/register').wanted(def.file)) {
     const loading = ensureLoaded(def.file);
     if (loading) throw new Error(`${def.file} is an ES module`);
   }
@@ -212,7 +186,7 @@ function scopeOf(file) {
   const copy = new Module(file, null);
   copy.filename = file;
   copy.paths = Module._nodeModulePaths(require('node:path').dirname(file));
-  copy._compile(fs.readFileSync(file, 'utf8') + require('./register').SCOPE_ACCESSOR, file);
+  copy._compile(fs.readFileSync(file, 'utf8') + require('../hook/register').SCOPE_ACCESSOR, file);
   copy.loaded = true;
   scope = copy[SCOPE];
   if (typeof scope !== 'function') throw new Error(`${file} has no scope fluxion can reach`);
@@ -238,7 +212,7 @@ function runStart(msg) {
   try {
     // A handler compiled at run time from a file the hook leaves alone is re-created in a
     // private copy of its module (scopeOf): no need to load the file here first.
-    const jitOnly = msg.closure && !require('./register').wanted(msg.file);
+    const jitOnly = msg.closure && !require('../hook/register').wanted(msg.file);
     loading = jitOnly ? undefined : ensureLoaded(msg.file);
   } catch (err) {
     return rejectStart(msg, err);
@@ -249,7 +223,7 @@ function runStart(msg) {
     return speculate.run(msg, {
       makeHandler: compiledHandler,
       standIn: (m) => {
-        const req = express.standInRequest(requestProto(m.file, m.requestModule), m.req, m.settings, m.appLocals);
+        const req = views.standInRequest(views.requestProto(m.file, m.requestModule), m.req, m.settings, m.appLocals);
         proxies.set(req, { id: m.h, kind: 'req', state: m.req, settings: m.settings });
         return req;
       },
@@ -277,10 +251,10 @@ function runStart(msg) {
   const h = { id: msg.h };
   let req;
   const snap = msg.req;
-  const original = express.requestOriginal(snap); // before the handler can change anything in place
+  const original = views.requestOriginal(snap); // before the handler can change anything in place
   const next = nextProxy(h, () => req, () => original);
   const res = resProxy({ id: msg.h, kind: 'res' }, msg.res, msg.settings, () => req, () => original);
-  req = express.standInRequest(requestProto(msg.file, msg.requestModule), snap, msg.settings, msg.appLocals);
+  req = views.standInRequest(views.requestProto(msg.file, msg.requestModule), snap, msg.settings, msg.appLocals);
   proxies.set(req, { id: msg.h, kind: 'req', state: snap, settings: msg.settings });
   Object.defineProperty(req, 'res', { value: res, writable: true, configurable: true, enumerable: false });
   res.req = req;
@@ -301,8 +275,8 @@ function onMessage(msg) {
       // going finish here first (they write this thread's variables). Then it is committed, and
       // from now on its messages go to the new host.
       runtime.state.groupHosts.set(msg.group, msg.to);
-      require('./inflight').idle(msg.group).then(() => {
-        require('./contexts').release(msg.group);
+      require('../core/inflight').idle(msg.group).then(() => {
+        require('../core/contexts').release(msg.group);
         transport.send(0, { t: 'group-drained', group: msg.group, to: msg.to });
       });
       break;
@@ -345,7 +319,14 @@ if (!isMainThread && workerData && workerData.slot !== undefined) {
   runtime.state.config = workerData.config || {};
   // Where a group lives by default depends on the mode: the main thread's, not this env's.
   if (workerData.mode) runtime.state.mode = workerData.mode;
-  require('./register').install({ worker: true });
+  runtime.useHost({
+    role: 'worker',
+    pickWorker: () => threadId,
+    handleOf,
+    touch() {},
+    dispatcher: (fullId, file, fn) => fn,
+  });
+  require('../hook/register').install({ worker: true });
   transport.onMessage(onMessage);
 }
 

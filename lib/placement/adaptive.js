@@ -7,9 +7,9 @@
 // (move out after two windows above HIGH, come back below LOW), so that a handler near the
 // threshold does not flap; a handler far above HIGH over its first runs moves early (EARLY_TO).
 // Only for fluxions without state: contexts move with lib/rebalance.js.
-const native = require('./native');
+const native = require('../native');
 
-const { offloadAboveUs } = require('./config').settings();
+const { offloadAboveUs } = require('../config').settings();
 
 /** Mean run time (µs) above which a handler moves to the workers. */
 const HIGH = offloadAboveUs === null ? 150 : offloadAboveUs;

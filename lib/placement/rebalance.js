@@ -7,7 +7,7 @@
 // the idle one (decide). Moves go through moveContext, so no message or write is lost. A group
 // moves between workers only if that narrows the gap (a lone hot group never bounces) and not
 // again within a cool-down.
-const native = require('./native');
+const native = require('../native');
 
 
 /**
@@ -96,7 +96,7 @@ const history = [];
  * group key of a fluxion (from its placement record, or null), `move` moves a group (a promise).
  */
 function start({ workers, hostOf, groupOf, move, highMicros, home = true }) {
-  const settings = require('./config').settings();
+  const settings = require('../config').settings();
   if (!settings.rebalance) return null;
   const interval = settings.rebalanceMs;
   const cooldown = 4 * interval;

@@ -11,7 +11,7 @@
 const v8 = require('node:v8');
 const { isMainThread, parentPort, threadId } = require('node:worker_threads');
 
-const kind = require('./config').settings().transport;
+const kind = require('../config').settings().transport;
 const bus = kind === 'bus' ? require('./bus') : null;
 
 const workers = new Map(); // threadId -> { worker, ready, pending } (main thread only)

@@ -6,14 +6,14 @@
 const path = require('node:path');
 const { isMainThread } = require('node:worker_threads');
 const { addHook } = require('pirates');
-const native = require('./native');
-const config = require('./config');
+const native = require('../native');
+const config = require('../config');
 const cache = require('./cache');
-const runtime = require('./runtime');
+const runtime = require('../core/runtime');
 const jestBridge = require('./jest-bridge');
 
-const LIB = __dirname;
-const RUNTIME = path.join(__dirname, 'runtime.js');
+const LIB = path.join(__dirname, '..');
+const RUNTIME = path.join(__dirname, '..', 'core', 'runtime.js');
 let installed = false;
 let revertHook = null;
 
@@ -101,8 +101,9 @@ function install(options = {}) {
   if (options.jest) {
     if (!installed) {
       installed = true;
+      require('../hosts/main').attach(require('../frameworks/express'));
       watchServers();
-      require('./stats-file').install();
+      require('../stats-file').install();
     }
     return;
   }
@@ -117,8 +118,9 @@ function install(options = {}) {
   runtime.state.config = config.forFile(path.join(process.cwd(), 'x.js'));
   installEsm();
   if (role === 'main' && isMainThread) {
+    require('../hosts/main').attach(require('../frameworks/express'));
     watchServers();
-    require('./stats-file').install();
+    require('../stats-file').install();
   }
 }
 
@@ -137,9 +139,9 @@ function watchServers() {
   net.Server.prototype.listen = fluxionListen;
   function fluxionListen(...args) {
     if (typeof this.listeners === 'function') {
-      const router = require('./router');
+      const framework = require('../frameworks/express');
       // Listening: the app's settings are in place, its router can be made and walked now.
-      if (router.enabled()) for (const app of router.appsOf(this)) router.watch(app, { now: true });
+      for (const app of framework.appsOf(this)) framework.watch(app, { now: true });
     }
     return listen.apply(this, args);
   }
