@@ -23,6 +23,7 @@ function config(preset) {
     testEnvironment: 'node',
     transform: { '\\.js$': '<rootDir>/transform.js' },
     cacheDirectory: path.join(dir, 'jest-cache'),
+    testTimeout: 30000, // a loaded machine: the first request of a file starts fluxion's workers
   };
   if (preset) c.preset = path.join(ROOT, 'jest'); // what `preset: 'fluxion/jest'` resolves to
   return c;

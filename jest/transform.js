@@ -40,7 +40,8 @@ function createTransformer(options = {}) {
           : src;
       return crypto
         .createHash('sha256')
-        .update([innerKey, filename, native.load().version(), String(config.settings().tails), JSON.stringify(config.forFile(filename))].join('\0'))
+        // What fluxion's output depends on: the compiler, the runtime it calls (its path), settings, project config.
+        .update([innerKey, filename, native.load().version(), register.RUNTIME, String(config.settings().tails), JSON.stringify(config.forFile(filename))].join('\0'))
         .digest('hex');
     },
     process(src, filename) {

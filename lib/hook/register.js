@@ -191,4 +191,4 @@ function installEsm() {
   }
 }
 
-module.exports = { install, uninstall, transform, hook, wanted, SCOPE_ACCESSOR };
+module.exports = { install, uninstall, transform, hook, wanted, SCOPE_ACCESSOR, RUNTIME };
