@@ -60,7 +60,7 @@ const state = {
 
 function mode() {
   if (state.mode) return state.mode;
-  const m = require('./config').settings().placement;
+  const m = require('../config').settings().placement;
   state.mode = m;
   return m;
 }

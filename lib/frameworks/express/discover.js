@@ -14,7 +14,7 @@ const mounted = new WeakMap(); // Express's mounted_app wrapper -> the sub-app i
 let unavailable = false;
 
 function enabled() {
-  return require('./config').settings().jit;
+  return require('../../config').settings().jit;
 }
 
 /** The router of an app, and which Express it is; never touches getters with side effects. */
