@@ -41,8 +41,6 @@ let timedSends = 0;
 /** Marks dispatchers (compiled routes, run-time ones): walking a router leaves them be. */
 const DISPATCHER = Symbol.for('fluxion.dispatcher');
 
-const MODES = ['auto', 'eager', 'inline'];
-
 const state = {
   /** file -> compiled graph (set by the require hook before the module runs) */
   graphs: new Map(),
@@ -64,10 +62,7 @@ const state = {
 
 function mode() {
   if (state.mode) return state.mode;
-  const m = process.env.FLUXION_PLACEMENT || 'auto';
-  if (!MODES.includes(m)) {
-    throw new Error(`fluxion: FLUXION_PLACEMENT must be one of ${MODES.join(', ')} (got "${m}")`);
-  }
+  const m = require('../config').settings().placement;
   state.mode = m;
   return m;
 }
@@ -108,7 +103,7 @@ function placementOf(fullId) {
   const extra = new Set(state.config.statelessModules || []);
   for (const [id, pl] of placeModule(graph, file, info, extra)) {
     const full = `${file}#${id}`;
-    const final = mode() === 'inline' ? { where: 'main', reason: 'FLUXION_PLACEMENT=inline' } : pl;
+    const final = mode() === 'inline' ? { where: 'main', reason: 'placement inline' } : pl;
     state.placements.set(full, final);
     if (host.role !== 'worker') native.load().statsPlacement(full, describe(final));
   }
@@ -134,7 +129,7 @@ function hashString(s) {
 /**
  * The thread that hosts a group's context. By default the main thread, where its fluxions cost
  * no message; the rebalancer moves a context out once its runs cost more than a message would
- * (lib/rebalance.js). Under FLUXION_PLACEMENT=eager, one worker chosen by a stable hash.
+ * (lib/rebalance.js). Under placement eager, one worker chosen by a stable hash.
  */
 function hostOf(group) {
   const moved = state.groupHosts.get(group);

@@ -3,7 +3,6 @@
 // of resources (req, res, next) that stay here while workers hold handles, and what happens when
 // a worker dies.
 const M = require('../protocol/messages').kinds;
-const os = require('node:os');
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
 const transport = require('../transport');
@@ -29,18 +28,7 @@ const REC = Symbol('fluxion.record');
 let nextHandle = 1;
 
 function workerCount() {
-  const env = process.env.FLUXION_WORKERS;
-  if (env !== undefined) {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1 || n > 256) {
-      throw new Error(`fluxion: FLUXION_WORKERS must be an integer from 1 to 256 (got "${env}")`);
-    }
-    return n;
-  }
-  // One worker per core (issue 5): the main thread mostly waits on sockets, so it shares a core
-  // with a worker; with cores - 1 a CPU-bound route on 2 cores could not beat one thread.
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, cores);
+  return config.settings().workers; // default: one per core (lib/config.js says why)
 }
 
 function broadcastSlots() {
@@ -113,10 +101,17 @@ function moveContext(group, to) {
 
 function spawn(slot) {
   const w = new Worker(path.join(__dirname, 'worker.js'), {
-    workerData: { slot, mode: runtime.mode(), config: runtime.state.config, framework: adapter ? adapter.name : 'express' },
+    workerData: {
+      slot,
+      mode: runtime.mode(),
+      config: runtime.state.config,
+      framework: adapter ? adapter.name : 'express',
+      fluxionSettings: config.settings(),
+      fluxionJest: require('../hook/jest-bridge').spec(),
+    },
     stdout: false,
     stderr: false,
-    resourceLimits: pool.resourceLimits, // FLUXION_WORKER_YOUNG_MB (lib/config.js)
+    resourceLimits: pool.resourceLimits, // setting workerYoungMb (lib/config.js)
   });
   const id = w.threadId;
   w.inflight = 0;
@@ -153,7 +148,7 @@ function start() {
   pool.resourceLimits = config.workerResourceLimits();
   for (let i = 0; i < n; i++) pool.workers.push(spawn(i));
   broadcastSlots();
-  require('../placement/rebalance').start({
+  pool.rebalance = require('../placement/rebalance').start({
     workers: () => pool.workers.map((w) => w.threadId),
     hostOf: runtime.hostOf,
     groupOf: (id) => {
@@ -165,6 +160,19 @@ function start() {
     // Under eager, contexts start on workers and stay there.
     home: runtime.mode() === 'auto',
   });
+}
+
+/**
+ * Stops the pool: workers terminated, not replaced (`start` makes a new one). For
+ * `fluxion.shutdown()` (the Jest preset, after each test file).
+ */
+function stop() {
+  if (!pool.started) return Promise.resolve();
+  pool.started = false;
+  if (pool.rebalance) clearInterval(pool.rebalance);
+  pool.rebalance = null;
+  const ws = pool.workers.splice(0);
+  return Promise.all(ws.map((w) => w.terminate()));
 }
 
 /** Least-loaded worker, round robin among equals. */
@@ -421,6 +429,7 @@ function attach(framework) {
 module.exports = {
   attach,
   start,
+  stop,
   pickWorker,
   workerById,
   recordFor,

@@ -1,7 +1,7 @@
 'use strict';
 // Moves messages between threads (main is 0, workers by threadId). Two backends:
 // - `port` (default): MessagePort; worker-to-worker messages are relayed by the main thread;
-// - `bus` (FLUXION_TRANSPORT=bus): the Rust bus (src/bus.rs, crates/bus), one bounded inbox per
+// - `bus` (setting `transport`: bus): the Rust bus (src/bus.rs, crates/bus), one bounded inbox per
 //   thread, any thread to any thread directly. It measured slower than MessagePort on this
 //   machine (docs/bus.md), hence not the default yet.
 // Messages are structured-clone data (`v8.serialize`): Buffers stay Buffers; a value that cannot
@@ -12,11 +12,7 @@ const M = require('../protocol/messages').kinds;
 const v8 = require('node:v8');
 const { isMainThread, parentPort, threadId } = require('node:worker_threads');
 
-const KINDS = ['port', 'bus'];
-const kind = process.env.FLUXION_TRANSPORT || 'port';
-if (!KINDS.includes(kind)) {
-  throw new Error(`fluxion: FLUXION_TRANSPORT must be one of ${KINDS.join(', ')} (got "${kind}")`);
-}
+const kind = require('../config').settings().transport;
 const bus = kind === 'bus' ? require('./bus') : null;
 
 const workers = new Map(); // threadId -> { worker, ready, pending } (main thread only)
