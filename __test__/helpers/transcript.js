@@ -57,7 +57,7 @@ const { startApp, ROOT } = require('./server');
  * @property {Array<object>} steps one record per step (`{ kind: 'request' | 'batch' | 'wait', ... }`)
  * @property {{ died: boolean, exitCode: number | null, signal: string | null }} process
  *   died: the process ended by itself before the script was over
- * @property {string[]} errors distinct stderr lines that report an error (`TypeError: ...`)
+ * @property {string[]} errors distinct stderr lines that report an error (`TypeError: ...`, `ReferenceError [Error]: ...`)
  * @property {string[]} stdout what the app printed, in order (the start-up line excepted)
  * @property {string} stderr all of stderr, for diagnosis (not compared)
  */
@@ -108,7 +108,7 @@ async function request(base, step) {
 }
 
 /** A line of stderr that reports an error: `TypeError: x is not a function`, `Error [ERR_X]: ...`. */
-const ERROR_LINE = /^\s*(?:Uncaught\s+)?([A-Z][A-Za-z]*(?:Error|Exception))(?: \[[A-Z_]+\])?: \S/;
+const ERROR_LINE = /^\s*(?:Uncaught\s+)?((?:[A-Z][A-Za-z]*)?(?:Error|Exception))(?: \[[^\]]+\])?: \S/;
 
 /**
  * Runs `script` against an app started with `start()` and returns its transcript (the process is
