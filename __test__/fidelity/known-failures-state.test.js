@@ -54,13 +54,17 @@ describe('#4 MVC app: PUT /pet/:id updates the db module', () => {
   }
 });
 
+// Stateless CPU work, enough of it for the default placement to measure the route and offload it
+// (a worker then loads the app's module).
+const avatars = Array.from({ length: 4 }, () => ({ concurrent: 40, url: (i) => `/avatar/u${i % 2}` }));
+
 describe('#5 a start-up callback loads data once', () => {
   const app = fixture('05-startup-callback.js');
   const script = [
     { wait: 100 },
     { url: '/users' },
     { url: '/users', method: 'POST', json: { name: 'cy' } },
-    { concurrent: 8, url: (i) => `/avatar/u${i % 2}` },
+    ...avatars,
     { wait: 300 },
     { url: '/users' },
     { concurrent: 10, url: '/users', method: 'POST', json: (i) => ({ name: `u${i}` }) },
@@ -70,9 +74,10 @@ describe('#5 a start-up callback loads data once', () => {
   const plain = baseline(app, script);
   test('plain: 13 users at the end', async () => {
     const t = await expectSoundBaseline(plain);
-    expect(JSON.parse(t.steps[8].body)).toHaveLength(13);
+    expect(JSON.parse(t.steps.at(-1).body)).toHaveLength(13);
   });
-  test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
+  // known failure #5 (issue 12): once a worker loads the module (for the offloaded /avatar route) the readFile callback runs again and resets users on the main thread: "cy" is lost
+  test.failing('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
   // known failure #5 (issue 12): a worker loading the module re-runs the readFile callback, which resets users on the main thread: POST answers {"count":1}, GET lists only ada and bob
   test.failing('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
 });
@@ -95,23 +100,26 @@ describe('#6 a handler that uses several shared groups', () => {
 describe('#10 values computed when another module loads', () => {
   const app = fixture('10-module-constants.js');
   const distinct = (outcomes) => new Set(outcomes.map((o) => o.body)).size;
-  const script = [{ concurrent: 60, url: '/instance', summary: distinct }, { concurrent: 60, url: '/instance', summary: distinct }];
+  // Several batches: the default placement offloads the signing route once it has measured it.
+  const script = Array.from({ length: 5 }, () => ({ concurrent: 60, url: '/instance', summary: distinct }));
   const plain = baseline(app, script);
   test('plain: one instance id', () => expectSoundBaseline(plain));
-  test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
+  // known failure #10 (issue 12): once the default placement offloads the signing route, a batch sees 2-3 instance ids (one per thread that loaded lib/instance.js)
+  test.failing('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
   // known failure #10 (issue 12): two distinct instance ids in one batch: each thread that loaded lib/instance.js computed its own
   test.failing('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
 });
 
 describe('#14 top-level timers run once', () => {
   const app = fixture('14-top-level-timers.js');
-  const script = [{ wait: 100 }, { url: '/warm' }, { concurrent: 8, url: (i) => `/avatar/u${i % 2}` }, { wait: 400 }, { url: '/warm' }, { wait: 100 }];
+  const script = [{ wait: 100 }, { url: '/warm' }, ...avatars, { wait: 400 }, { url: '/warm' }, { wait: 100 }];
   const plain = baseline(app, script);
   test('plain: warmed once, refreshed twice', async () => {
     const t = await expectSoundBaseline(plain);
     expect(t.stdout).toEqual(['cache warmed', 'refreshed', 'refreshed']);
   });
-  test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
+  // known failure #14 (issue 12): 'cache warmed' printed 3 times: each worker that loads the module (for the offloaded /avatar route) re-runs its top-level timers
+  test.failing('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
   // known failure #14 (issue 12): 'cache warmed' printed 3 times and 'refreshed' 10 times: each worker re-runs the top-level timers
   test.failing('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
 });
@@ -139,20 +147,28 @@ describe('#16 a shared-state context moves off a busy main thread', () => {
   });
   test('eager = plain', () => expectSame(plain, app, script, { mode: 'eager', env }));
   // One auto run serves three assertions: its responses, and where each context ran.
+  const onAWorker = (threads) => (threads || []).some((t) => t !== 0);
   let autoRun = null;
   const auto = () =>
     (autoRun ||= (async () => {
       const running = await start(app, { mode: 'auto', env });
       try {
-        const steps = await run(running, [...script, { url: '/__where' }]);
+        const steps = await run(running, script);
+        // Then more of the same load until both contexts ran on a worker, or 6 s: a rebalancing
+        // decision depends on how the intervals fall on a loaded machine.
         const where = {};
-        for (const s of JSON.parse(steps.pop().body)) where[s.id.split('#')[1].split('@')[0]] = s.threads;
+        const t0 = Date.now();
+        do {
+          const [w] = await run(running, [{ url: '/__where' }]);
+          for (const s of JSON.parse(w.body)) where[s.id.split('#')[1].split('@')[0]] = s.threads;
+          if (onAWorker(where.record) && onAWorker(where.buy) && onAWorker(where.sell)) break;
+          await run(running, [load(30), load(30)]);
+        } while (Date.now() - t0 < 6000);
         return { steps, where };
       } finally {
         await running.stop();
       }
     })());
-  const onAWorker = (threads) => (threads || []).some((t) => t !== 0);
   test('auto = plain', async () => {
     const base = await plain();
     const { steps } = await auto();
