@@ -21,10 +21,10 @@ describe('#7 an optimistic run that conflicts is re-run with the error guard', (
     expect(sold.sort((a, b) => a - b)).toEqual(Array.from({ length: 330 }, (_, i) => i + 1));
     expect([t.steps[6].body, t.steps[7].status]).toEqual(['{"left":0,"sold":330}', 409]);
   });
-  // known failure #7 (issue 12): once the default placement offloads /buy, the process dies with 'Error: sold out' at the last tickets (same path as eager)
-  test.failing('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
-  // known failure #7 (issue 12): the process dies with 'Error: sold out': a conflicting optimistic run is re-run on the main thread outside the router's error handling
-  test.failing('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
+  // regression #7 (issue 12), fixed: once the default placement offloads /buy, the process dies with 'Error: sold out' at the last tickets (same path as eager)
+  test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
+  // regression #7 (issue 12), fixed: the process dies with 'Error: sold out': a conflicting optimistic run is re-run on the main thread outside the router's error handling
+  test('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
 });
 
 describe('#8 bodies that are not plain data', () => {
@@ -36,8 +36,8 @@ describe('#8 bodies that are not plain data', () => {
     expect(t.steps.map((s) => s.body)).toEqual(['{"a":1}', '{"price":"12.50 EUR"}', '{"x":3,"y":4}', '{"ok":true}']);
   });
   test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
-  // known failure #8 (issue 12): the process dies: 'Error: f() {} could not be cloned' (DataCloneError from the worker's response message)
-  test.failing('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
+  // regression #8 (issue 12), fixed: the process dies: 'Error: f() {} could not be cloned' (DataCloneError from the worker's response message)
+  test('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
 });
 
 describe('#9 response calls in nextTick, promise callbacks and setImmediate keep their order', () => {
@@ -63,8 +63,8 @@ describe('#9 response calls in nextTick, promise callbacks and setImmediate keep
     ]);
   });
   test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
-  // known failure #9 (issue 12): /tick-counted loses X-Tick on every response (0 of 240): the nextTick callback runs on a worker after the promise callback sent the body
-  test.failing('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
+  // regression #9 (issue 12), fixed: /tick-counted loses X-Tick on every response (0 of 240): the nextTick callback runs on a worker after the promise callback sent the body
+  test('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
 });
 
 describe('#11 req.app is the app', () => {
@@ -76,8 +76,8 @@ describe('#11 req.app is the app', () => {
     expect(JSON.parse(t.steps[0].body)).toEqual({ title: 'Pet Shop', currency: 'EUR', tax: true, mountpath: '/' });
   });
   test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
-  // known failure #11 (issue 12): req.app.locals is empty and req.app.mountpath undefined on a worker: the body lacks title and mountpath
-  test.failing('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
+  // regression #11 (issue 12), fixed: req.app.locals is empty and req.app.mountpath undefined on a worker: the body lacks title and mountpath
+  test('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
 });
 
 describe('#12 error classes and their fields survive', () => {
@@ -89,8 +89,8 @@ describe('#12 error classes and their fields survive', () => {
     expect(t.steps.map((s) => s.status)).toEqual([200, 404, 400, 200, 200, 404]);
   });
   test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
-  // known failure #12 (issue 12): the async NotFound reaches the error middleware as a plain Error: 500 instead of 404 (the sync throw and next(err) cases pass)
-  test.failing('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
+  // regression #12 (issue 12), fixed: the async NotFound reaches the error middleware as a plain Error: 500 instead of 404 (the sync throw and next(err) cases pass)
+  test('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
 });
 
 describe('#13 res.headersSent after res.json()', () => {
@@ -102,6 +102,6 @@ describe('#13 res.headersSent after res.json()', () => {
     expect(t.stdout).toEqual(['after json, headersSent=true', 'after json, headersSent=true']);
   });
   test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
-  // known failure #13 (issue 12): logs headersSent=false after res.json() on a worker
-  test.failing('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
+  // regression #13 (issue 12), fixed: logs headersSent=false after res.json() on a worker
+  test('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
 });

@@ -15,8 +15,8 @@ describe('#2 the listen callback reads a variable of its block', () => {
     expect(t.stdout).toEqual(['listening on 0']);
   });
   test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
-  // known failure #2 (issue 12): the listen callback runs on a worker and the process dies: ReferenceError: port is not defined
-  test.failing('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
+  // regression #2 (issue 12), fixed: the listen callback runs on a worker and the process dies: ReferenceError: port is not defined
+  test('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
 });
 
 describe('#3 routing settings set after fluxionize(express())', () => {
@@ -29,8 +29,8 @@ describe('#3 routing settings set after fluxionize(express())', () => {
   });
   test('auto, register = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
   test('eager, register = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
-  // known failure #3 (issue 12): /users answers "Users", /USERS and /dir answer 200: fluxionize built the router before the settings were set
-  test.failing('auto, fluxionize-early = plain', () => expectSame(plain, app, script, { mode: 'auto', way: 'fluxionize-early' }));
-  // known failure #3 (issue 12): as under auto
-  test.failing('eager, fluxionize-early = plain', () => expectSame(plain, app, script, { mode: 'eager', way: 'fluxionize-early' }));
+  // regression #3 (issue 12), fixed: /users answers "Users", /USERS and /dir answer 200: fluxionize built the router before the settings were set
+  test('auto, fluxionize-early = plain', () => expectSame(plain, app, script, { mode: 'auto', way: 'fluxionize-early' }));
+  // regression #3 (issue 12), fixed: as under auto
+  test('eager, fluxionize-early = plain', () => expectSame(plain, app, script, { mode: 'eager', way: 'fluxionize-early' }));
 });

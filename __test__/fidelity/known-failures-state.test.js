@@ -12,10 +12,10 @@ describe('#1 await after CPU work', () => {
   const script = [{ url: '/v' }, { concurrent: 200, url: '/v', check: eachOnce(200, 2) }, { url: '/v' }];
   const plain = baseline(app, script);
   test('plain: counts 2..201 each exactly once', () => expectSoundBaseline(plain));
-  // known failure #1 (issue 12): ~95 of 200 counts duplicated; the part before the await runs replicated on workers, the part after on the main thread
-  test.failing('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
-  // known failure #1 (issue 12): ~100 of 200 counts duplicated, as under auto
-  test.failing('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
+  // regression #1 (issue 12), fixed: ~95 of 200 counts duplicated; the part before the await runs replicated on workers, the part after on the main thread
+  test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
+  // regression #1 (issue 12), fixed: ~100 of 200 counts duplicated, as under auto
+  test('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
 
   const esm = fixture('01-await-after-cpu.mjs');
   const esmPlain = baseline(esm, script);
@@ -49,8 +49,8 @@ describe('#4 MVC app: PUT /pet/:id updates the db module', () => {
   });
   for (const way of ['register', 'fluxionize-early']) {
     test(`auto, ${way} = plain`, () => expectSame(plain, app, script, { mode: 'auto', way }));
-    // known failure #4 (issue 12): PUT /pet/2 answers 302 but GET /pet/2 still reads "Jane": the update ran on a copy of req.pet on a worker
-    test.failing(`eager, ${way} = plain`, () => expectSame(plain, app, script, { mode: 'eager', way }));
+    // regression #4 (issue 12), fixed: PUT /pet/2 answers 302 but GET /pet/2 still reads "Jane": the update ran on a copy of req.pet on a worker
+    test(`eager, ${way} = plain`, () => expectSame(plain, app, script, { mode: 'eager', way }));
   }
 });
 
@@ -76,10 +76,10 @@ describe('#5 a start-up callback loads data once', () => {
     const t = await expectSoundBaseline(plain);
     expect(JSON.parse(t.steps.at(-1).body)).toHaveLength(13);
   });
-  // known failure #5 (issue 12): once a worker loads the module (for the offloaded /avatar route) the readFile callback runs again and resets users on the main thread: "cy" is lost
-  test.failing('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
-  // known failure #5 (issue 12): a worker loading the module re-runs the readFile callback, which resets users on the main thread: POST answers {"count":1}, GET lists only ada and bob
-  test.failing('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
+  // regression #5 (issue 12), fixed: once a worker loads the module (for the offloaded /avatar route) the readFile callback runs again and resets users on the main thread: "cy" is lost
+  test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
+  // regression #5 (issue 12), fixed: a worker loading the module re-runs the readFile callback, which resets users on the main thread: POST answers {"count":1}, GET lists only ada and bob
+  test('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
 });
 
 describe('#6 a handler that uses several shared groups', () => {
@@ -93,8 +93,8 @@ describe('#6 a handler that uses several shared groups', () => {
     expect(t.steps[14].body).toBe('{"apples":5,"pears":5,"plums":5,"figs":5,"kiwis":5,"limes":5}');
   });
   test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
-  // known failure #6 (issue 12): /basket and /limes keep two copies of limes (placed in grp_apples only): limes 1 where plain says limes 2
-  test.failing('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
+  // regression #6 (issue 12), fixed: /basket and /limes keep two copies of limes (placed in grp_apples only): limes 1 where plain says limes 2
+  test('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
 });
 
 describe('#10 values computed when another module loads', () => {
@@ -104,10 +104,10 @@ describe('#10 values computed when another module loads', () => {
   const script = Array.from({ length: 5 }, () => ({ concurrent: 60, url: '/instance', summary: distinct }));
   const plain = baseline(app, script);
   test('plain: one instance id', () => expectSoundBaseline(plain));
-  // known failure #10 (issue 12): once the default placement offloads the signing route, a batch sees 2-3 instance ids (one per thread that loaded lib/instance.js)
-  test.failing('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
-  // known failure #10 (issue 12): two distinct instance ids in one batch: each thread that loaded lib/instance.js computed its own
-  test.failing('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
+  // regression #10 (issue 12), fixed: once the default placement offloads the signing route, a batch sees 2-3 instance ids (one per thread that loaded lib/instance.js)
+  test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
+  // regression #10 (issue 12), fixed: two distinct instance ids in one batch: each thread that loaded lib/instance.js computed its own
+  test('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
 });
 
 describe('#14 top-level timers run once', () => {
@@ -118,10 +118,10 @@ describe('#14 top-level timers run once', () => {
     const t = await expectSoundBaseline(plain);
     expect(t.stdout).toEqual(['cache warmed', 'refreshed', 'refreshed']);
   });
-  // known failure #14 (issue 12): 'cache warmed' printed 3 times: each worker that loads the module (for the offloaded /avatar route) re-runs its top-level timers
-  test.failing('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
-  // known failure #14 (issue 12): 'cache warmed' printed 3 times and 'refreshed' 10 times: each worker re-runs the top-level timers
-  test.failing('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
+  // regression #14 (issue 12), fixed: 'cache warmed' printed 3 times: each worker that loads the module (for the offloaded /avatar route) re-runs its top-level timers
+  test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
+  // regression #14 (issue 12), fixed: 'cache warmed' printed 3 times and 'refreshed' 10 times: each worker re-runs the top-level timers
+  test('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
 });
 
 describe('#15 state declared in a top-level block', () => {
@@ -130,8 +130,8 @@ describe('#15 state declared in a top-level block', () => {
   const plain = baseline(app, script);
   test('plain: visits 1..23', () => expectSoundBaseline(plain));
   test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
-  // known failure #15 (issue 12): first answers, then the process dies: ReferenceError: visits is not defined (context commit reads a block-scoped variable)
-  test.failing('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
+  // regression #15 (issue 12), fixed: first answers, then the process dies: ReferenceError: visits is not defined (context commit reads a block-scoped variable)
+  test('eager = plain', () => expectSame(plain, app, script, { mode: 'eager' }));
 });
 
 describe('#16 a shared-state context moves off a busy main thread', () => {
@@ -178,8 +178,8 @@ describe('#16 a shared-state context moves off a busy main thread', () => {
   test('auto: a context of its own (the ledger) leaves the busy main thread', async () => {
     expect(onAWorker((await auto()).where.record)).toBe(true);
   });
-  // known failure #16 (issue 12): grp_orders stays on the main thread: the rebalancer picks it first and moveContext rejects its group key, silently
-  test.failing('auto: the shared order book (buy + sell) leaves it too', async () => {
+  // regression #16 (issue 12), fixed: grp_orders stays on the main thread: the rebalancer picks it first and moveContext rejects its group key, silently
+  test('auto: the shared order book (buy + sell) leaves it too', async () => {
     const { where } = await auto();
     expect({ buy: onAWorker(where.buy), sell: onAWorker(where.sell) }).toEqual({ buy: true, sell: true });
   });

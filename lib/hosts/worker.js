@@ -60,7 +60,7 @@ function resProxy(h, state, settings, reqRef, snapRef) {
 function resolve(h) {
   if (h.kind === 'res') return resProxy(h, h.state, h.settings || {});
   if (h.kind === 'req') {
-    const req = views.standInRequest(Object.prototype, h.state, h.settings || {}, h.appLocals);
+    const req = views.standInRequest(Object.prototype, h.state, h.settings || {}, h.appView);
     proxies.set(req, { id: h.id, kind: 'req', state: h.state, settings: h.settings });
     return req;
   }
@@ -224,7 +224,7 @@ function runStart(msg) {
     return speculate.run(msg, {
       makeHandler: compiledHandler,
       standIn: (m) => {
-        const req = views.standInRequest(views.requestProto(m.file, m.requestModule), m.req, m.settings, m.appLocals);
+        const req = views.standInRequest(views.requestProto(m.file, m.requestModule), m.req, m.settings, m.appView);
         proxies.set(req, { id: m.h, kind: 'req', state: m.req, settings: m.settings });
         return req;
       },
@@ -255,7 +255,7 @@ function runStart(msg) {
   const original = views.requestOriginal(snap); // before the handler can change anything in place
   const next = nextProxy(h, () => req, () => original);
   const res = resProxy({ id: msg.h, kind: 'res' }, msg.res, msg.settings, () => req, () => original);
-  req = views.standInRequest(views.requestProto(msg.file, msg.requestModule), snap, msg.settings, msg.appLocals);
+  req = views.standInRequest(views.requestProto(msg.file, msg.requestModule), snap, msg.settings, msg.appView);
   proxies.set(req, { id: msg.h, kind: 'req', state: snap, settings: msg.settings });
   Object.defineProperty(req, 'res', { value: res, writable: true, configurable: true, enumerable: false });
   res.req = req;

@@ -23,7 +23,7 @@ const TABLE = {
     handler: 'hosts/worker.js runStart',
     fields: {
       id: 'fluxion id of the route handler', file: 'its module', h: 'request handle', req: 'request snapshot',
-      res: 'response state (headers, status, locals)', settings: 'app settings', appLocals: 'app.locals (data)',
+      res: 'response state (headers, status, locals)', settings: 'app settings', appView: 'app.locals (data) and mountpath',
       express: "framework's major version", requestModule: 'module of the request prototype',
       closure: 'closure values (run-time compiled handler)', jit: 'its definition, the first time', spec: 'objects for an optimistic run',
       resources: 'other responses it may write (optimistic run)', fwd: 'already forwarded once',

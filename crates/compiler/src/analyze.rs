@@ -123,6 +123,9 @@ pub struct Binding {
     /// let visits = 0 }`): only that block's code reaches it, so neither the runtime's context
     /// accessors nor a factory appended to the module can name it.
     pub block_scoped: bool,
+    /// Initialised with a member path into another binding's value (`db.pets[id]`,
+    /// `cache.get(k)` excluded): the object may be that binding's, shared, not a copy.
+    pub member_of: Option<BindingId>,
 }
 
 /// `res.send(...)`, `req.query`, `res.status(404).json(...)`: a property of a parameter used
@@ -564,6 +567,7 @@ impl Declarations<'_> {
             pure_init: false,
             assignable: false,
             block_scoped: self.stack.is_empty() && self.top_block_depth > 0 && !self.in_var_decl,
+            member_of: None,
         });
         self.ids.insert(id_of(i), b);
         b
@@ -601,6 +605,21 @@ impl Declarations<'_> {
     }
 
     /// The origin of an expression, in terms of bindings (resolved later, lazily).
+    /// The binding a member path starts from (`db.pets[id]` -> `db`), computed keys included.
+    fn member_root(&self, e: &Expr) -> Option<BindingId> {
+        let Expr::Member(m) = strip_parens(e) else {
+            return None;
+        };
+        let mut obj = strip_parens(&m.obj);
+        while let Expr::Member(inner) = obj {
+            obj = strip_parens(&inner.obj);
+        }
+        match obj {
+            Expr::Ident(i) => self.ids.get(&id_of(i)).copied(),
+            _ => None,
+        }
+    }
+
     fn origin_of(&self, e: &Expr) -> Option<Origin> {
         match strip_parens(e) {
             Expr::Ident(i) => Some(Origin {
@@ -651,6 +670,7 @@ impl Declarations<'_> {
                 let origin = self.origin_of(init);
                 self.facts.bindings[b].origin = origin;
                 self.facts.bindings[b].pure_init = self.is_pure(init, 0);
+                self.facts.bindings[b].member_of = self.member_root(init);
             }
             Pat::Object(op) => {
                 let base = init.and_then(|e| self.origin_of(e));

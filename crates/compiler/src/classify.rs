@@ -902,9 +902,16 @@ impl Builder<'_> {
                         Some(VarKind::Module | VarKind::Code | VarKind::Resource)
                     )
                     && (b.func.is_none() || b.reassigned);
-                // Variables of the handler itself (its locals) are the request's own values.
+                // Variables of the handler itself (its locals) are the request's own values,
+                // unless they hold an object reached from outside it (`const pet = db.pets[id];
+                // req.pet = pet`): that object is shared, and a copy on another thread would
+                // take the writes made through it.
                 let local = b.decl != Place::Top && self.decl_is_within(v, s.target);
-                if !state || local {
+                let shared_member = b.member_of.is_some_and(|r| {
+                    let root = &facts.bindings[r];
+                    root.resource.is_none() && !self.decl_is_within(r, s.target)
+                });
+                if (!state || local) && !shared_member {
                     continue;
                 }
                 for part in self.attrib(s.at) {

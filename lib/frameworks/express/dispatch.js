@@ -79,7 +79,7 @@ function dispatcher(fullId, file, fn, compiled) {
       req: views.snapshotRequest(req, false, p.reqProps),
       res: views.snapshotResponse(res),
       settings: views.settingsOf(req.app),
-      appLocals: views.appLocalsOf(req.app),
+      appView: views.appViewOf(req.app),
       express: expressVersion(req.app),
       requestModule: requestModuleOf(req),
     };

@@ -16,7 +16,7 @@ module.exports = checkAdapter({
   handleState(kind, rec, checked) {
     const app = rec.req && rec.req.app;
     if (kind === 'res') return { state: views.snapshotResponse(rec.res, checked), settings: views.settingsOf(app) };
-    return { state: views.snapshotRequest(rec.req), settings: views.settingsOf(app), appLocals: views.appLocalsOf(app) };
+    return { state: views.snapshotRequest(rec.req), settings: views.settingsOf(app), appView: views.appViewOf(app) };
   },
   applyChanges: views.applyRequestChanges,
   applyOps: views.applyResponseOps,

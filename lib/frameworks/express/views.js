@@ -91,21 +91,26 @@ function settingsOf(app) {
   return snapshot;
 }
 
-const localsCache = new WeakMap(); // app.locals -> { keys, values, snapshot }
+const viewCache = new WeakMap(); // app.locals -> { keys, values, mountpath, view }
 
-/** `app.locals` as data a worker's `req.app.locals` can show (functions and sockets left out). */
-function appLocalsOf(app) {
+/**
+ * What a worker's `req.app` shows besides the settings: `app.locals` as data (functions and
+ * sockets left out) and the app's `mountpath`. Recomputed only when one of them changed.
+ */
+function appViewOf(app) {
   const l = app && app.locals;
-  if (!l || typeof l !== 'object') return {};
+  const mountpath = app && app.mountpath;
+  if (!l || typeof l !== 'object') return { locals: {}, mountpath };
   const keys = Object.keys(l);
-  const cached = localsCache.get(l);
-  if (cached && cached.keys.length === keys.length && keys.every((k, i) => cached.keys[i] === k && cached.values[i] === l[k])) {
-    return cached.snapshot;
+  const cached = viewCache.get(l);
+  if (cached && cached.mountpath === mountpath && cached.keys.length === keys.length && keys.every((k, i) => cached.keys[i] === k && cached.values[i] === l[k])) {
+    return cached.view;
   }
-  const snapshot = {};
-  for (const k of keys) if (k !== 'settings' && typeof l[k] !== 'function' && cloneable(l[k])) snapshot[k] = l[k];
-  localsCache.set(l, { keys, values: keys.map((k) => l[k]), snapshot });
-  return snapshot;
+  const locals = {};
+  for (const k of keys) if (k !== 'settings' && typeof l[k] !== 'function' && cloneable(l[k])) locals[k] = l[k];
+  const view = { locals, mountpath: cloneable(mountpath) ? mountpath : undefined };
+  viewCache.set(l, { keys, values: keys.map((k) => l[k]), mountpath, view });
+  return view;
 }
 
 /**
@@ -152,7 +157,7 @@ function definedOn(proto) {
 }
 
 /** Worker: a request object with Express's request prototype and the snapshot's values. */
-function standInRequest(proto, snap, settings, locals) {
+function standInRequest(proto, snap, settings, view) {
   const req = Object.create(proto);
   const needsDefine = definedOn(proto);
   for (const k of Object.keys(snap)) {
@@ -161,7 +166,7 @@ function standInRequest(proto, snap, settings, locals) {
     if (k === '__proto__' || needsDefine(k)) Object.defineProperty(req, k, { value: snap[k], writable: true, configurable: true, enumerable: true });
     else req[k] = snap[k];
   }
-  Object.defineProperty(req, 'app', { value: appView(req, settings, locals), writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(req, 'app', { value: appView(req, settings, view || {}), writable: true, configurable: true, enumerable: false });
   return req;
 }
 
@@ -170,7 +175,7 @@ function standInRequest(proto, snap, settings, locals) {
  * thread had them when the request left it. A setting changed here is applied to the real app
  * too, in order with the response's calls.
  */
-function appView(req, settings, locals) {
+function appView(req, settings, view) {
   const own = { ...settings };
   const change = (k, v) => {
     own[k] = v;
@@ -179,7 +184,8 @@ function appView(req, settings, locals) {
   };
   const app = {
     settings: own,
-    locals: { ...(locals || {}), settings: own },
+    locals: { ...(view.locals || {}), settings: own },
+    mountpath: view.mountpath === undefined ? '/' : view.mountpath,
     get: (k) => own[k],
     enable: (k) => change(k, true),
     disable: (k) => change(k, false),
@@ -549,7 +555,7 @@ module.exports = {
   snapshotRequest,
   snapshotResponse,
   settingsOf,
-  appLocalsOf,
+  appViewOf,
   standInRequest,
   requestOriginal,
   requestChanges,
