@@ -19,7 +19,9 @@ use crate::graph::{
 };
 use crate::rules::RuptureKind;
 use crate::source::SourceText;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::rc::Rc;
 
 type Flx = usize;
 /// Properties read, methods called, and how many member uses in all.
@@ -42,6 +44,29 @@ struct Builder<'a> {
     attrib_memo: HashMap<FuncId, BTreeSet<Part>>,
     in_progress: BTreeSet<FuncId>,
     edges: Vec<(Flx, Flx, RuptureKind, BTreeSet<usize>)>,
+    /// Every edge as (from, to, kind): `add_edge` keeps edges unique in O(1).
+    edge_set: HashSet<(Flx, Flx, RuptureKind)>,
+    /// fluxion -> indices of the edges leaving it, in creation order (the order a scan of
+    /// `edges` would meet them, so searches give the same paths as one).
+    out: Vec<Vec<usize>>,
+    /// fluxion -> the `Start` edges entering it.
+    starts_into: HashMap<Flx, Vec<usize>>,
+    /// Memo of `reachable(x, true)`: the edges are fixed once `create_edges` has run.
+    post_reach: RefCell<HashMap<Flx, Rc<BTreeSet<Flx>>>>,
+    /// Memo of breadth-first search trees (reached fluxion -> edge it was reached by) by start.
+    bfs_trees: RefCell<HashMap<Flx, Rc<HashMap<Flx, usize>>>>,
+    /// Names of fluxions, and the next suffix to try for a taken name (`name_2`, `name_3`...).
+    names: HashSet<String>,
+    name_suffix: HashMap<String, usize>,
+    /// function -> the functions declared directly in it.
+    children: Vec<Vec<FuncId>>,
+    /// function -> indices of the accesses made directly in its body (not in nested functions).
+    accesses_in: Vec<Vec<usize>>,
+    /// Indices of all accesses, by source offset: the accesses inside a byte range are a slice.
+    by_offset: Vec<usize>,
+    /// Functions passed as callbacks of a post site, and of a post site that is not a promise's.
+    post_callbacks: HashSet<FuncId>,
+    node_post_callbacks: HashSet<FuncId>,
     /// binding -> fluxion -> (read, written), after initialisation.
     uses: BTreeMap<usize, BTreeMap<Flx, (bool, bool)>>,
     kinds: HashMap<usize, VarKind>,
@@ -56,9 +81,22 @@ pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
         attrib_memo: HashMap::new(),
         in_progress: BTreeSet::new(),
         edges: Vec::new(),
+        edge_set: HashSet::new(),
+        out: Vec::new(),
+        starts_into: HashMap::new(),
+        post_reach: RefCell::new(HashMap::new()),
+        bfs_trees: RefCell::new(HashMap::new()),
+        names: HashSet::new(),
+        name_suffix: HashMap::new(),
+        children: Vec::new(),
+        accesses_in: Vec::new(),
+        by_offset: Vec::new(),
+        post_callbacks: HashSet::new(),
+        node_post_callbacks: HashSet::new(),
         uses: BTreeMap::new(),
         kinds: HashMap::new(),
     };
+    b.index_facts();
     b.create_fluxions();
     b.create_edges();
     let variables = b.classify();
@@ -83,19 +121,62 @@ pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
 }
 
 impl Builder<'_> {
+    /// Lookup tables over the facts, so that no later pass scans every access or site for each
+    /// function (a 3.6 MB bundle has tens of thousands of each).
+    fn index_facts(&mut self) {
+        let facts = self.facts;
+        self.children = vec![Vec::new(); facts.funcs.len()];
+        for (f, func) in facts.funcs.iter().enumerate() {
+            if let Place::In(g, _) = func.parent {
+                self.children[g].push(f);
+            }
+        }
+        self.accesses_in = vec![Vec::new(); facts.funcs.len()];
+        for (i, a) in facts.accesses.iter().enumerate() {
+            if let Place::In(g, _) = a.at {
+                self.accesses_in[g].push(i);
+            }
+        }
+        self.by_offset = (0..facts.accesses.len()).collect();
+        self.by_offset.sort_by_key(|&i| facts.accesses[i].offset);
+        for s in &facts.sites {
+            if s.kind != RuptureKind::Post {
+                continue;
+            }
+            let promise = [".then", ".catch", ".finally"]
+                .iter()
+                .any(|m| s.pattern.ends_with(m));
+            for c in &s.callbacks {
+                if let Callback::Func { func, .. } = c {
+                    self.post_callbacks.insert(*func);
+                    if !promise {
+                        self.node_post_callbacks.insert(*func);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Indices of the accesses whose offset is in `[lo, hi)`.
+    fn accesses_within(&self, (lo, hi): (usize, usize)) -> &[usize] {
+        let offset = |&i: &usize| self.facts.accesses[i].offset;
+        let start = self.by_offset.partition_point(|i| offset(i) < lo);
+        let end = self.by_offset.partition_point(|i| offset(i) < hi);
+        &self.by_offset[start..end.max(start)]
+    }
+
     fn new_fluxion(&mut self, name: String, kind: FluxionKind, span: (usize, usize)) -> Flx {
         let mut name = name;
-        if self.fluxions.iter().any(|f| f.name == name) {
-            let mut i = 2;
-            while self
-                .fluxions
-                .iter()
-                .any(|f| f.name == format!("{name}_{i}"))
-            {
+        if self.names.contains(&name) {
+            // Suffixes below the remembered one are all taken: names are never released.
+            let mut i = self.name_suffix.get(&name).copied().unwrap_or(2);
+            while self.names.contains(&format!("{name}_{i}")) {
                 i += 1;
             }
+            self.name_suffix.insert(name.clone(), i + 1);
             name = format!("{name}_{i}");
         }
+        self.names.insert(name.clone());
         self.fluxions.push(Fluxion {
             id: format!("{name}@{}", span.0),
             name,
@@ -240,12 +321,16 @@ impl Builder<'_> {
     }
 
     fn add_edge(&mut self, from: Flx, to: Flx, kind: RuptureKind) {
-        if !self
-            .edges
-            .iter()
-            .any(|e| e.0 == from && e.1 == to && e.2 == kind)
-        {
+        if self.edge_set.insert((from, to, kind)) {
+            let e = self.edges.len();
             self.edges.push((from, to, kind, BTreeSet::new()));
+            if self.out.len() <= from {
+                self.out.resize(from + 1, Vec::new());
+            }
+            self.out[from].push(e);
+            if kind == RuptureKind::Start {
+                self.starts_into.entry(to).or_default().push(e);
+            }
         }
     }
 
@@ -285,44 +370,69 @@ impl Builder<'_> {
         }
     }
 
-    fn reachable(&self, from: Flx, post_only: bool) -> BTreeSet<Flx> {
+    fn out_edges(&self, x: Flx) -> &[usize] {
+        self.out.get(x).map_or(&[], |v| v.as_slice())
+    }
+
+    /// Fluxions reachable from `from` by post edges (memoised: called for every pair of users
+    /// of a variable).
+    fn post_reachable(&self, from: Flx) -> Rc<BTreeSet<Flx>> {
+        if let Some(r) = self.post_reach.borrow().get(&from) {
+            return r.clone();
+        }
         let mut seen = BTreeSet::new();
         let mut queue = VecDeque::from([from]);
         while let Some(x) = queue.pop_front() {
-            for e in &self.edges {
-                if e.0 == x && (!post_only || e.2 == RuptureKind::Post) && seen.insert(e.1) {
+            for &i in self.out_edges(x) {
+                let e = &self.edges[i];
+                if e.2 == RuptureKind::Post && seen.insert(e.1) {
                     queue.push_back(e.1);
                 }
             }
         }
-        seen
+        let r = Rc::new(seen);
+        self.post_reach.borrow_mut().insert(from, r.clone());
+        r
     }
 
-    /// Edge indices of a shortest path from `from` to `to`.
+    /// Edge indices of a shortest path from `from` to `to`. One breadth-first search per start,
+    /// memoised: the search meets edges in index order, as a scan of `edges` would, so the path
+    /// is the one the first-found rule gives.
     fn path(&self, from: Flx, to: Flx) -> Option<Vec<usize>> {
+        let tree = self.bfs_tree(from);
+        if to != from && !tree.contains_key(&to) {
+            return None;
+        }
+        let mut path = Vec::new();
+        let mut cur = to;
+        while cur != from {
+            let e = tree[&cur];
+            path.push(e);
+            cur = self.edges[e].0;
+        }
+        path.reverse();
+        Some(path)
+    }
+
+    fn bfs_tree(&self, from: Flx) -> Rc<HashMap<Flx, usize>> {
+        if let Some(t) = self.bfs_trees.borrow().get(&from) {
+            return t.clone();
+        }
         let mut prev: HashMap<Flx, usize> = HashMap::new();
         let mut queue = VecDeque::from([from]);
-        let mut seen = BTreeSet::from([from]);
+        let mut seen = HashSet::from([from]);
         while let Some(x) = queue.pop_front() {
-            if x == to {
-                let mut path = Vec::new();
-                let mut cur = to;
-                while cur != from {
-                    let e = prev[&cur];
-                    path.push(e);
-                    cur = self.edges[e].0;
-                }
-                path.reverse();
-                return Some(path);
-            }
-            for (i, e) in self.edges.iter().enumerate() {
-                if e.0 == x && seen.insert(e.1) {
-                    prev.insert(e.1, i);
-                    queue.push_back(e.1);
+            for &i in self.out_edges(x) {
+                let to = self.edges[i].1;
+                if seen.insert(to) {
+                    prev.insert(to, i);
+                    queue.push_back(to);
                 }
             }
         }
-        None
+        let t = Rc::new(prev);
+        self.bfs_trees.borrow_mut().insert(from, t.clone());
+        t
     }
 
     fn classify(&mut self) -> Vec<Variable> {
@@ -361,6 +471,7 @@ impl Builder<'_> {
         let mut tags: BTreeMap<Flx, BTreeSet<String>> = BTreeMap::new();
         let mut contexts: BTreeMap<Flx, Vec<(usize, String)>> = BTreeMap::new();
         let mut tag_names: BTreeSet<String> = BTreeSet::new();
+        let mut tag_suffix: HashMap<String, usize> = HashMap::new();
         for (b, binding) in facts.bindings.iter().enumerate() {
             let decl: BTreeSet<Flx> = match binding.param_of {
                 Some((f, _)) if self.roots.contains_key(&(f, 0)) => [self.roots[&(f, 0)]].into(),
@@ -382,13 +493,7 @@ impl Builder<'_> {
             let start_param = binding
                 .param_of
                 .and_then(|(f, _)| self.roots.get(&(f, 0)).copied())
-                .filter(|x| {
-                    !all.is_empty()
-                        && self
-                            .edges
-                            .iter()
-                            .any(|e| e.1 == *x && e.2 == RuptureKind::Start)
-                });
+                .filter(|x| !all.is_empty() && self.starts_into.contains_key(x));
             if users.is_empty() && start_param.is_none() {
                 continue;
             }
@@ -444,10 +549,19 @@ impl Builder<'_> {
                 }
                 VarKind::Share => {
                     let mut t = format!("grp_{}", binding.name);
-                    let mut i = 2;
-                    while tag_names.contains(&t) {
-                        t = format!("grp_{}_{i}", binding.name);
-                        i += 1;
+                    if tag_names.contains(&t) {
+                        // Suffixes below the remembered one are all taken (minified bundles
+                        // have thousands of shared `e`s).
+                        let next = tag_suffix.entry(binding.name.clone()).or_insert(2);
+                        let mut i = *next;
+                        loop {
+                            t = format!("grp_{}_{i}", binding.name);
+                            i += 1;
+                            if !tag_names.contains(&t) {
+                                break;
+                            }
+                        }
+                        *next = i;
                     }
                     tag_names.insert(t.clone());
                     let members: BTreeSet<Flx> = users
@@ -472,10 +586,8 @@ impl Builder<'_> {
                         }
                     }
                     if let Some(x) = start_param {
-                        for e in self.edges.iter_mut() {
-                            if e.1 == x && e.2 == RuptureKind::Start {
-                                e.3.insert(b);
-                            }
+                        for &e in &self.starts_into[&x] {
+                            self.edges[e].3.insert(b);
                         }
                     }
                 }
@@ -519,13 +631,13 @@ impl Builder<'_> {
     ) -> bool {
         let users: Vec<Flx> = users.copied().collect();
         decl.iter().any(|&d| {
-            let down = self.reachable(d, true);
+            let down = self.post_reachable(d);
             users.iter().all(|u| down.contains(u))
                 && users.iter().all(|&a| {
                     users.iter().all(|&b| {
                         a == b
-                            || self.reachable(a, true).contains(&b)
-                            || self.reachable(b, true).contains(&a)
+                            || self.post_reachable(a).contains(&b)
+                            || self.post_reachable(b).contains(&a)
                     })
                 })
         })
@@ -665,15 +777,12 @@ impl Builder<'_> {
             }
         }
         repl.sort_by_key(|r| (r.0, std::cmp::Reverse(r.1)));
+        let root_of: HashMap<Flx, (FuncId, u32)> =
+            self.roots.iter().map(|(&k, &v)| (v, k)).collect();
         for x in 0..self.fluxions.len() {
             let (lo, hi) = match self.fluxions[x].kind {
                 FluxionKind::Continuation => {
-                    let (f, k) = *self
-                        .roots
-                        .iter()
-                        .find(|(_, &v)| v == x)
-                        .map(|(k, _)| k)
-                        .unwrap();
+                    let (f, k) = root_of[&x];
                     let seg = self.facts.funcs[f].segments[k as usize - 1];
                     (seg.stmt_end, seg.body_end)
                 }
@@ -681,8 +790,10 @@ impl Builder<'_> {
             };
             let mut text = String::new();
             let mut pos = lo;
-            for (a, b, r) in &repl {
-                if *a < pos || *b > hi || (*a == lo && *b == hi) || *a >= hi {
+            // `repl` is sorted by start: only the replacements starting in [lo, hi) apply.
+            let first = repl.partition_point(|r| r.0 < lo);
+            for (a, b, r) in repl[first..].iter().take_while(|r| r.0 < hi) {
+                if *a < pos || *b > hi || (*a == lo && *b == hi) {
                     continue;
                 }
                 if *a == lo && *b == self.fluxions[x].span.1 {
@@ -699,16 +810,6 @@ impl Builder<'_> {
 }
 
 impl Builder<'_> {
-    fn in_subtree(&self, mut p: Place, f: FuncId) -> bool {
-        loop {
-            match p {
-                Place::Top => return false,
-                Place::In(g, _) if g == f => return true,
-                Place::In(g, _) => p = self.facts.funcs[g].parent,
-            }
-        }
-    }
-
     /// The variables a post callback's factory takes, when it can be re-created on another
     /// thread: every variable it uses from the functions around it travels in its message.
     fn factory_params(&self, f: FuncId) -> Option<Vec<String>> {
@@ -723,10 +824,14 @@ impl Builder<'_> {
             p = self.facts.funcs[g].parent;
         }
         let mut params: BTreeSet<(usize, usize)> = BTreeSet::new();
-        for a in &self.facts.accesses {
-            if !self.in_subtree(a.at, f) {
-                continue;
-            }
+        // The accesses made in `f` and in the functions nested in it.
+        let mut subtree = vec![f];
+        let mut in_subtree = Vec::new();
+        while let Some(g) = subtree.pop() {
+            in_subtree.extend_from_slice(&self.accesses_in[g]);
+            subtree.extend_from_slice(&self.children[g]);
+        }
+        for a in in_subtree.into_iter().map(|i| &self.facts.accesses[i]) {
             let binding = &self.facts.bindings[a.binding];
             // A factory is appended at the module's top level: it cannot name a block's variable.
             if binding.block_scoped {
@@ -803,12 +908,7 @@ impl Builder<'_> {
         let roots: Vec<((FuncId, u32), Flx)> = self.roots.iter().map(|(k, v)| (*k, *v)).collect();
         for ((f, k), x) in roots {
             hints[x].uses_this = facts.funcs[f].uses_this;
-            let is_post = facts.sites.iter().any(|s| {
-                s.kind == RuptureKind::Post
-                    && s.callbacks
-                        .iter()
-                        .any(|c| matches!(c, Callback::Func { func, .. } if *func == f))
-            });
+            let is_post = self.post_callbacks.contains(&f);
             if k == 0 && is_post {
                 hints[x].factory = self.factory_params(f);
             }
@@ -952,20 +1052,37 @@ impl Builder<'_> {
         // A function writes outside itself (directly, or through functions it calls; depth 4).
         // A method called on a module (`crypto.createHash`) is not a write: every thread has its
         // own copy of the module, and placement checks which modules a fluxion uses.
-        fn writes_outside(facts: &Facts, f: FuncId, depth: u32) -> bool {
-            let span = facts.funcs[f].span;
-            let inside = |o: usize| span.0 <= o && o < span.1;
-            facts.accesses.iter().filter(|a| inside(a.offset)).any(|a| {
-                let b = &facts.bindings[a.binding];
-                let module = b.is_import
-                    || matches!(&b.origin, Some(crate::analyze::Origin { root: OriginRoot::Module(_), segs }) if segs.is_empty());
-                (a.write && !inside(b.offset) && !module)
-                    || (!a.write
-                        && b.func.is_some_and(|g| {
-                            g != f && (depth == 0 || writes_outside(facts, g, depth - 1))
-                        }))
-            })
-        }
+        // Memoised by (function, depth): each is computed once, from the accesses in its span.
+        let memo: RefCell<HashMap<(FuncId, u32), bool>> = RefCell::new(HashMap::new());
+        let writes_outside = |f: FuncId, depth: u32| -> bool {
+            fn go(
+                b: &Builder,
+                memo: &RefCell<HashMap<(FuncId, u32), bool>>,
+                f: FuncId,
+                depth: u32,
+            ) -> bool {
+                if let Some(&w) = memo.borrow().get(&(f, depth)) {
+                    return w;
+                }
+                let facts = b.facts;
+                let span = facts.funcs[f].span;
+                let inside = |o: usize| span.0 <= o && o < span.1;
+                let w = b.accesses_within(span).iter().any(|&i| {
+                    let a = &facts.accesses[i];
+                    let bd = &facts.bindings[a.binding];
+                    let module = bd.is_import
+                        || matches!(&bd.origin, Some(crate::analyze::Origin { root: OriginRoot::Module(_), segs }) if segs.is_empty());
+                    (a.write && !inside(bd.offset) && !module)
+                        || (!a.write
+                            && bd.func.is_some_and(|g| {
+                                g != f && (depth == 0 || go(b, memo, g, depth - 1))
+                            }))
+                });
+                memo.borrow_mut().insert((f, depth), w);
+                w
+            }
+            go(self, &memo, f, depth)
+        };
         let mut out = Vec::new();
         for (&(f, k), &x) in &self.roots {
             let func = &facts.funcs[f];
@@ -979,26 +1096,17 @@ impl Builder<'_> {
             // was already uncaught and nothing waits for the callback to return. A route handler's
             // throw reaches Express synchronously, an emitter waits for its listeners, and a
             // promise chain goes on when its callback returns: those keep their tails.
-            let node_post = facts.sites.iter().any(|s| {
-                s.kind == RuptureKind::Post
-                    && ![".then", ".catch", ".finally"]
-                        .iter()
-                        .any(|m| s.pattern.ends_with(m))
-                    && s.callbacks
-                        .iter()
-                        .any(|c| matches!(c, Callback::Func { func, .. } if *func == f))
-            });
-            if !node_post {
+            if !self.node_post_callbacks.contains(&f) {
                 continue;
             }
             let stmt_writes = |s: (usize, usize)| {
-                facts.accesses.iter().any(|a| {
-                    within(a.offset, s)
-                        && ((a.write && ctx(a.binding))
-                            || (!a.write
-                                && facts.bindings[a.binding]
-                                    .func
-                                    .is_some_and(|g| writes_outside(facts, g, 4))))
+                self.accesses_within(s).iter().any(|&i| {
+                    let a = &facts.accesses[i];
+                    (a.write && ctx(a.binding))
+                        || (!a.write
+                            && facts.bindings[a.binding]
+                                .func
+                                .is_some_and(|g| writes_outside(g, 4)))
                 })
             };
             let Some(last) = func.stmts.iter().rposition(|&s| stmt_writes(s)) else {
@@ -1041,7 +1149,13 @@ impl Builder<'_> {
             let mut params: BTreeSet<String> = BTreeSet::new();
             let mut ok = true;
             let mut calls_code = false;
-            for a in facts.accesses.iter().filter(|a| within(a.offset, span)) {
+            // In offset order, not index order: the outcome does not depend on it (any failing
+            // access rejects the tail; the rest only accumulate).
+            for a in self
+                .accesses_within(span)
+                .iter()
+                .map(|&i| &facts.accesses[i])
+            {
                 let b = &facts.bindings[a.binding];
                 if within(b.offset, span) {
                     continue; // declared in the tail itself
@@ -1058,7 +1172,7 @@ impl Builder<'_> {
                     continue;
                 }
                 if let Some(g) = b.func {
-                    if writes_outside(facts, g, 4) || b.reassigned {
+                    if writes_outside(g, 4) || b.reassigned {
                         ok = false;
                         break;
                     }
@@ -1113,6 +1227,12 @@ impl Builder<'_> {
     /// read, or top-level state that its (exported) functions change.
     fn stateful(&self) -> bool {
         let facts = self.facts;
+        let written_in_funcs: HashSet<usize> = facts
+            .accesses
+            .iter()
+            .filter(|w| w.write && matches!(w.at, Place::In(..)))
+            .map(|w| w.binding)
+            .collect();
         let hidden = facts.accesses.iter().any(|a| {
             let b = &facts.bindings[a.binding];
             matches!(a.at, Place::In(..))
@@ -1122,10 +1242,7 @@ impl Builder<'_> {
                 && (b.func.is_none() || b.reassigned)
                 && (!b.pure_init
                     || b.reassigned
-                    || (b.container
-                        && facts.accesses.iter().any(|w| {
-                            w.binding == a.binding && w.write && matches!(w.at, Place::In(..))
-                        })))
+                    || (b.container && written_in_funcs.contains(&a.binding)))
         });
         facts.impure_exports
             || hidden
