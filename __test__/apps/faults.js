@@ -6,6 +6,9 @@ const express = require('express');
 const crypto = require('crypto');
 
 const app = express();
+// Main thread's event-loop delay, for the soak (a module's top level runs once, on the main thread).
+const eld = require('perf_hooks').monitorEventLoopDelay({ resolution: 10 });
+eld.enable();
 let count = 0; // one authoritative copy: the context of the fluxions below
 
 function work(seed) {
@@ -15,6 +18,14 @@ function work(seed) {
 }
 
 app.get('/inc', (req, res) => {
+  count += 1;
+  res.json({ count });
+});
+
+// The same counter written after an await, across a turn: the write and the answer come in a
+// later turn than the run's start, after the end-of-turn commit.
+app.get('/ainc', async (req, res) => {
+  await new Promise((resolve) => setImmediate(resolve));
   count += 1;
   res.json({ count });
 });
@@ -31,6 +42,14 @@ const fluxion = () => require(process.env.FLUXION_MODULE || 'fluxion');
 
 app.get('/__workers', (req, res) => res.json(fluxion().workers()));
 app.get('/__stats', (req, res) => res.json(fluxion().stats()));
+// Memory and event-loop delay since the last call (the soak's samples).
+app.get('/__health', (req, res) => {
+  const f = fluxion(); // calls require(): this handler stays on the main thread, with `eld`
+  // A sample is the time between two 10 ms timer fires: the delay is what exceeds 10 ms.
+  const ms = (ns) => Math.max(0, Math.round(ns / 1e4) / 100 - 10);
+  res.json({ rss: process.memoryUsage().rss, workers: f.workers().length, eld: { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max) } });
+  eld.reset();
+});
 app.get('/__kill', (req, res, next) => {
   const f = fluxion();
   const before = f.workers();
