@@ -10,12 +10,16 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::diff::{Change, Diff, Snapshot};
+use crate::change::Change;
+use crate::diff::{Diff, Snapshot};
 use crate::error::{DiffError, Error, Result};
-use crate::graph::{theirs_wins, MergeFn, VersionGraph, VersionId};
-use crate::schema::{Object, Schema};
+use crate::graph::VersionGraph;
+use crate::merge::{theirs_wins, MergeFn};
+use crate::object::Object;
+use crate::schema::Schema;
 use crate::store::{FetchRequest, PushRequest, Store};
 use crate::value::{Key, Value};
+use crate::version_id::VersionId;
 
 struct Remote {
     store: Store,

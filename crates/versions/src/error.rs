@@ -1,12 +1,13 @@
-//! Error types.
+//! Error types. They name data (keys, kinds, version ids) and depend on nothing else in the
+//! crate: every module above the data types may return them.
 
 use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::diff::ChangeKind;
-use crate::graph::VersionId;
+use crate::change::ChangeKind;
 use crate::value::{DimKind, Key};
+use crate::version_id::VersionId;
 
 /// A type definition, or an object or diff, does not fit the schema.
 #[derive(Debug, Clone, PartialEq, Error)]

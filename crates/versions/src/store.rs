@@ -19,8 +19,10 @@ use parking_lot::{Condvar, Mutex, MutexGuard, RwLock};
 
 use crate::diff::{Diff, Snapshot};
 use crate::error::{Error, Result};
-use crate::graph::{theirs_wins, MergeFn, VersionGraph, VersionId};
+use crate::graph::VersionGraph;
+use crate::merge::{theirs_wins, MergeFn};
 use crate::schema::Schema;
+use crate::version_id::VersionId;
 
 /// A fetch: the diff from `from` to the app's head.
 #[derive(Debug, Clone)]
