@@ -10,6 +10,8 @@ const USAGE = `usage:
       Print the fluxion graph of a module (or of every .js/.cjs/.mjs/.ts file under a directory).
   fluxion run <app.js> [--workers N] [--placement auto|eager|inline] [-- app arguments]
       Run an app with its fluxions on worker threads (same as node -r fluxion/register app.js).
+  fluxion idl <schema.pcc> --lang ts|js|python [--out DIR]
+      Generate typed GoT classes from a schema (the thesis's IDL; see docs/versions.md).
   fluxion --version
   fluxion --help
 `;
@@ -37,6 +39,7 @@ function* walk(dir, includeNodeModules) {
 function main(argv, io = {}) {
   const out = io.out || process.stdout;
   const err = io.err || process.stderr;
+  if (argv[0] === 'idl') return require('./got-idl').idlCommand(argv.slice(1), { out, err });
   let parsed;
   try {
     parsed = parseArgs({
