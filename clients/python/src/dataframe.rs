@@ -68,6 +68,9 @@ fn parse_kind(kind: &str) -> PyResult<DimKind> {
     })
 }
 
+/// A type as Python gives it: `(name, key dimension, [(dimension, kind)])`.
+type PyTypeDef = (String, String, Vec<(String, String)>);
+
 /// The first error a Python merge function raised during one operation.
 type ErrorSlot = Arc<parking_lot::Mutex<Option<PyErr>>>;
 
@@ -110,6 +113,33 @@ fn python_merge(f: Py<PyAny>, schema: Schema, slot: ErrorSlot) -> MergeFn {
     })
 }
 
+/// Pushes to a server with merges done here, by this dataframe's merge function: fetch and
+/// merge, then a push the server applies only if its head has not moved (IfHead); if it
+/// moved, again. Returns the server's head (this dataframe's head).
+fn push_remote(df: &mut CoreDataframe, remote: &Remote) -> PyResult<String> {
+    const ATTEMPTS: usize = 1000;
+    for attempt in 0..ATTEMPTS {
+        remote.sync_down().map_err(client_err)?;
+        df.fetch().map_err(version_err)?;
+        let from = df.remote_version().unwrap_or(VersionId::ROOT);
+        let head = df.head();
+        if from == head {
+            return Ok(head.to_string());
+        }
+        let diff = df.graph().delta(from, head).map_err(version_err)?;
+        if remote.push_if_head(from, head, diff).map_err(client_err)? {
+            df.push().map_err(version_err)?;
+            return Ok(head.to_string());
+        }
+        // Another client pushed in between: back off a little (more with each collision).
+        std::thread::sleep(Duration::from_micros(200 * (attempt as u64 % 16)));
+    }
+    Err(got_error(
+        "GOT_CONTENDED",
+        format!("the server's head moved {ATTEMPTS} times in a row during one push"),
+    ))
+}
+
 #[pyclass(module = "fluxion_got._core")]
 pub struct Dataframe {
     df: CoreDataframe,
@@ -142,7 +172,7 @@ impl Dataframe {
     #[pyo3(signature = (app, types, host=None, port=None, merge=None, timeout=30.0))]
     fn new(
         app: String,
-        types: Vec<(String, String, Vec<(String, String)>)>,
+        types: Vec<PyTypeDef>,
         host: Option<String>,
         port: Option<u16>,
         merge: Option<Py<PyAny>>,
@@ -393,11 +423,7 @@ impl Dataframe {
         let app = self.app.clone();
         let df = &mut self.df;
         let r = py.allow_threads(|| match &remote {
-            Some(r) => {
-                r.sync_down().map_err(client_err)?;
-                df.push().map_err(version_err)?;
-                r.sync_up().map(|v| v.to_string()).map_err(client_err)
-            }
+            Some(r) => push_remote(df, r),
             None => {
                 let v = df.push().map_err(version_err)?;
                 let _ = store.gc(&app);

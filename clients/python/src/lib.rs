@@ -37,13 +37,13 @@ fn idl_generate(source: &str, file: &str, lang: &str) -> PyResult<Vec<(String, S
     Ok(files.into_iter().map(|f| (f.name, f.text)).collect())
 }
 
+/// A parsed class: `(name, key, [(dim, kind)], merge function name)`.
+type ParsedClass = (String, String, Vec<(String, String)>, Option<String>);
+
 /// Parses a `.pcc` schema into type definitions `(name, key, [(dim, kind)], merge function
 /// name or None)`.
 #[pyfunction]
-fn idl_parse(
-    source: &str,
-    file: &str,
-) -> PyResult<Vec<(String, String, Vec<(String, String)>, Option<String>)>> {
+fn idl_parse(source: &str, file: &str) -> PyResult<Vec<ParsedClass>> {
     let schema = fluxion_got_idl::parse(source, file).map_err(|e| got_error("GOT_IDL", e))?;
     Ok(schema
         .classes

@@ -213,7 +213,10 @@ fn answer(shared: &Shared, frame: Frame) -> (Frame, bool) {
             let _ = store.gc(&app);
         }
     }
-    let keep = code == status::OK || code == status::TIMEOUT;
+    let keep = matches!(
+        code,
+        status::OK | status::TIMEOUT | status::PRECONDITION_FAILED
+    );
     (reply, keep)
 }
 

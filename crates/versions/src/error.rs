@@ -100,6 +100,12 @@ pub enum Error {
         since: VersionId,
         waited: Duration,
     },
+    #[error("app {app:?} moved: the push is based on {from} but the head is {head}")]
+    HeadMoved {
+        app: String,
+        from: VersionId,
+        head: VersionId,
+    },
     #[error("the dataframe has uncommitted changes")]
     UncommittedChanges,
     #[error("the dataframe is not connected to a store")]
