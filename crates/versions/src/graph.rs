@@ -310,9 +310,11 @@ impl VersionGraph {
             let combined = match (co, ct) {
                 (Change::Delete, Change::Delete) => Some(Some(Change::Delete)),
                 (Change::New(a), Change::New(b)) if a == b => Some(Some(co.clone())),
-                (Change::Modify(a), Change::Modify(b))
-                    if a.iter().all(|(d, v)| b.get(d).is_none_or(|w| w == v)) =>
-                {
+                // Both sides changed the object: it merges by itself only if they changed
+                // different dimensions. The same dimension changed on both sides is a conflict
+                // even when both wrote the same value: two increments of a counter from 4 both
+                // write 5, and only the merge function knows the answer is 6.
+                (Change::Modify(a), Change::Modify(b)) if a.keys().all(|d| !b.contains_key(d)) => {
                     let mut dims = a.clone();
                     dims.extend(b.iter().map(|(d, v)| (d.clone(), v.clone())));
                     Some(Some(Change::Modify(dims)))

@@ -15,9 +15,10 @@ pub enum MergeOutcome {
 
 /// An application merge function: `(type name, original, yours, theirs) -> outcome`, where each
 /// object is the state of the conflicting object at the common ancestor, on your side and on
-/// theirs (`None`: absent there). It is only called for real conflicts (the same dimension set
-/// to different values on both sides, or modified on one side and deleted on the other, or
-/// created differently on both); everything else merges by itself.
+/// theirs (`None`: absent there). It is only called for conflicts (the same dimension changed on
+/// both sides — even to the same value, as two increments of a counter are —, or modified on
+/// one side and deleted on the other, or created differently on both); everything else merges
+/// by itself.
 ///
 /// In a [`crate::Store`] push, *yours* is the pushed version and *theirs* the store's head; in a
 /// [`crate::Dataframe`] fetch, *yours* is the local head and *theirs* the store's head. So
