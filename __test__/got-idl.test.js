@@ -47,9 +47,8 @@ withTsc('the grade schema and a larger one generate TypeScript that passes tsc -
   fs.copyFileSync(path.join(SCHEMAS, 'use-grade.ts'), path.join(dir, 'use-grade.ts'));
   const r = spawnSync(
     process.execPath,
-    [tsc, '--noEmit', '--strict', '--target', 'es2020', '--module', 'commonjs', '--moduleResolution', 'node10',
-      '--ignoreDeprecations', '6.0', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules', '@types'),
-      path.join(dir, 'use-grade.ts')],
+    [tsc, '--noEmit', '--strict', '--target', 'es2020', '--module', 'nodenext', '--moduleResolution', 'nodenext',
+      '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules', '@types'), path.join(dir, 'use-grade.ts')],
     { encoding: 'utf8', cwd: dir }
   );
   expect(r.stdout + r.stderr).toBe('');
