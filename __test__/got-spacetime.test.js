@@ -73,7 +73,7 @@ function client(port, app, step) {
   };
 }
 
-maybe('an unmodified Spacetime 2.1 Dataframe pulls, changes and pushes; JavaScript sees it, and the reverse', async () => {
+maybe('an unmodified Spacetime 2.1 Dataframe and Node pull, change and push; JavaScript sees it, and the reverse', async () => {
   const server = serve();
   try {
     const app = `St-${process.pid}-${Date.now()}`;
@@ -107,6 +107,13 @@ maybe('an unmodified Spacetime 2.1 Dataframe pulls, changes and pushes; JavaScri
     second.proc.stdin.write('pushed\n');
     expect(await second.line()).toEqual({ count_after_wait: 21 });
     await second.end();
+
+    // A Spacetime Node (a process with its own Dataframe) commits and pushes when it returns.
+    const node = client(server.port, app, 'node');
+    expect(await node.line()).toEqual({ node_returned: 121 });
+    await node.end();
+    js.pull();
+    expect(js.readOne(Counter, 'c')).toEqual({ name: 'c', count: 121 });
   } finally {
     server.close();
   }
