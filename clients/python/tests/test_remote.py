@@ -28,7 +28,8 @@ class RemoteTest(unittest.TestCase):
         self.host.add_one(Counter, Counter(name="c", count=0))
         self.host.commit()
         self.host.push()
-        self.details = ("127.0.0.1", self.host.details)
+        self.details = self.host.details
+        self.assertEqual(self.details[0], "127.0.0.1")
 
     def tearDown(self):
         self.host.close()

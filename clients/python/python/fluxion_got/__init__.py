@@ -261,11 +261,11 @@ class Dataframe(object):
             self._merge if merges else None,
             timeout,
         )
-        self._port = None
+        self._serving = None
         if server_port is not None:
             if details is not None:
                 raise _error("GOT_INVALID", "a dataframe with details cannot also serve (server_port)")
-            self._port = self._core.serve(host, int(server_port))
+            self._serving = (host, self._core.serve(host, int(server_port)))
         if details is not None:
             self.pull()
 
@@ -282,8 +282,9 @@ class Dataframe(object):
 
     @property
     def details(self):
-        """The port this dataframe serves on (``server_port``), or None."""
-        return self._port
+        """``(host, port)`` this dataframe serves on (``server_port``), or None: what another
+        dataframe takes as its ``details``."""
+        return self._serving
 
     @property
     def version(self):
