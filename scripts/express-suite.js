@@ -13,7 +13,10 @@
 //                     `(...a) => fluxionize(express(...a))`, with express.Router, express.json...)
 //   fluxionize-eager  the same, FLUXION_PLACEMENT=eager
 //
-// FLUXION_WORKERS=2 unless set. It prints per-configuration counts, how many apps were
+// FLUXION_WORKERS=2 unless set. The fluxion runs also preload scripts/mocha-worker-globals.js with
+// Node's own --require, which reaches fluxion's worker threads: there it defines describe/it...
+// as no-ops so Express's test files load on a worker and the handlers the tests define can move
+// (without it, SUITE_WORKER_GLOBALS=0, they all stay on the main thread). It prints per-configuration counts, how many apps were
 // fluxionized and how many fluxions ran on workers (stats() via FLUXION_STATS_FILE: a run where
 // nothing moved proves little), every test whose outcome differs (title, plain outcome, fluxion
 // outcome), crashes, hangs and processes that did not exit.

@@ -9,7 +9,11 @@
 //   fluxionize        --require scripts/fluxionize-preload.js: every app made by express() is
 //                     passed to fluxionize(app) at once (`const app = fluxionize(express())`)
 //   fluxionize-eager  the same, FLUXION_PLACEMENT=eager
-// Each fluxion run has FLUXION_WORKERS=2 unless FLUXION_WORKERS is set.
+// Each fluxion run has FLUXION_WORKERS=2 unless FLUXION_WORKERS is set, and preloads
+// scripts/mocha-worker-globals.js with Node's --require: on fluxion's worker threads it defines
+// mocha's globals (describe, it...) as no-ops, so test files load there and the handlers the
+// tests define can run on workers (without it they all stay on the main thread: "module failed to
+// load on a worker: describe is not defined"). SUITE_WORKER_GLOBALS=0 leaves it out.
 const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..');
@@ -17,6 +21,7 @@ const ROOT = path.join(__dirname, '..');
 const REGISTER = process.env.FLUXION_REGISTER ? path.resolve(process.env.FLUXION_REGISTER) : path.join(ROOT, 'register.js');
 
 const PRELOAD = path.join(__dirname, 'fluxionize-preload.js');
+const WORKER_GLOBALS = path.join(__dirname, 'mocha-worker-globals.js');
 
 const ALL_CONFIGS = [
   { name: 'plain', fluxion: false, env: {} },
@@ -123,7 +128,7 @@ function print(result, opts) {
           : `exit ${c.exit}`;
     console.log(`  ${c.name.padEnd(16)} ${c.passes} passing, ${c.failures} failing, ${c.pending} pending of ${c.total}  [${status}, ${(c.ms / 1000).toFixed(1)} s]`);
     const pad = ' '.repeat(19);
-    if (c.apps) console.log(`${pad}fluxionize(app) called on ${c.apps.apps} apps made by ${c.apps.target}`);
+    if (c.apps) console.log(c.apps.target ? `${pad}fluxionize(app) called on ${c.apps.apps} apps made by ${c.apps.target}` : `${pad}fluxionize: no Express found, nothing fluxionized`);
     if (c.stats) console.log(`${pad}${whereTheyRan(c.stats)}`);
     else if (c.name !== 'plain' && c.reported) console.log(`${pad}fluxion: no stats written (fluxion never started in this run)`);
   }
@@ -224,7 +229,11 @@ async function runMocha({ dir, cfg, args, timeoutMs, lingerMs, mocha }) {
   const out = path.join(tmp, 'report.json');
   const statsFile = path.join(tmp, 'stats.json');
   const appsFile = path.join(tmp, 'apps.json');
+  // Node's own --require reaches fluxion's worker threads too (mocha's does not): there it lets
+  // the test files load (scripts/mocha-worker-globals.js), so the handlers they define can move.
+  const workerGlobals = cfg.fluxion && process.env.SUITE_WORKER_GLOBALS !== '0';
   const argv = [
+    ...(workerGlobals ? ['--require', WORKER_GLOBALS] : []),
     mocha || path.join(dir, 'node_modules', 'mocha', 'bin', 'mocha.js'),
     ...(cfg.fluxion ? ['--require', cfg.preload || REGISTER] : []),
     '--reporter', 'json', '--reporter-option', `output=${out}`,
