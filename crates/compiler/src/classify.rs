@@ -11,6 +11,7 @@
 //! The body of a function that is not itself a fluxion runs in the fluxions that reference it
 //! (`template` called from `reply` is part of `reply`), so its reads and writes count there.
 
+use crate::abi;
 use crate::analyze::{Callback, Facts, FuncId, OriginRoot, Place, ResourceKind, Seg};
 use crate::graph::{
     Fluxion, FluxionKind, Graph, Hints, ResourceUse, Rewrite, RupturePoint, StateUse, Stream, Tail,
@@ -1001,7 +1002,14 @@ impl Builder<'_> {
             }
             let span = (func.stmts[last + 1].0, func.stmts[func.stmts.len() - 1].1);
             let text = self.src.slice(span.0, span.1);
-            let words = ["this", "arguments", "await", "yield", "return", "__flx"];
+            let words = [
+                "this",
+                "arguments",
+                "await",
+                "yield",
+                "return",
+                abi::RUNTIME_VAR,
+            ];
             let has_word = |w: &str| {
                 text.match_indices(w).any(|(i, _)| {
                     let before = text[..i].chars().next_back();
@@ -1151,12 +1159,16 @@ impl Builder<'_> {
                     // their identity (`removeListener(fn)` must still find them).
                     RuptureKind::Start => {
                         let api = if site.params == crate::rules::ParamShape::Express {
-                            "route"
+                            abi::ROUTE
                         } else {
-                            "fn"
+                            abi::FN
                         };
-                        rw.wraps
-                            .push((arg.0, arg.1, format!("__flx.{api}({id}, "), ")".into()));
+                        rw.wraps.push((
+                            arg.0,
+                            arg.1,
+                            format!("{}.{api}({id}, ", abi::RUNTIME_VAR),
+                            ")".into(),
+                        ));
                     }
                     RuptureKind::Post => {
                         // A promise callback's return value feeds the chain: it runs in place.
@@ -1181,7 +1193,11 @@ impl Builder<'_> {
                                 rw.wraps.push((
                                     arg.0,
                                     arg.1,
-                                    format!("__flx.post({id}, () => ({{{vars}}}), "),
+                                    format!(
+                                        "{}.{}({id}, () => ({{{vars}}}), ",
+                                        abi::RUNTIME_VAR,
+                                        abi::POST
+                                    ),
                                     ")".into(),
                                 ));
                                 let body = if inline {
@@ -1195,7 +1211,7 @@ impl Builder<'_> {
                             _ => rw.wraps.push((
                                 arg.0,
                                 arg.1,
-                                format!("__flx.post({id}, null, "),
+                                format!("{}.{}({id}, null, ", abi::RUNTIME_VAR, abi::POST),
                                 ")".into(),
                             )),
                         }
