@@ -40,6 +40,8 @@ const USAGE = `usage:
       e.g. fluxion run app.js --workers 2 --placement eager
   fluxion help settings
       Every setting in detail.
+  fluxion idl <schema.pcc> --lang ts|js|python [--out DIR]
+      Generate typed GoT classes from a schema (the thesis's IDL; see docs/versions.md).
   fluxion --version
   fluxion --help
 
@@ -77,6 +79,7 @@ function* walk(dir, includeNodeModules) {
 function main(argv, io = {}) {
   const out = io.out || process.stdout;
   const err = io.err || process.stderr;
+  if (argv[0] === 'idl') return require('./got-idl').idlCommand(argv.slice(1), { out, err });
   let parsed;
   try {
     parsed = parseArgs({

@@ -75,6 +75,30 @@ function snapshotRequest(req, checked = false, props = null) {
   return snap;
 }
 
+/** In a settings snapshot: the app's `json replacer` is a function (it stays on the main thread). */
+const REPLACER_FN = '\u0000json replacer is a function';
+
+/**
+ * Express's Content-Type rule (`res.set('Content-Type', 'html')` is `text/html; charset=utf-8`):
+ * the mime-types package Express itself uses, found from the app's Express; without it, the
+ * charset rule for text types.
+ */
+let contentTypeOf;
+function contentType(value) {
+  if (contentTypeOf === undefined) {
+    contentTypeOf = null;
+    try {
+      const path = require('node:path');
+      const express = require.resolve('express', { paths: [process.cwd()] });
+      contentTypeOf = require(require.resolve('mime-types', { paths: [path.dirname(express)] })).contentType;
+    } catch {
+      // fall back below
+    }
+  }
+  if (contentTypeOf) return contentTypeOf(value) || value;
+  return /;\s*charset=/i.test(value) || !/^text\//i.test(value) ? value : `${value}; charset=utf-8`;
+}
+
 const settingsCache = new WeakMap(); // app -> { values, snapshot }
 
 /** The app's settings that can be copied; recomputed only when one of them changed. */
@@ -87,6 +111,7 @@ function settingsOf(app) {
   }
   const snapshot = {};
   for (const k of keys) if (typeof s[k] !== 'function' && cloneable(s[k])) snapshot[k] = s[k];
+  if (typeof s['json replacer'] === 'function') snapshot[REPLACER_FN] = true;
   settingsCache.set(s, { keys, values: keys.map((k) => s[k]), snapshot });
   return snapshot;
 }
@@ -177,6 +202,7 @@ function standInRequest(proto, snap, settings, view) {
  */
 function appView(req, settings, view) {
   const own = { ...settings };
+  delete own[REPLACER_FN];
   const change = (k, v) => {
     own[k] = v;
     if (req.res && typeof req.res.__fluxionRecord === 'function') req.res.__fluxionRecord('app.set', [k, v]);
@@ -429,6 +455,9 @@ class ResponseProxy {
   }
 
   #record(name, args) {
+    // A URL given to location/redirect/links is used as its string by Express; as data it would
+    // cross threads as an empty object.
+    for (let i = 0; i < args.length; i++) if (args[i] instanceof URL) args[i] = args[i].href;
     this.#ops.push([name, args]);
     if (TERMINAL.has(name)) this.headersSent = true;
     if (!this.#scheduled) {
@@ -437,9 +466,20 @@ class ResponseProxy {
     }
   }
 
-  #setHeader(field, val) {
-    if (typeof field === 'object') for (const [k, v] of Object.entries(field)) this.#headers[k.toLowerCase()] = v;
-    else this.#headers[String(field).toLowerCase()] = val;
+  // `res.set`/`res.header` store what Express would: strings (or arrays of strings), a
+  // Content-Type with its charset; `res.setHeader` stores the value as given, as Node does.
+  #setHeader(field, val, coerce = true) {
+    if (typeof field === 'object') {
+      for (const [k, v] of Object.entries(field)) this.#setHeader(k, v, coerce);
+      return;
+    }
+    const key = String(field).toLowerCase();
+    let value = val;
+    if (coerce) {
+      value = Array.isArray(val) ? val.map(String) : String(val);
+      if (key === 'content-type' && typeof value === 'string') value = contentType(value);
+    }
+    this.#headers[key] = value;
   }
 
   #chain(name, args) {
@@ -473,7 +513,7 @@ class ResponseProxy {
     return this.#chain('header', args);
   }
   setHeader(...args) {
-    this.#setHeader(...args);
+    this.#setHeader(args[0], args[1], false);
     return this.#chain('setHeader', args);
   }
   removeHeader(...args) {
@@ -497,6 +537,8 @@ class ResponseProxy {
     this.#record('render', locals === undefined ? [view] : [view, locals]);
   }
   json(obj) {
+    // A replacer function cannot cross threads: the main thread serialises with it.
+    if (this.#settings[REPLACER_FN]) return this.#chain('json', [obj]);
     this.#record('json-body', [stringify(obj, this.#settings)]);
     return this;
   }
