@@ -53,6 +53,7 @@ async function main() {
   console.log(`soak: ${o.minutes} min, ${o.clients} clients, a kill every ${o.killEvery.join('-')} ms; rss at start ${mb(before.rss)} MB`);
   const endAt = started + o.minutes * 60000;
   while (Date.now() < endAt && !exited) {
+    const windowStart = Date.now();
     const prev = { requests: tally.requests, s500: tally.statuses['500'] || 0, kills: tally.kills.length };
     await drive({ url: app.url, ms: Math.min(o.windowS * 1000, endAt - Date.now()), clients: o.clients, killEveryMs: o.killEvery, tally });
     const h = await health();
@@ -67,7 +68,7 @@ async function main() {
     samples.push(row);
     console.log(
       `t=${String(row.s).padStart(4)}s rss=${mb(row.rss)} MB eld p99=${row.eld.p99} ms max=${row.eld.max} ms` +
-        ` requests=${row.requests} (${(row.requests / o.windowS).toFixed(0)}/s) 500s=${row.s500} kills=${row.kills}`
+        ` requests=${row.requests} (${((row.requests * 1000) / (Date.now() - windowStart)).toFixed(0)}/s) 500s=${row.s500} kills=${row.kills}`
     );
   }
   await sleep(500);

@@ -46,7 +46,7 @@ app.get('/__stats', (req, res) => res.json(fluxion().stats()));
 app.get('/__health', (req, res) => {
   const f = fluxion(); // calls require(): this handler stays on the main thread, with `eld`
   // A sample is the time between two 10 ms timer fires: the delay is what exceeds 10 ms.
-  const ms = (ns) => Math.max(0, Math.round(ns / 1e4) / 100 - 10);
+  const ms = (ns) => Math.max(0, Math.round(ns / 1e4 - 1000) / 100);
   res.json({ rss: process.memoryUsage().rss, workers: f.workers().length, eld: { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max) } });
   eld.reset();
 });
