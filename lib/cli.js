@@ -79,7 +79,7 @@ function* walk(dir, includeNodeModules) {
 function main(argv, io = {}) {
   const out = io.out || process.stdout;
   const err = io.err || process.stderr;
-  if (argv[0] === 'idl') return require('./got-idl').idlCommand(argv.slice(1), { out, err });
+  if (argv[0] === 'idl') return require('./got/idl').idlCommand(argv.slice(1), { out, err });
   let parsed;
   try {
     parsed = parseArgs({
