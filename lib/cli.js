@@ -10,6 +10,8 @@ const USAGE = `usage:
       Print the fluxion graph of a module (or of every .js/.cjs/.mjs/.ts file under a directory).
   fluxion run <app.js> [--workers N] [--placement auto|eager|inline] [-- app arguments]
       Run an app with its fluxions on worker threads (same as node -r fluxion/register app.js).
+  fluxion verify [--placements auto,eager] [--timeout S] -- <test command...>
+      Run your tests plain and under fluxion; print the tests whose outcome differs (fluxion verify --help).
   fluxion --version
   fluxion --help
 `;
@@ -37,6 +39,8 @@ function* walk(dir, includeNodeModules) {
 function main(argv, io = {}) {
   const out = io.out || process.stdout;
   const err = io.err || process.stderr;
+  // verify takes the user's command after `--` with options of its own: it parses its arguments.
+  if (argv[0] === 'verify') return require('./verify/cli').main(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({
