@@ -54,6 +54,26 @@ function route(method, path, style, name, params, body) {
   return (h.decl ? h.decl + '\n' : '') + `app.${method}('${path}', ${h.inline});`;
 }
 
+/** Routes answering bodies of the drawn kinds (odd-body, unclonable-body). */
+function bodies(p, u) {
+  const body = {
+    fn: `res.send({ a: 1, f() { return 2; } })`,
+    tojson: `res.json(new Money${u}(5))`,
+    map: `res.json({ m: new Map([[1, 2]]), s: new Set([3]) })`,
+    instance: `res.send(new Point${u}(1, 2))`,
+    date: `res.json({ when: new Date(0), nothing: undefined, nan: NaN })`,
+  };
+  return {
+    top: [
+      `class Money${u} {\n  constructor(cents) { this.cents = cents; this.format = () => '$' + cents; }\n  toJSON() { return { amount: this.cents / 100 }; }\n}`,
+      `class Point${u} {\n  constructor(x, y) { this.x = x; this.y = y; }\n  norm() { return Math.hypot(this.x, this.y); }\n}`,
+    ],
+    routes: p.kinds.map((k) => `app.get('/${u}/${k}', (req, res) => {\n  ${body[k]};\n});`),
+    state: `{}`,
+    steps: p.kinds.map((k) => get(`/${u}/${k}`)),
+  };
+}
+
 /** @type {Feature[]} */
 const FEATURES = [
   {
@@ -244,26 +264,15 @@ const FEATURES = [
   },
   {
     name: 'odd-body',
-    about: 'bodies structured clone refuses or changes: functions, class instances with toJSON, Maps, Dates',
-    params: (r) => ({ kinds: r.shuffle(['fn', 'tojson', 'map', 'instance', 'date']).slice(0, r.int(1, 3)) }),
-    render: (p, u) => {
-      const body = {
-        fn: `res.send({ a: 1, f() { return 2; } })`,
-        tojson: `res.json(new Money${u}(5))`,
-        map: `res.json({ m: new Map([[1, 2]]), s: new Set([3]) })`,
-        instance: `res.send(new Point${u}(1, 2))`,
-        date: `res.json({ when: new Date(0), nothing: undefined, nan: NaN })`,
-      };
-      return {
-        top: [
-          `class Money${u} {\n  constructor(cents) { this.cents = cents; this.format = () => '$' + cents; }\n  toJSON() { return { amount: this.cents / 100 }; }\n}`,
-          `class Point${u} {\n  constructor(x, y) { this.x = x; this.y = y; }\n  norm() { return Math.hypot(this.x, this.y); }\n}`,
-        ],
-        routes: p.kinds.map((k) => `app.get('/${u}/${k}', (req, res) => {\n  ${body[k]};\n});`),
-        state: `{}`,
-        steps: p.kinds.map((k) => get(`/${u}/${k}`)),
-      };
-    },
+    about: 'bodies structured clone changes but JSON keeps: Maps and Sets, plain class instances, Dates, undefined, NaN',
+    params: (r) => ({ kinds: r.shuffle(['map', 'instance', 'date']).slice(0, r.int(1, 3)) }),
+    render: (p, u) => bodies(p, u),
+  },
+  {
+    name: 'unclonable-body',
+    about: 'bodies structured clone refuses: an object with a method, a class instance with toJSON and a function field',
+    params: (r) => ({ kinds: r.shuffle(['fn', 'tojson']).slice(0, r.int(1, 2)) }),
+    render: (p, u) => bodies(p, u),
   },
   {
     name: 'app-settings',
