@@ -45,7 +45,12 @@ function classOf(spec, d) {
 function classes(checked) {
   const out = new Map();
   for (const f of checked.failures) {
+    // Once the process has gone, every later request is refused: those are the crash's echo,
+    // not classes of their own.
+    let gone = false;
     for (const d of f.diffs) {
+      if (gone && /request error \((ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET)\)/.test(d.symptom)) continue;
+      if (/request error/.test(d.symptom)) gone = true;
       const c = classOf(checked.spec, d);
       if (!out.has(c)) out.set(c, new Set());
       out.get(c).add(f.config);

@@ -21,9 +21,28 @@ function scriptText(spec) {
   }).join('\n');
 }
 
+/** Only what differs between two outcomes: status, body, changed headers. */
+function brief(a, b) {
+  if (!a || !b || typeof a !== 'object' || typeof b !== 'object' || a.error || b.error || !a.headers || !b.headers) return [a, b];
+  const pa = {};
+  const pb = {};
+  if (a.status !== b.status) [pa.status, pb.status] = [a.status, b.status];
+  if (a.body !== b.body) [pa.body, pb.body] = [a.body, b.body];
+  for (const k of new Set([...Object.keys(a.headers), ...Object.keys(b.headers)])) {
+    if (a.headers[k] !== b.headers[k] && k !== 'etag' && k !== 'content-length') {
+      (pa.headers ||= {})[k] = a.headers[k];
+      (pb.headers ||= {})[k] = b.headers[k];
+    }
+  }
+  return [pa, pb];
+}
+
 /** @param {import('./differ').Failure} f */
 function diffText(f) {
-  return f.diffs.map((d) => `  [${f.config}] ${d.where}: ${d.symptom}\n      plain: ${clip(d.plain)}\n      got:   ${clip(d.got)}`).join('\n');
+  return f.diffs.map((d) => {
+    const [a, b] = brief(d.plain, d.got);
+    return `  [${f.config}] ${d.where}: ${d.symptom}\n      plain: ${clip(a)}\n      got:   ${clip(b)}`;
+  }).join('\n');
 }
 
 /**
