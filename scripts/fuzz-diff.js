@@ -15,7 +15,7 @@ const { generate } = require('../test-harness/diff/generate');
 const { check, classes } = require('../test-harness/diff/differ');
 const { shrink } = require('../test-harness/diff/shrink');
 const { failureText } = require('../test-harness/diff/report');
-const { FEATURES } = require('../test-harness/diff/grammar');
+const { FEATURES, LISTENS } = require('../test-harness/diff/grammar');
 const { CONFIGS } = require('../test-harness/diff/configs');
 
 const USAGE = `usage: npm run fuzz:diff -- --seeds N [--from S] [--features a,b] [--exclude c,d] [--jobs J]
@@ -59,10 +59,12 @@ async function main() {
   if (values.help) return console.log(USAGE);
   if (values.list) {
     for (const f of FEATURES) console.log(`${f.name.padEnd(18)} ${f.about}`);
+    for (const l of Object.keys(LISTENS)) console.log(`${`listen:${l}`.padEnd(18)} a way to listen (every app has one; --exclude it to leave it out)`);
     return;
   }
   const featureNames = FEATURES.map((f) => f.name);
-  const opts = { features: names('features', values.features, featureNames), exclude: names('exclude', values.exclude, featureNames) };
+  const listenNames = Object.keys(LISTENS).map((l) => `listen:${l}`);
+  const opts = { features: names('features', values.features, featureNames), exclude: names('exclude', values.exclude, [...featureNames, ...listenNames]) };
   const configs = names('configs', values.configs, CONFIGS.slice(1).map((c) => c.name));
   const jobs = int('jobs', values.jobs, 1);
   if (jobs > os.availableParallelism()) console.error(`fuzz-diff: --jobs ${jobs} is more than this machine's ${os.availableParallelism()} cores; timings will suffer`);

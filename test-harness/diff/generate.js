@@ -16,14 +16,17 @@ const { FEATURES, LISTENS, feature } = require('./grammar');
 /**
  * @param {number} seed
  * @param {{ features?: string[], exclude?: string[], minUnits?: number, maxUnits?: number }} [opts]
- *   `features`: draw only these; `exclude`: never these.
+ *   `features`: draw only these; `exclude`: never these (`listen:<way>` leaves out a way to listen).
  * @returns {Spec}
  */
 function generate(seed, opts = {}) {
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer (got ${seed})`);
-  for (const n of [...(opts.features || []), ...(opts.exclude || [])]) feature(n); // unknown names throw
+  for (const n of opts.features || []) feature(n); // unknown names throw
+  for (const n of opts.exclude || []) if (!(n.startsWith('listen:') && LISTENS[n.slice(7)])) feature(n);
   const exclude = new Set(opts.exclude || []);
   const pool = (opts.features && opts.features.length ? opts.features.map(feature) : FEATURES).filter((f) => !exclude.has(f.name));
+  const listens = Object.keys(LISTENS).filter((l) => !exclude.has(`listen:${l}`));
+  if (!listens.length) throw new Error('every way to listen is excluded');
   if (!pool.length) throw new Error('no feature left to draw from');
   const rng = prng(seed);
   const count = rng.int(opts.minUnits || 2, opts.maxUnits || 5);
@@ -36,7 +39,7 @@ function generate(seed, opts = {}) {
     used.add(f.name);
     units.push({ id: `u${k}`, feature: f.name, params: f.params(rng.fork(k)) });
   }
-  const listen = rng.pick(Object.keys(LISTENS));
+  const listen = rng.pick(listens);
   return { seed, listen, units, script: script(units, rng) };
 }
 

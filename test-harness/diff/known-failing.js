@@ -6,6 +6,8 @@
 
 /** @type {Record<string, { item: number | null, config: string, what: string }>} */
 const KNOWN_FAILING_FEATURES = {
+  // A way to listen (not a feature: every app listens; excluded the same way).
+  'listen:http': { item: 2, config: 'eager/register', what: "a `function` listen callback using `this` (the server) runs on a worker: TypeError at start-up" },
   'await-cpu': { item: 1, config: 'eager/register', what: 'a write after await (CPU work around it) lands in a per-thread copy: counts repeat' },
   'routing-setting': { item: 3, config: 'auto/fluxionize', what: "'case sensitive routing' / 'strict routing' set after fluxionize(express()) are ignored" },
   'startup-callback': { item: 5, config: 'eager/register', what: 'state filled at start-up (fs.promises.readFile().then) is lost for requests on workers' },
