@@ -136,3 +136,23 @@ describe('fluxion verify (CLI)', () => {
     expect(r.code).toBe(1);
   });
 });
+
+// Express's example acceptance tests (Mocha) through verify: no difference expected. Needs an
+// Express checkout with its dev dependencies installed, given as EXPRESS_DIR (see
+// scripts/express-examples.js); never part of this repository.
+describe("Express's example acceptance tests", () => {
+  const { unusable } = require('../scripts/express-examples');
+  const dir = process.env.EXPRESS_DIR ? path.resolve(process.env.EXPRESS_DIR) : null;
+  const why = unusable(dir);
+  if (why) {
+    test.skip(`skipped: ${why}`, () => {});
+    return;
+  }
+  test('verify reports no difference', async () => {
+    const mocha = path.join(dir, 'node_modules', 'mocha', 'bin', 'mocha.js');
+    const r = await runCli(['verify', '--', process.execPath, mocha, '--require', 'test/support/env', '--check-leaks', 'test/acceptance/'], dir);
+    expect(r.stdout).toMatch(/mocha results read per test/);
+    expect(r.stdout).toMatch(/No difference/);
+    expect(r.code).toBe(0);
+  }, 600000);
+});
