@@ -32,22 +32,7 @@ function cloneable(v) {
   }
 }
 
-/** Keeps what structured clone drops from errors: class name and own properties. */
-function encodeError(e) {
-  if (!(e instanceof Error)) return { plain: e };
-  const props = {};
-  for (const k of Object.keys(e)) if (cloneable(e[k])) props[k] = e[k];
-  return { error: true, name: e.name, message: e.message, stack: e.stack, props };
-}
-
-function decodeError(x) {
-  if (!x || !x.error) return x && x.plain;
-  const e = new Error(x.message);
-  if (x.name && x.name !== 'Error') Object.defineProperty(e, 'name', { value: x.name, writable: true, configurable: true });
-  e.stack = x.stack;
-  Object.assign(e, x.props);
-  return e;
-}
+const { encodeError, decodeError } = require('./wire/errors');
 
 function encodeArgs(args) {
   return args.map((a) => (a instanceof Error ? { __err: encodeError(a) } : { v: a }));
@@ -113,6 +98,23 @@ function settingsOf(app) {
   return snapshot;
 }
 
+const localsCache = new WeakMap(); // app.locals -> { keys, values, snapshot }
+
+/** `app.locals` as data a worker's `req.app.locals` can show (functions and sockets left out). */
+function appLocalsOf(app) {
+  const l = app && app.locals;
+  if (!l || typeof l !== 'object') return {};
+  const keys = Object.keys(l);
+  const cached = localsCache.get(l);
+  if (cached && cached.keys.length === keys.length && keys.every((k, i) => cached.keys[i] === k && cached.values[i] === l[k])) {
+    return cached.snapshot;
+  }
+  const snapshot = {};
+  for (const k of keys) if (k !== 'settings' && typeof l[k] !== 'function' && cloneable(l[k])) snapshot[k] = l[k];
+  localsCache.set(l, { keys, values: keys.map((k) => l[k]), snapshot });
+  return snapshot;
+}
+
 /**
  * Main thread: what a worker needs to mirror `res`. With `checked`, locals that cannot be
  * structured-cloned are left out (the caller retries with it when sending failed); without, the
@@ -157,7 +159,7 @@ function definedOn(proto) {
 }
 
 /** Worker: a request object with Express's request prototype and the snapshot's values. */
-function standInRequest(proto, snap, settings) {
+function standInRequest(proto, snap, settings, locals) {
   const req = Object.create(proto);
   const needsDefine = definedOn(proto);
   for (const k of Object.keys(snap)) {
@@ -166,18 +168,35 @@ function standInRequest(proto, snap, settings) {
     if (k === '__proto__' || needsDefine(k)) Object.defineProperty(req, k, { value: snap[k], writable: true, configurable: true, enumerable: true });
     else req[k] = snap[k];
   }
-  const app = {
-    settings,
-    locals: {},
-    get: (k) => settings[k],
-    set() {
-      return app;
-    },
-    enabled: (k) => Boolean(settings[k]),
-    disabled: (k) => !settings[k],
-  };
-  Object.defineProperty(req, 'app', { value: app, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(req, 'app', { value: appView(req, settings, locals), writable: true, configurable: true, enumerable: false });
   return req;
+}
+
+/**
+ * Worker: what `req.app` is in a handler here — the app's settings and locals as the main
+ * thread had them when the request left it. A setting changed here is applied to the real app
+ * too, in order with the response's calls.
+ */
+function appView(req, settings, locals) {
+  const own = { ...settings };
+  const change = (k, v) => {
+    own[k] = v;
+    if (req.res && typeof req.res.__fluxionRecord === 'function') req.res.__fluxionRecord('app.set', [k, v]);
+    return app;
+  };
+  const app = {
+    settings: own,
+    locals: { ...(locals || {}), settings: own },
+    get: (k) => own[k],
+    enable: (k) => change(k, true),
+    disable: (k) => change(k, false),
+    enabled: (k) => Boolean(own[k]),
+    disabled: (k) => !own[k],
+  };
+  app.set = function set(k, v) {
+    return arguments.length === 1 ? own[k] : change(k, v);
+  };
+  return app;
 }
 
 /** Plain data: what a copy keeps whole (a class instance would arrive without its methods). */
@@ -327,7 +346,7 @@ function stringify(value, settings) {
   return json;
 }
 
-const TERMINAL = new Set(['send', 'json', 'end', 'redirect', 'sendStatus', 'render', 'writeHead', 'write']);
+const TERMINAL = new Set(['send', 'json', 'json-body', 'end', 'redirect', 'sendStatus', 'render', 'writeHead', 'write']);
 
 const NO_LOCALS = Buffer.alloc(0);
 
@@ -384,6 +403,11 @@ class ResponseProxy {
     this.#record('statusCode=', [c]);
   }
 
+  /** A call to replay on the main thread that is not a response method (`req.app.set`). */
+  __fluxionRecord(name, args) {
+    this.#record(name, args);
+  }
+
   __fluxionFlush() {
     let current = this.locals;
     let locals = current ? localsBytes(current) : null;
@@ -426,7 +450,7 @@ class ResponseProxy {
 
   // Calls with nothing to mirror here: recorded, replayed on the main thread, chainable.
   static {
-    for (const name of ['append', 'type', 'contentType', 'vary', 'location', 'links', 'attachment', 'cookie', 'clearCookie', 'send', 'end', 'redirect']) {
+    for (const name of ['append', 'type', 'contentType', 'vary', 'location', 'links', 'attachment', 'cookie', 'clearCookie', 'end', 'redirect']) {
       Object.defineProperty(this.prototype, name, {
         value: function (...args) {
           return this.#chain(name, args);
@@ -477,6 +501,15 @@ class ResponseProxy {
     this.#record('json-body', [stringify(obj, this.#settings)]);
     return this;
   }
+  /**
+   * Express's `send` answers an object with `json`: serialised here, by Express's JSON rules
+   * (functions dropped, `toJSON` honoured, the app's replacer and spaces), never by structured
+   * clone, which cannot carry functions or class instances across threads.
+   */
+  send(body) {
+    if (body !== null && typeof body === 'object' && !ArrayBuffer.isView(body) && !(body instanceof ArrayBuffer)) return this.json(body);
+    return this.#chain('send', [body]);
+  }
   get(f) {
     return this.#headers[String(f).toLowerCase()];
   }
@@ -506,6 +539,10 @@ function applyResponseOps(res, ops) {
       Object.assign(res.locals, args[0]);
     } else if (name === 'statusCode=') {
       res.statusCode = args[0];
+    } else if (name === 'throw') {
+      throw decodeError(args[0]);
+    } else if (name === 'app.set') {
+      if (res.app) res.app.set(args[0], args[1]);
     } else {
       res[name](...args);
     }
@@ -513,10 +550,12 @@ function applyResponseOps(res, ops) {
 }
 
 module.exports = {
+  cloneable,
   plainData,
   snapshotRequest,
   snapshotResponse,
   settingsOf,
+  appLocalsOf,
   standInRequest,
   requestOriginal,
   requestChanges,

@@ -14,7 +14,7 @@ const { fileURLToPath } = require('node:url');
 const cache = require('./cache');
 const express = require('./express');
 const native = require('./native');
-const { pinReason } = require('./placement');
+const { pinReason, logicalFluxions } = require('./placement');
 const replica = require('./replica');
 
 let session = null;
@@ -302,8 +302,9 @@ function analyse(fn, asHandler) {
     graph = JSON.parse(r.output);
     a.graphs.set(key, graph);
   }
-  const f = graph.fluxions
-    .filter((x) => x.kind !== 'main' && x.span[0] <= at && at < x.span[1])
+  // Its continuations (code after await, promise callbacks) count as the handler's own code.
+  const f = logicalFluxions(graph)
+    .filter((x) => x.kind !== 'main' && x.root === x.id && x.span[0] <= at && at < x.span[1])
     .sort((x, y) => x.span[1] - x.span[0] - (y.span[1] - y.span[0]))[0];
   if (!f) return { reason: 'not found by the compiler', file };
   return { src, file, info, graph, f, at };
@@ -404,7 +405,7 @@ function compileHandler(fn, opts = {}) {
   let reason = null;
   // Optimistic runs on replicas (lib/speculate.js) need a handler that finishes synchronously:
   // no callback of its own waits for I/O, and it is not async.
-  const inner = graph.fluxions.filter((y) => y !== f && y.kind !== 'main' && y.span[0] >= f.span[0] && y.span[1] <= f.span[1]);
+  const inner = graph.fluxions.filter((y) => y.id !== f.id && y.kind !== 'main' && y.span[0] >= f.span[0] && y.span[1] <= f.span[1]);
   const synchronous = !inner.length && !/^async\b/.test(src);
   // A run that may be dropped (a conflict) must have had no effect on the world but through req,
   // res, next and the objects it was given: no module that does I/O, no timers or output.

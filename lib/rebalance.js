@@ -99,10 +99,10 @@ function comeBack(groups, below, lowMicros, coolingDown) {
 const history = [];
 
 /**
- * Starts the periodic check. `pool` gives the workers, `hostOf` a group's host,
- * `move` moves a group (a promise).
+ * Starts the periodic check. `pool` gives the workers, `hostOf` a group's host, `groupOf` the
+ * group key of a fluxion (from its placement record, or null), `move` moves a group (a promise).
  */
-function start({ workers, hostOf, move, highMicros, home = true }) {
+function start({ workers, hostOf, groupOf, move, highMicros, home = true }) {
   if (process.env.FLUXION_REBALANCE === '0') return null;
   const interval = numberFromEnv('FLUXION_REBALANCE_MS', 500, 50);
   const cooldown = 4 * interval;
@@ -127,14 +127,13 @@ function start({ workers, hostOf, move, highMicros, home = true }) {
       const before = last.get(s.id) || { counts: new Map(), total: 0, totalMs: 0 };
       // The interval's own mean (the overall one remembers a cold start for long).
       const mean = total > before.total ? (totalMs - before.totalMs) / (total - before.total) : s.meanCpuMs;
-      const group = /^group (.+)$/.exec(s.placement);
+      const key = groupOf(s.id);
       for (const [t, n] of counts) {
         const runs = n - (before.counts.get(t) || 0);
         const ms = runs * mean;
         if ((!busy.has(t) && t !== 0) || ms <= 0) continue;
         if (t !== 0) busy.set(t, busy.get(t) + ms);
-        if (group) {
-          const key = group[1];
+        if (key) {
           const g = groups.get(key) || { host: hostOf(key), ms: 0, runs: 0 };
           if (g.host === t) {
             g.ms += ms;
@@ -165,7 +164,11 @@ function start({ workers, hostOf, move, highMicros, home = true }) {
     if (history.length > 100) history.shift();
     move(d.group, d.to).then(
       () => (moving = false),
-      () => (moving = false),
+      (err) => {
+        moving = false;
+        // A refused move is a bug of ours, not the app's: say so once per group, keep running.
+        process.emitWarning(`fluxion: moving ${d.group} to thread ${d.to} failed: ${err.message}`, { code: 'FLUXION_MOVE_FAILED' });
+      },
     );
   }, interval);
   timer.unref();

@@ -50,7 +50,7 @@ function transform(code, filename) {
 const warned = new Set();
 
 /**
- * On fluxion's workers the app's own modules get a way in to their scope: a handler compiled at
+ * The app's own modules get a way in to their scope: on workers a handler compiled at
  * run time (lib/jit.js) is re-created there from its source, next to the module variables it
  * reads. A direct eval in a nested function: the module's code and bindings are unchanged.
  * (node_modules files get it only when a handler needs it: lib/worker.js loads a private copy.)
@@ -60,7 +60,9 @@ let role = 'main';
 
 function hook(code, filename, esm = false) {
   // ES modules have no `module`, and run-time compilation leaves their handlers where they are.
-  const scope = role === 'worker' && !esm ? SCOPE_ACCESSOR : '';
+  // On every thread: a worker re-creates run-time compiled handlers in it; any thread finds there
+  // the error classes a module keeps to itself (lib/wire/errors.js).
+  const scope = esm ? '' : SCOPE_ACCESSOR;
   if (!wanted(filename)) return code;
   let out;
   try {
@@ -126,7 +128,8 @@ function watchServers() {
   net.Server.prototype.listen = function fluxionListen(...args) {
     if (typeof this.listeners === 'function') {
       const router = require('./router');
-      if (router.enabled()) for (const app of router.appsOf(this)) router.watch(app);
+      // Listening: the app's settings are in place, its router can be made and walked now.
+      if (router.enabled()) for (const app of router.appsOf(this)) router.watch(app, { now: true });
     }
     return listen.apply(this, args);
   };

@@ -9,7 +9,7 @@ const jit = require('./jit');
 
 const examined = new WeakMap(); // original handler -> its dispatcher, or null when it stays
 const usedIds = new Map(); // fluxion id -> handler instances with that id (one factory, many closures)
-const watched = new WeakSet();
+const watched = new WeakMap(); // app -> { check }
 const mounted = new WeakMap(); // Express's mounted_app wrapper -> the sub-app it calls
 let unavailable = false;
 
@@ -159,9 +159,21 @@ function walk(app) {
  * Walks an app's router now and again whenever it has grown by the time a request arrives.
  * Idempotent; `app.handle` is wrapped on the instance (every request passes through it).
  */
-function watch(app) {
-  if (!isApp(app) || watched.has(app) || !enabled()) return;
-  watched.add(app);
+/**
+ * Walks an app's router now and again whenever it grows (checked at each request).
+ * @param {object} app
+ * @param {{ now?: boolean }} [opts] now: walk at once. Without it, an Express 5 app whose router
+ *   may not exist yet is walked at its first request: reading `app.router` creates the router
+ *   with the settings of that moment, and `fluxionize(express())` comes before
+ *   `app.set('strict routing', true)` in most apps.
+ */
+function watch(app, opts = {}) {
+  if (!isApp(app) || !enabled()) return;
+  const state = watched.get(app);
+  if (state) {
+    if (opts.now) state.check();
+    return;
+  }
   let size = -1;
   const check = () => {
     const s = sizeOf(app);
@@ -169,12 +181,19 @@ function watch(app) {
     size = s;
     walk(app);
   };
+  watched.set(app, { check });
   const handle = app.handle;
   app.handle = function fluxionHandle(req, res, callback) {
     check();
     return handle.call(this, req, res, callback);
   };
-  check();
+  if (opts.now || !lazyRouter(app)) check();
+}
+
+/** Express 5: `app.router` is a getter that makes the router on first read. */
+function lazyRouter(app) {
+  const d = Object.getOwnPropertyDescriptor(app, 'router');
+  return Boolean(d && d.get);
 }
 
 /** The Express apps a server answers with (its 'request' listeners). */

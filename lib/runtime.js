@@ -9,6 +9,7 @@ const { placeModule } = require('./placement');
 const transport = require('./transport');
 const express = require('./express');
 const contexts = require('./contexts');
+const inflight = require('./inflight');
 const v8 = require('node:v8');
 
 const warnedUnsendable = new Set();
@@ -86,11 +87,19 @@ function placementOf(fullId) {
     const full = `${file}#${id}`;
     const final = mode() === 'inline' ? { where: 'main', reason: 'FLUXION_PLACEMENT=inline' } : pl;
     state.placements.set(full, final);
-    if (isMainThread) native.load().statsPlacement(full, final.where === 'main' ? `main (${final.reason})` : final.where === 'group' ? `group ${final.group}` : 'replicated');
+    if (isMainThread) native.load().statsPlacement(full, describe(final));
   }
   p = state.placements.get(fullId) || { where: 'main', reason: 'unknown fluxion' };
   state.placements.set(fullId, p);
   return p;
+}
+
+/** The placement as stats() shows it (for people; code reads the record itself). */
+function describe(p) {
+  if (p.inplace) return `with ${p.root} (continues it in the same thread)`;
+  if (p.where === 'main') return `main (${p.reason})`;
+  if (p.where === 'group') return `group ${p.group}`;
+  return 'replicated';
 }
 
 function hashString(s) {
@@ -134,18 +143,32 @@ function register(fullId, fn) {
 }
 
 function timed(fullId, fn, self, args, fromMessage) {
+  const p = placementOf(fullId);
+  const group = p.where === 'group' && p.vars && p.vars.length ? p.group : null;
   // On a worker, a fluxion with a context: take the context's last committed version the first
   // time this thread hosts it, and commit it after each run (recovery and moves start from there).
-  const p = !isMainThread && placementOf(fullId);
-  const ctx = p && p.where === 'group' && p.vars && p.vars.length ? p : null;
-  const file = ctx && fullId.slice(0, fullId.lastIndexOf('#'));
-  if (ctx) contexts.restore(ctx.group, file, ctx.vars);
+  // On the main thread the module's variables are the context (committed when it moves).
+  const commits = group && !isMainThread;
+  const file = group && fullId.slice(0, fullId.lastIndexOf('#'));
+  if (commits) contexts.restore(group, file, p.vars);
   native.load().statsEnter();
+  let ret;
   try {
-    return fn.apply(self, args);
+    ret = fn.apply(self, args);
+    return ret;
   } finally {
     recordExec(fullId, fromMessage);
-    if (ctx) contexts.commit(ctx.group, file, ctx.vars);
+    if (commits) contexts.commit(group, file, p.vars);
+    if (group && ret && typeof ret.then === 'function') {
+      // An async run: its code after each await is still this run's, on this thread. The
+      // context stays here until it settles, and what it wrote then is committed too.
+      inflight.begin(group);
+      const settled = () => {
+        if (commits) contexts.commit(group, file, p.vars);
+        inflight.end(group);
+      };
+      ret.then(settled, settled);
+    }
   }
 }
 
@@ -174,6 +197,10 @@ function decodeVars(vars, resolve) {
  * when it runs; `vars` is null when the callback cannot be re-created elsewhere (it runs in place).
  */
 function post(fullId, vars, fn) {
+  // A worker loads the app's modules for their definitions; the start-up effects of their top
+  // level (a file read that fills a cache, a listen callback) belong to the main thread, which
+  // ran them once. Running them here again would overwrite state written since.
+  if (!isMainThread && placementOf(fullId).startup) return function startupEffectOwnedByMain() {};
   if (vars === null || mode() === 'inline') {
     return function fluxionPost(...args) {
       return timed(fullId, fn, this, args, false);
@@ -181,7 +208,8 @@ function post(fullId, vars, fn) {
   }
   const p = placementOf(fullId);
   let host = threadId;
-  if (p.where === 'main') host = 0;
+  if (p.inplace) host = threadId; // a continuation of the same turn: where its root runs
+  else if (p.where === 'main') host = 0;
   else if (p.where === 'group') host = null; // decided at each call: the group may move
   else if (TAIL.test(fullId)) host = undefined; // a context-free tail: spread at each call
   else if (isMainThread && mode() === 'eager') host = require('./scheduler').pickWorker();

@@ -12,6 +12,7 @@ const adaptive = require('./adaptive');
 const speculate = require('./speculate');
 const native = require('./native');
 const config = require('./config');
+const inflight = require('./inflight');
 
 const pool = { workers: [], started: false, next: 0, config: {}, crashHook: null };
 const records = new Map(); // handle -> request record
@@ -53,6 +54,11 @@ function groupVars(group) {
   for (const p of runtime.state.placements.values()) if (p.where === 'group' && p.group === group) return p.vars || [];
   return [];
 }
+/** Whether `key` names a group of some placement record (`<file>#grp_a+grp_b`, `<file>#<id>`). */
+function isGroupKey(key) {
+  for (const p of runtime.state.placements.values()) if (p.where === 'group' && p.group === key) return true;
+  return false;
+}
 const fileOfGroup = (group) => group.slice(0, group.lastIndexOf('#'));
 
 /**
@@ -65,20 +71,31 @@ const fileOfGroup = (group) => group.slice(0, group.lastIndexOf('#'));
  * @returns {Promise<number>} the new host
  */
 function moveContext(group, to) {
-  const p = group.includes('#') ? runtime.placementOf(group) : null;
-  if (p && p.where === 'group') group = p.group;
-  else if (p && p.where !== 'group') return Promise.reject(new Error(`fluxion: ${group} has no context to move (${p.where})`));
+  if (!isGroupKey(group)) {
+    const p = group.includes('#') ? runtime.placementOf(group) : null;
+    if (p && p.where === 'group') group = p.group;
+    else if (p) return Promise.reject(new Error(`fluxion: ${group} has no context to move (${p.where}${p.reason ? `: ${p.reason}` : ''})`));
+  }
   if (to !== 0 && !workerById(to)) return Promise.reject(new Error(`fluxion: no worker with thread id ${to}`));
   if (moves.has(group)) return Promise.reject(new Error(`fluxion: ${group} is already moving`));
   const from = runtime.hostOf(group);
   if (from === to) return Promise.resolve(to);
   if (from === 0) {
-    // Runs on the main thread are synchronous: none is half done. Messages already on their way
-    // here for the group are forwarded (onMessage).
-    require('./contexts').handOff(group, fileOfGroup(group), groupVars(group));
-    runtime.state.groupHosts.set(group, to);
-    broadcastHosts();
-    return Promise.resolve(to);
+    // New requests for the group wait in its queue while async runs still going here finish
+    // (they write this thread's variables); then the variables are committed for the new host.
+    // Messages already on their way here for the group are forwarded (onMessage).
+    const queue = [];
+    runtime.state.moving.set(group, queue);
+    moves.set(group, null);
+    return inflight.idle(group).then(() => {
+      require('./contexts').handOff(group, fileOfGroup(group), groupVars(group));
+      runtime.state.moving.delete(group);
+      runtime.state.groupHosts.set(group, to);
+      moves.delete(group);
+      broadcastHosts();
+      for (const m of queue) transport.send(to, m);
+      return to;
+    });
   }
   runtime.state.moving.set(group, []);
   return new Promise((resolve) => {
@@ -132,6 +149,10 @@ function start() {
   require('./rebalance').start({
     workers: () => pool.workers.map((w) => w.threadId),
     hostOf: runtime.hostOf,
+    groupOf: (id) => {
+      const p = runtime.state.placements.get(id);
+      return p && p.where === 'group' ? p.group : null;
+    },
     move: moveContext,
     highMicros: adaptive.HIGH,
     // Under eager, contexts start on workers and stay there.
@@ -211,6 +232,7 @@ function handleOf(v, checked = false) {
   if (kind === 'res') handle.state = express.snapshotResponse(rec.res, checked);
   if (kind === 'req') handle.state = express.snapshotRequest(rec.req);
   if (kind !== 'next') handle.settings = express.settingsOf(rec.req && rec.req.app);
+  if (kind === 'req') handle.appLocals = express.appLocalsOf(rec.req.app);
   return handle;
 }
 
@@ -306,7 +328,8 @@ function dispatcher(fullId, file, fn, compiled) {
   function fluxionDispatch(req, res, next) {
     const p = runtime.placementOf(fullId);
     let host = 0;
-    if (p.where === 'group') host = runtime.hostOf(p.group);
+    // A group on its way to another thread: the request waits in its queue (sendToGroup).
+    if (p.where === 'group') host = runtime.state.moving.has(p.group) ? -1 : runtime.hostOf(p.group);
     else if (p.where === 'replicated' && (runtime.mode() === 'eager' || adaptive.shouldOffload(fullId))) host = pickWorker();
     if (host === 0 || p.pinned || !copyable(req, p.reqProps)) {
       return runtime.timed(fullId, fn, this, [req, res, next], false);
@@ -322,6 +345,7 @@ function dispatcher(fullId, file, fn, compiled) {
       req: express.snapshotRequest(req, false, p.reqProps),
       res: express.snapshotResponse(res),
       settings: express.settingsOf(req.app),
+      appLocals: express.appLocalsOf(req.app),
       express: expressVersion(req.app),
       requestModule: requestModuleOf(req),
     };

@@ -76,7 +76,10 @@ function commit(msg, rec, recordOf, release) {
   const rerun = (what) => {
     note(msg.id, what);
     release();
-    runtime.timed(msg.id, spec.fn, undefined, [rec.req, rec.res, rec.next], false);
+    // As the router would have run it: a throw (or an Express 5 rejection) goes to next(err).
+    const app = rec.req && rec.req.app;
+    const major = app && 'router' in app && !('_router' in app) ? 5 : 4;
+    runtime.runAsRouter(msg.id, spec.fn, rec.req, rec.res, rec.next, major, false);
   };
   if (msg.t === 'spec-abort') return rerun('aborts');
   for (const s of spec.sent) {
@@ -104,7 +107,15 @@ function commit(msg, rec, recordOf, release) {
       rec.next(express.decodeError(e.next));
     } else {
       const res = resource(e.h);
-      if (res) express.applyResponseOps(res, e.ops);
+      if (!res) continue;
+      try {
+        express.applyResponseOps(res, e.ops);
+      } catch (err) {
+        // Express refused a call: in the original the handler threw there; the router passes it on.
+        release();
+        rec.next(err);
+        return;
+      }
     }
   }
 }

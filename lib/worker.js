@@ -37,7 +37,19 @@ function resProxy(h, state, settings, reqRef, snapRef) {
   const res = express.proxyResponse(state, settings, (ops) => {
     const req = reqRef && reqRef();
     const changes = req ? express.requestChanges(req, snapRef()) : {};
-    transport.send(0, { t: 'res', h: h.id, ops, changes });
+    try {
+      transport.send(0, { t: 'res', h: h.id, ops, changes });
+    } catch (err) {
+      // A call whose arguments cannot leave this thread (a function given to res.end): what came
+      // before it is applied, then the main thread raises the error where the call was made.
+      const ok = [];
+      for (const op of ops) {
+        if (!express.cloneable(op)) break;
+        ok.push(op);
+      }
+      const bad = new TypeError(`fluxion: res.${ops[ok.length] ? ops[ok.length][0] : '?'}() was given a value that cannot cross threads (${err.message})`);
+      transport.send(0, { t: 'res', h: h.id, ops: [...ok, ['throw', [express.encodeError(bad)]]], changes: {} });
+    }
   });
   proxies.set(res, { id: h.id, kind: 'res', state, settings });
   return res;
@@ -73,7 +85,7 @@ function requestProto(file, requestModule) {
 function resolve(h) {
   if (h.kind === 'res') return resProxy(h, h.state, h.settings || {});
   if (h.kind === 'req') {
-    const req = express.standInRequest(Object.prototype, h.state, h.settings || {});
+    const req = express.standInRequest(Object.prototype, h.state, h.settings || {}, h.appLocals);
     proxies.set(req, { id: h.id, kind: 'req', state: h.state, settings: h.settings });
     return req;
   }
@@ -81,6 +93,34 @@ function resolve(h) {
 }
 
 const loaded = new Map(); // file -> true, or a promise while an ES module loads
+
+/** What a timer call made while a module loads here returns: a timer that never fires. */
+function inertTimer() {
+  const t = {
+    ref: () => t,
+    unref: () => t,
+    hasRef: () => false,
+    refresh: () => t,
+    close: () => t,
+    [Symbol.toPrimitive]: () => 0,
+  };
+  return t;
+}
+
+/**
+ * Runs `load` with the timers of a module's top level made inert: the main thread ran that top
+ * level and owns its timers (a cleanup interval, a delayed warm-up); a worker only needs the
+ * module's definitions. Timers created later, while fluxions run here, are untouched.
+ */
+function withoutStartupTimers(load) {
+  const saved = { setTimeout: global.setTimeout, setInterval: global.setInterval, setImmediate: global.setImmediate };
+  global.setTimeout = global.setInterval = global.setImmediate = inertTimer;
+  try {
+    return load();
+  } finally {
+    Object.assign(global, saved);
+  }
+}
 
 /** Loads a module in worker role; returns a promise when it has to be imported (ESM). */
 function ensureLoaded(file) {
@@ -94,7 +134,7 @@ function ensureLoaded(file) {
   }
   const restore = () => Object.assign(console, saved);
   try {
-    require(file);
+    withoutStartupTimers(() => require(file));
   } catch (err) {
     if (err.code !== 'ERR_REQUIRE_ESM' && err.code !== 'ERR_REQUIRE_ASYNC_MODULE') {
       restore();
@@ -209,7 +249,7 @@ function runStart(msg) {
     return speculate.run(msg, {
       makeHandler: compiledHandler,
       standIn: (m) => {
-        const req = express.standInRequest(requestProto(m.file, m.requestModule), m.req, m.settings);
+        const req = express.standInRequest(requestProto(m.file, m.requestModule), m.req, m.settings, m.appLocals);
         proxies.set(req, { id: m.h, kind: 'req', state: m.req, settings: m.settings });
         return req;
       },
@@ -240,7 +280,7 @@ function runStart(msg) {
   const original = express.requestOriginal(snap); // before the handler can change anything in place
   const next = nextProxy(h, () => req, () => original);
   const res = resProxy({ id: msg.h, kind: 'res' }, msg.res, msg.settings, () => req, () => original);
-  req = express.standInRequest(requestProto(msg.file, msg.requestModule), snap, msg.settings);
+  req = express.standInRequest(requestProto(msg.file, msg.requestModule), snap, msg.settings, msg.appLocals);
   proxies.set(req, { id: msg.h, kind: 'req', state: snap, settings: msg.settings });
   Object.defineProperty(req, 'res', { value: res, writable: true, configurable: true, enumerable: false });
   res.req = req;
@@ -257,11 +297,14 @@ function onMessage(msg) {
       runtime.state.groupHosts = new Map(msg.hosts);
       break;
     case 'drain-group':
-      // Everything sent here for the group before this message has run (and committed): from
-      // now on its messages go to the new host.
+      // Everything sent here for the group before this message has run; its async runs still
+      // going finish here first (they write this thread's variables). Then it is committed, and
+      // from now on its messages go to the new host.
       runtime.state.groupHosts.set(msg.group, msg.to);
-      require('./contexts').release(msg.group);
-      transport.send(0, { t: 'group-drained', group: msg.group, to: msg.to });
+      require('./inflight').idle(msg.group).then(() => {
+        require('./contexts').release(msg.group);
+        transport.send(0, { t: 'group-drained', group: msg.group, to: msg.to });
+      });
       break;
     case 'start':
       runStart(msg);

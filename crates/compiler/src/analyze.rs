@@ -119,6 +119,10 @@ pub struct Binding {
     /// Initialised with an expression that gives the same value on every thread (literals,
     /// `require`, `path.join(__dirname, ...)`, `process.env.X`...).
     pub pure_init: bool,
+    /// A `let`/`const`/class/function declared inside a block of the top level (`if (...) {
+    /// let visits = 0 }`): only that block's code reaches it, so neither the runtime's context
+    /// accessors nor a factory appended to the module can name it.
+    pub block_scoped: bool,
 }
 
 /// `res.send(...)`, `req.query`, `res.status(404).json(...)`: a property of a parameter used
@@ -193,6 +197,9 @@ pub struct Facts {
     /// Places that call `listen`/`createServer`: they own sockets.
     pub network_at: Vec<Place>,
     pub top_opaque: bool,
+    /// `module.exports = ...` or `exports.x = ...` at the top level with a value that may differ
+    /// per thread (a call, `new`, a random number): a copy of the module elsewhere exports another.
+    pub impure_exports: bool,
     /// `require(...)` called inside functions: modules loaded at run time, per thread.
     pub require_at: Vec<Place>,
     pub member_uses: Vec<MemberUse>,
@@ -228,6 +235,8 @@ impl Analyzer<'_> {
             reassigned: HashSet::new(),
             pending_name: None,
             in_assignable_decl: false,
+            in_var_decl: false,
+            top_block_depth: 0,
         };
         program.visit_with(&mut d);
         for id in &d.reassigned {
@@ -484,6 +493,23 @@ fn is_function_expr(e: &Expr) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Pass 1: functions and bindings.
 
+/// `module.exports`, `module.exports.x`, `exports.x`.
+fn is_exports_target(t: &AssignTarget) -> bool {
+    let AssignTarget::Simple(SimpleAssignTarget::Member(m)) = t else {
+        return false;
+    };
+    let is_module_exports = |e: &Expr| {
+        matches!(strip_parens(e), Expr::Member(inner)
+            if matches!(strip_parens(&inner.obj), Expr::Ident(o) if &*o.sym == "module")
+                && prop_name(&inner.prop).as_deref() == Some("exports"))
+    };
+    let obj = strip_parens(&m.obj);
+    (matches!(obj, Expr::Ident(o) if &*o.sym == "module")
+        && prop_name(&m.prop).as_deref() == Some("exports"))
+        || matches!(obj, Expr::Ident(o) if &*o.sym == "exports")
+        || is_module_exports(obj)
+}
+
 struct Declarations<'a> {
     a: &'a Analyzer<'a>,
     facts: Facts,
@@ -495,9 +521,25 @@ struct Declarations<'a> {
     pending_name: Option<String>,
     /// Inside a `let`/`var` declaration (not `const`, `using`).
     in_assignable_decl: bool,
+    /// Inside a `var` declaration: function-scoped, so a top-level block does not enclose it.
+    in_var_decl: bool,
+    /// Blocks (if, for, switch, catch, `{}`) around the current top-level code.
+    top_block_depth: usize,
 }
 
 impl Declarations<'_> {
+    /// Visits a block; at the top level, what it declares with `let`/`const` is block-scoped.
+    fn in_top_block(&mut self, visit: impl FnOnce(&mut Self)) {
+        let top = self.stack.is_empty();
+        if top {
+            self.top_block_depth += 1;
+        }
+        visit(self);
+        if top {
+            self.top_block_depth -= 1;
+        }
+    }
+
     fn place(&self) -> Place {
         self.stack.last().map_or(Place::Top, |&f| Place::In(f, 0))
     }
@@ -521,6 +563,7 @@ impl Declarations<'_> {
             resource: None,
             pure_init: false,
             assignable: false,
+            block_scoped: self.stack.is_empty() && self.top_block_depth > 0 && !self.in_var_decl,
         });
         self.ids.insert(id_of(i), b);
         b
@@ -852,10 +895,31 @@ impl Visit for Declarations<'_> {
     }
 
     fn visit_var_decl(&mut self, n: &VarDecl) {
-        let outer = self.in_assignable_decl;
+        let outer = (self.in_assignable_decl, self.in_var_decl);
         self.in_assignable_decl = n.kind != VarDeclKind::Const;
+        self.in_var_decl = n.kind == VarDeclKind::Var;
         n.visit_children_with(self);
-        self.in_assignable_decl = outer;
+        (self.in_assignable_decl, self.in_var_decl) = outer;
+    }
+
+    fn visit_block_stmt(&mut self, n: &BlockStmt) {
+        self.in_top_block(|d| n.visit_children_with(d));
+    }
+
+    fn visit_for_stmt(&mut self, n: &ForStmt) {
+        self.in_top_block(|d| n.visit_children_with(d));
+    }
+
+    fn visit_for_in_stmt(&mut self, n: &ForInStmt) {
+        self.in_top_block(|d| n.visit_children_with(d));
+    }
+
+    fn visit_for_of_stmt(&mut self, n: &ForOfStmt) {
+        self.in_top_block(|d| n.visit_children_with(d));
+    }
+
+    fn visit_switch_stmt(&mut self, n: &SwitchStmt) {
+        self.in_top_block(|d| n.visit_children_with(d));
     }
 
     fn visit_var_declarator(&mut self, n: &VarDeclarator) {
@@ -898,6 +962,9 @@ impl Visit for Declarations<'_> {
         n.left.visit_with(self);
         if is_function_expr(&n.right) {
             self.pending_name = Self::name_from_target(&n.left);
+        }
+        if self.stack.is_empty() && is_exports_target(&n.left) && !self.is_pure(&n.right, 0) {
+            self.facts.impure_exports = true;
         }
         n.right.visit_with(self);
     }
@@ -955,10 +1022,12 @@ impl Visit for Declarations<'_> {
     }
 
     fn visit_catch_clause(&mut self, n: &CatchClause) {
-        if let Some(p) = &n.param {
-            self.bind_pattern(p, None);
-        }
-        n.body.visit_with(self);
+        self.in_top_block(|d| {
+            if let Some(p) = &n.param {
+                d.bind_pattern(p, None);
+            }
+            n.body.visit_with(d);
+        });
     }
 
     fn visit_import_decl(&mut self, n: &ImportDecl) {

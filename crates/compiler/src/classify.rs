@@ -727,6 +727,10 @@ impl Builder<'_> {
                 continue;
             }
             let binding = &self.facts.bindings[a.binding];
+            // A factory is appended at the module's top level: it cannot name a block's variable.
+            if binding.block_scoped {
+                return None;
+            }
             match binding.decl {
                 Place::In(g, _) if ancestors.contains(&g) => match self.kinds.get(&a.binding) {
                     Some(VarKind::Stream | VarKind::Resource) => {
@@ -874,6 +878,7 @@ impl Builder<'_> {
                     fixed: !binding.reassigned && !written_later.contains(&b),
                     captured: binding.decl != Place::Top,
                     rebound: binding.reassigned,
+                    block_scoped: binding.block_scoped,
                 });
             }
         }
@@ -1088,16 +1093,36 @@ impl Builder<'_> {
         false
     }
 
+    /// Whether a copy of the module on another thread would differ from the main thread's: state
+    /// written by its fluxions, values computed per thread that it exports or that its functions
+    /// read, or top-level state that its (exported) functions change.
     fn stateful(&self) -> bool {
-        self.uses.iter().any(|(&b, users)| {
-            let binding = &self.facts.bindings[b];
-            binding.decl == Place::Top
-                && !matches!(
-                    self.kinds.get(&b),
-                    Some(VarKind::Module | VarKind::Code | VarKind::Resource) | None
-                )
-                && users.values().any(|&(_, w)| w)
-        })
+        let facts = self.facts;
+        let hidden = facts.accesses.iter().any(|a| {
+            let b = &facts.bindings[a.binding];
+            matches!(a.at, Place::In(..))
+                && b.decl == Place::Top
+                && !b.is_import
+                && b.resource.is_none()
+                && (b.func.is_none() || b.reassigned)
+                && (!b.pure_init
+                    || b.reassigned
+                    || (b.container
+                        && facts.accesses.iter().any(|w| {
+                            w.binding == a.binding && w.write && matches!(w.at, Place::In(..))
+                        })))
+        });
+        facts.impure_exports
+            || hidden
+            || self.uses.iter().any(|(&b, users)| {
+                let binding = &self.facts.bindings[b];
+                binding.decl == Place::Top
+                    && !matches!(
+                        self.kinds.get(&b),
+                        Some(VarKind::Module | VarKind::Code | VarKind::Resource) | None
+                    )
+                    && users.values().any(|&(_, w)| w)
+            })
     }
 
     /// Wraps every registered callback; re-creatable post callbacks also get a factory.
@@ -1185,7 +1210,7 @@ impl Builder<'_> {
             .iter()
             .filter(|(_, k)| matches!(k, VarKind::Scope | VarKind::Share))
             .map(|(&b, _)| &facts.bindings[b])
-            .filter(|b| b.assignable && b.func.is_none())
+            .filter(|b| b.assignable && b.func.is_none() && !b.block_scoped)
             .map(|b| (b.offset, b.name.clone()))
             .collect();
         vars.sort();

@@ -139,6 +139,9 @@ pub struct StateUse {
     pub captured: bool,
     /// Assigned again after its declaration (`x = ...`): a reference to its value may go stale.
     pub rebound: bool,
+    /// Declared in a block of the top level (`if (...) { let visits = 0 }`): no context
+    /// accessor can reach it, so its users stay where the module runs.
+    pub block_scoped: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
