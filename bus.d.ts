@@ -1,6 +1,6 @@
 /// <reference types="node" />
 /**
- * Types of `lib/bus.js`: the in-process message bus between the main thread (id 0) and
+ * Types of `lib/transport/bus.js`: the in-process message bus between the main thread (id 0) and
  * worker_threads (by `threadId`). Values travel as `v8.serialize` output, so anything structured
  * clone supports can be sent (not functions).
  */
@@ -86,7 +86,7 @@ export declare function isOpen(): boolean
 /** This thread's id (`require('node:worker_threads').threadId`). */
 export declare const threadId: number
 
-/** The raw N-API functions behind `lib/bus.js` (`require('fluxion/lib/native').load()`). */
+/** The raw N-API functions behind `lib/transport/bus.js` (`require('fluxion/lib/native').load()`). */
 export interface NativeBus {
   busOpen(threadId: number, onWake: () => void, capacity?: BusCapacity): void
   busSend(to: number, payload: Uint8Array): boolean

@@ -1,3 +1,3 @@
 'use strict';
 // `node -r fluxion/register app.js`, or `require('fluxion/register')` first thing in the app.
-require('./lib/register').install();
+require('./lib/hook/register').install();

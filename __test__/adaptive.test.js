@@ -1,7 +1,7 @@
 'use strict';
-// Adaptive placement of stateless handlers (lib/adaptive.js): a run must cost more than the
+// Adaptive placement of stateless handlers (lib/placement/adaptive.js): a run must cost more than the
 // messages that moving it takes, as measured while the app runs.
-const { thresholds, HIGH } = require('../lib/adaptive');
+const { thresholds, HIGH } = require('../lib/placement/adaptive');
 
 test('without a measured message, the fixed floor and its half', () => {
   expect(thresholds({ messagesTimed: 0, messageCpuMicros: 0 })).toEqual({ high: HIGH, low: HIGH / 2 });

@@ -2,12 +2,12 @@
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { Worker } = require('node:worker_threads');
-const bus = require('../lib/bus');
+const bus = require('../lib/transport/bus');
 
-const BUS = path.join(__dirname, '..', 'lib', 'bus.js');
+const BUS = path.join(__dirname, '..', 'lib', 'transport', 'bus.js');
 const N = 10_000;
 
-/** Starts a worker from source; `BUS` is the path of lib/bus.js inside it. */
+/** Starts a worker from source; `BUS` is the path of lib/transport/bus.js inside it. */
 function worker(source, workerData) {
   return new Worker(`const BUS = ${JSON.stringify(BUS)};\n${source}`, { eval: true, workerData });
 }

@@ -1,5 +1,5 @@
 'use strict';
-// Run-time compilation (lib/jit.js, lib/router.js): handlers from a package in node_modules,
+// Run-time compilation (lib/jit/index.js, lib/frameworks/express/discover.js): handlers from a package in node_modules,
 // made by factories, in a Router, a mounted sub-app and one added after listen are found in the
 // live router; those that may move run on workers, those holding state stay on the main thread
 // with the reason in stats(); responses are the same as without fluxion.
@@ -114,7 +114,7 @@ test('FLUXION_JIT=0 leaves handlers found at run time on the main thread', async
   }
 });
 
-// ---- optimistic runs on replicas (lib/speculate.js) ---------------------------------------------
+// ---- optimistic runs on replicas (lib/optimistic/speculate.js) ---------------------------------------------
 
 const http = require('node:http');
 

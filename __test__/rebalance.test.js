@@ -1,8 +1,8 @@
 'use strict';
-// Automatic migration (lib/rebalance.js): the decision rule, and two contexts gathered on one
+// Automatic migration (lib/placement/rebalance.js): the decision rule, and two contexts gathered on one
 // worker under load being spread over two, with every increment kept.
 const path = require('node:path');
-const { decide, leaveMain, comeBack } = require('../lib/rebalance');
+const { decide, leaveMain, comeBack } = require('../lib/placement/rebalance');
 const { startApp, outcome } = require('./helpers/server');
 
 jest.setTimeout(60000);

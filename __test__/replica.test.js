@@ -1,7 +1,7 @@
 'use strict';
-// lib/replica.js: a state graph copied to a worker, changed there, and applied back in place.
+// lib/optimistic/replica.js: a state graph copied to a worker, changed there, and applied back in place.
 const v8 = require('node:v8');
-const replica = require('../lib/replica');
+const replica = require('../lib/optimistic/replica');
 
 test('identity, sharing and cycles survive a round trip; changes apply in place', () => {
   const res1 = { fake: 'response 1' };

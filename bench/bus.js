@@ -1,5 +1,5 @@
 'use strict';
-// Benchmark (not a test): the Rust bus (lib/bus.js) against MessagePort.postMessage between the
+// Benchmark (not a test): the Rust bus (lib/transport/bus.js) against MessagePort.postMessage between the
 // main thread and one worker_thread. Round-trip latency main→worker→main (p50, p99, one message
 // in flight) and one-way throughput (messages/second, main floods, the worker counts), for
 // payloads of ~100 B and ~10 KB. Bounded in time (each measurement stops at its time budget).
@@ -7,9 +7,9 @@
 //   npm run bench:bus            (or: node bench/bus.js [--budget-ms 500] [--rounds 3])
 const path = require('node:path');
 const { Worker, MessageChannel } = require('node:worker_threads');
-const bus = require('../lib/bus');
+const bus = require('../lib/transport/bus');
 
-const BUS = path.join(__dirname, '..', 'lib', 'bus.js');
+const BUS = path.join(__dirname, '..', 'lib', 'transport', 'bus.js');
 const args = process.argv.slice(2);
 const BUDGET_MS = Number(args[args.indexOf('--budget-ms') + 1]) || 500;
 /** Rounds per measurement, alternating the transports, so that load from other processes on the

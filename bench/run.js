@@ -48,7 +48,7 @@ const CFG = {
   rssSamples: quick ? 1 : 3,
 };
 const CORES = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-const DEFAULT_WORKERS = Math.max(1, CORES); // fluxion's default (lib/scheduler.js)
+const DEFAULT_WORKERS = Math.max(1, CORES); // fluxion's default (lib/hosts/main.js)
 const OTHER_WORKERS = Math.max(1, CORES - 1); // the previous default, for comparison
 const extra = !quick && !args['no-extra'] && OTHER_WORKERS !== DEFAULT_WORKERS;
 

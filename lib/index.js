@@ -3,8 +3,8 @@ const { isMainThread } = require('node:worker_threads');
 const { compile, graph } = require('./compile');
 const errors = require('./errors');
 const native = require('./native');
-const dataframe = require('./dataframe');
-const gotServer = require('./got-server');
+const dataframe = require('./got/dataframe');
+const gotServer = require('./got/server');
 
 /**
  * Runs an Express app's fluxions on worker threads. Returns the same app, so
@@ -20,11 +20,11 @@ function fluxionize(app) {
   if (!app || typeof app !== 'function' || typeof app.use !== 'function') {
     throw new TypeError('fluxionize(app): expected an Express application (the function express() returns)');
   }
-  require('./register').install();
+  require('./hook/register').install();
   if (isMainThread) {
-    require('./scheduler').start();
+    require('./hosts/main').start();
     // Handlers from node_modules, factories and tests: compiled from the live router.
-    require('./router').watch(app);
+    require('./frameworks/express/discover').watch(app);
   }
   return app;
 }
@@ -40,7 +40,7 @@ function stats() {
 /** Stops a worker thread (it is replaced; its in-flight requests get an error response). */
 function terminateWorker(which) {
   if (!isMainThread) throw new Error('fluxion: terminateWorker() is called from the main thread');
-  return require('./scheduler').terminateWorker(which);
+  return require('./hosts/main').terminateWorker(which);
 }
 
 /**
@@ -51,12 +51,12 @@ function terminateWorker(which) {
  */
 function moveContext(fluxionOrGroup, threadId) {
   if (!isMainThread) throw new Error('fluxion: moveContext() is called from the main thread');
-  return require('./scheduler').moveContext(fluxionOrGroup, threadId);
+  return require('./hosts/main').moveContext(fluxionOrGroup, threadId);
 }
 
 /** The worker pool: slot, thread id and requests in flight of each worker. */
 function workers() {
-  return isMainThread ? require('./scheduler').workers() : [];
+  return isMainThread ? require('./hosts/main').workers() : [];
 }
 
 module.exports = {

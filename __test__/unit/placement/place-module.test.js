@@ -2,7 +2,7 @@
 // Placement from the compiler's real graphs: continuations count as their handler's code, shared
 // groups are sets, start-up callbacks stay with the main thread.
 const { graph } = require('../../../lib/compile');
-const { placeModule, rootsOf } = require('../../../lib/placement');
+const { placeModule, rootsOf } = require('../../../lib/placement/static');
 
 const FILE = '/app/app.js';
 const place = (src) => {

@@ -3,16 +3,37 @@
 // fluxions register here, post callbacks are routed to the thread that hosts them, and route
 // handlers on the main thread become dispatchers to the workers.
 const path = require('node:path');
-const { isMainThread, threadId } = require('node:worker_threads');
-const native = require('./native');
-const { placeModule } = require('./placement');
-const transport = require('./transport');
-const express = require('./express');
+const { threadId } = require('node:worker_threads');
+const native = require('../native');
+const { placeModule } = require('../placement/static');
+const transport = require('../transport');
+const wire = require('../wire/values');
 const contexts = require('./contexts');
 const inflight = require('./inflight');
 const v8 = require('node:v8');
 
 const warnedUnsendable = new Set();
+
+/**
+ * The thread's side of the runtime, given at start (lib/hosts/main.js or lib/hosts/worker.js):
+ * its role, and what only it can do. Until one is given (a compiled module loaded without
+ * fluxion started), every fluxion runs where it is called, as in the original.
+ * @typedef {{ role: 'main' | 'worker' | 'local', pickWorker(): number, handleOf(v: unknown, checked?: boolean): object | null,
+ *   touch(encodedVars: object, thread: number): void, dispatcher(fullId: string, file: string, fn: Function): Function }} Host
+ */
+/** @type {Host} */
+let host = {
+  role: 'local',
+  pickWorker: () => threadId,
+  handleOf: () => null,
+  touch() {},
+  dispatcher: (fullId, file, fn) => fn,
+};
+
+/** @param {Host} h */
+function useHost(h) {
+  host = h;
+}
 let timedSends = 0;
 
 /** Marks dispatchers (compiled routes, run-time ones): walking a router leaves them be. */
@@ -87,7 +108,7 @@ function placementOf(fullId) {
     const full = `${file}#${id}`;
     const final = mode() === 'inline' ? { where: 'main', reason: 'FLUXION_PLACEMENT=inline' } : pl;
     state.placements.set(full, final);
-    if (isMainThread) native.load().statsPlacement(full, describe(final));
+    if (host.role !== 'worker') native.load().statsPlacement(full, describe(final));
   }
   p = state.placements.get(fullId) || { where: 'main', reason: 'unknown fluxion' };
   state.placements.set(fullId, p);
@@ -148,7 +169,7 @@ function timed(fullId, fn, self, args, fromMessage) {
   // On a worker, a fluxion with a context: take the context's last committed version the first
   // time this thread hosts it, and commit it after each run (recovery and moves start from there).
   // On the main thread the module's variables are the context (committed when it moves).
-  const commits = group && !isMainThread;
+  const commits = group && host.role === 'worker';
   const file = group && fullId.slice(0, fullId.lastIndexOf('#'));
   if (commits) contexts.restore(group, file, p.vars);
   native.load().statsEnter();
@@ -179,7 +200,7 @@ function encodeVars(vars, handles) {
   const out = {};
   for (const [k, v] of Object.entries(vars)) {
     const h = handles(v);
-    out[k] = h ? { h } : { v: v instanceof Error ? express.encodeError(v) : v, e: v instanceof Error };
+    out[k] = h ? { h } : { v: v instanceof Error ? wire.encodeError(v) : v, e: v instanceof Error };
   }
   return out;
 }
@@ -187,7 +208,7 @@ function encodeVars(vars, handles) {
 function decodeVars(vars, resolve) {
   const out = {};
   for (const [k, x] of Object.entries(vars)) {
-    out[k] = x.h ? resolve(x.h) : x.e ? express.decodeError(x.v) : x.v;
+    out[k] = x.h ? resolve(x.h) : x.e ? wire.decodeError(x.v) : x.v;
   }
   return out;
 }
@@ -200,43 +221,45 @@ function post(fullId, vars, fn) {
   // A worker loads the app's modules for their definitions; the start-up effects of their top
   // level (a file read that fills a cache, a listen callback) belong to the main thread, which
   // ran them once. Running them here again would overwrite state written since.
-  if (!isMainThread && placementOf(fullId).startup) return function startupEffectOwnedByMain() {};
+  if (host.role === 'worker' && placementOf(fullId).startup) return function startupEffectOwnedByMain() {};
   if (vars === null || mode() === 'inline') {
     return function fluxionPost(...args) {
       return timed(fullId, fn, this, args, false);
     };
   }
   const p = placementOf(fullId);
-  let host = threadId;
-  if (p.inplace) host = threadId; // a continuation of the same turn: where its root runs
-  else if (p.where === 'main') host = 0;
-  else if (p.where === 'group') host = null; // decided at each call: the group may move
-  else if (TAIL.test(fullId)) host = undefined; // a context-free tail: spread at each call
-  else if (isMainThread && mode() === 'eager') host = require('./scheduler').pickWorker();
-  if (host === threadId) {
+  // The thread it runs on: a number, null (its group's host, decided at each call: the group may
+  // move) or undefined (a context-free tail: spread at each call).
+  let target = threadId;
+  if (p.inplace) target = threadId; // a continuation of the same turn: where its root runs
+  else if (p.where === 'main') target = 0;
+  else if (p.where === 'group') target = null;
+  else if (TAIL.test(fullId)) target = undefined;
+  else if (host.role === 'main' && mode() === 'eager') target = host.pickWorker();
+  if (target === threadId) {
     return function fluxionPost(...args) {
       return timed(fullId, fn, this, args, false);
     };
   }
   const file = fullId.slice(0, fullId.lastIndexOf('#'));
-  const handleOf = isMainThread ? require('./scheduler').handleOf : require('./worker').handleOf;
+  const { handleOf } = host;
   return function fluxionPostRemote(...args) {
-    if (host === null && hostOf(p.group) === threadId && !state.moving.has(p.group)) {
+    if (target === null && hostOf(p.group) === threadId && !state.moving.has(p.group)) {
       return timed(fullId, fn, this, args, false);
     }
-    const to = host === null ? hostOf(p.group) : host === undefined ? spreadTarget() : host;
-    if (host === undefined && to === threadId) return timed(fullId, fn, this, args, false);
+    const to = target === null ? hostOf(p.group) : target === undefined ? spreadTarget() : target;
+    if (target === undefined && to === threadId) return timed(fullId, fn, this, args, false);
     let encoded;
     const cost = sendCostStart();
     try {
       // Sending serialises the message: it fails, before anything leaves this thread, on
       // functions and other values that cannot cross threads.
       const values = vars();
-      const sendArgs = express.encodeArgs(args);
+      const sendArgs = wire.encodeArgs(args);
       const send = (handles) => {
         encoded = encodeVars(values, handles);
         const msg = { t: 'post', id: fullId, file, vars: encoded, args: sendArgs };
-        if (host === null) sendToGroup(p.group, msg);
+        if (target === null) sendToGroup(p.group, msg);
         else transport.send(to, msg);
       };
       try {
@@ -255,7 +278,7 @@ function post(fullId, vars, fn) {
       return timed(fullId, fn, this, args, false);
     }
     recordSend(fullId, cost);
-    if (isMainThread) require('./scheduler').touch(encoded, to);
+    host.touch(encoded, to);
   };
 }
 
@@ -303,7 +326,7 @@ let nextSpread = 0;
 
 /** Where the next tail runs: the least loaded worker (main thread), or round robin (workers). */
 function spreadTarget() {
-  if (isMainThread) return require('./scheduler').pickWorker();
+  if (host.role === 'main') return host.pickWorker();
   const slots = state.slots;
   if (!slots.length) return threadId;
   nextSpread = (nextSpread + 1) % slots.length;
@@ -316,7 +339,7 @@ function runPost(msg, resolve) {
   const build = state.factories.get(msg.id);
   if (!build) throw new Error(`fluxion: no factory for ${msg.id} on thread ${threadId}`);
   const fn = build(...Object.values(decodeVars(msg.vars, resolve)));
-  return timed(msg.id, fn, undefined, express.decodeArgs(msg.args), true);
+  return timed(msg.id, fn, undefined, wire.decodeArgs(msg.args), true);
 }
 
 /** The per-module API that compiled code calls. */
@@ -333,14 +356,14 @@ function moduleApi(mod) {
       const fullId = full(id);
       register(fullId, fn);
       // Error handlers (four parameters) keep their arity and their thread.
-      if (!isMainThread || typeof fn !== 'function') return fn;
+      if (host.role !== 'main' || typeof fn !== 'function') return fn;
       if (fn.length > 3) {
         const pl = { where: 'main', reason: 'error handler (four parameters)' };
         state.placements.set(fullId, pl);
         native.load().statsPlacement(fullId, `main (${pl.reason})`);
         return fn;
       }
-      return require('./scheduler').dispatcher(fullId, file, fn);
+      return host.dispatcher(fullId, file, fn);
     },
     post(id, vars, fn) {
       return post(full(id), vars, fn);
@@ -360,6 +383,7 @@ function moduleApi(mod) {
 
 module.exports = moduleApi;
 Object.assign(module.exports, {
+  useHost,
   DISPATCHER,
   state,
   mode,

@@ -12,9 +12,9 @@ const http = require('node:http');
 const v8 = require('node:v8');
 const { threadId } = require('node:worker_threads');
 const replica = require('./replica');
-const express = require('./express');
-const native = require('./native');
-const runtime = require('./runtime');
+const express = require('../frameworks/express/views');
+const native = require('../native');
+const runtime = require('../core/runtime');
 
 const ENDING = new Set(['end', 'send', 'json-body', 'redirect', 'sendStatus', 'render']);
 const counts = new Map(); // fluxion id -> { commits, conflicts, aborts }

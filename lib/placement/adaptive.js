@@ -7,7 +7,7 @@
 // (move out after two windows above HIGH, come back below LOW), so that a handler near the
 // threshold does not flap; a handler far above HIGH over its first runs moves early (EARLY_TO).
 // Only for fluxions without state: contexts move with lib/rebalance.js.
-const native = require('./native');
+const native = require('../native');
 
 function microsFromEnv(name, fallback) {
   const v = process.env[name];

@@ -13,7 +13,7 @@ let frame = null;
 let Ctx = null;
 function dataframe() {
   if (!frame) {
-    const { Dataframe, pccSet, primaryKey } = require('./dataframe');
+    const { Dataframe, pccSet, primaryKey } = require('../got/dataframe');
     Ctx = pccSet('FluxionContext', { key: primaryKey('str'), value: 'bytes' });
     frame = new Dataframe('fluxion-contexts', [Ctx]);
   }

@@ -22,7 +22,7 @@
  *   main thread exits on its own; a thread whose environment ends closes its inbox.
  */
 const { threadId } = require('node:worker_threads');
-const { load } = require('./native');
+const { load } = require('../native');
 const v8 = require('node:v8');
 const { encodeItem, decodeItem, frameValues } = require('./bus-codec');
 

@@ -5,14 +5,14 @@
 const os = require('node:os');
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
-const transport = require('./transport');
-const express = require('./express');
-const runtime = require('./runtime');
-const adaptive = require('./adaptive');
-const speculate = require('./speculate');
-const native = require('./native');
-const config = require('./config');
-const inflight = require('./inflight');
+const transport = require('../transport');
+const express = require('../frameworks/express/views');
+const runtime = require('../core/runtime');
+const adaptive = require('../placement/adaptive');
+const speculate = require('../optimistic/speculate');
+const native = require('../native');
+const config = require('../config');
+const inflight = require('../core/inflight');
 
 const pool = { workers: [], started: false, next: 0, config: {}, crashHook: null };
 const records = new Map(); // handle -> request record
@@ -88,7 +88,7 @@ function moveContext(group, to) {
     runtime.state.moving.set(group, queue);
     moves.set(group, null);
     return inflight.idle(group).then(() => {
-      require('./contexts').handOff(group, fileOfGroup(group), groupVars(group));
+      require('../core/contexts').handOff(group, fileOfGroup(group), groupVars(group));
       runtime.state.moving.delete(group);
       runtime.state.groupHosts.set(group, to);
       moves.delete(group);
@@ -146,7 +146,7 @@ function start() {
   pool.resourceLimits = config.workerResourceLimits();
   for (let i = 0; i < n; i++) pool.workers.push(spawn(i));
   broadcastSlots();
-  require('./rebalance').start({
+  require('../placement/rebalance').start({
     workers: () => pool.workers.map((w) => w.threadId),
     hostOf: runtime.hostOf,
     groupOf: (id) => {
@@ -461,7 +461,7 @@ function onMessage(msg) {
       runtime.state.groupHosts.set(msg.group, msg.to);
       broadcastHosts();
       if (msg.to === 0) {
-        require('./contexts').takeBack(msg.group, fileOfGroup(msg.group), groupVars(msg.group));
+        require('../core/contexts').takeBack(msg.group, fileOfGroup(msg.group), groupVars(msg.group));
         for (const m of queue) runHere(m);
       } else for (const m of queue) transport.send(msg.to, m);
       const done = moves.get(msg.group);
@@ -520,4 +520,9 @@ function workers() {
   }));
 }
 
-module.exports = { start, pickWorker, dispatcher, handleOf, touch, terminateWorker, workers, moveContext };
+/** This thread is the main thread: compiled modules' route handlers become dispatchers. */
+function attach() {
+  runtime.useHost({ role: 'main', pickWorker, handleOf, touch, dispatcher });
+}
+
+module.exports = { attach, start, pickWorker, dispatcher, handleOf, touch, terminateWorker, workers, moveContext };

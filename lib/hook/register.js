@@ -6,13 +6,13 @@
 const path = require('node:path');
 const { isMainThread } = require('node:worker_threads');
 const { addHook } = require('pirates');
-const native = require('./native');
-const config = require('./config');
+const native = require('../native');
+const config = require('../config');
 const cache = require('./cache');
-const runtime = require('./runtime');
+const runtime = require('../core/runtime');
 
-const LIB = __dirname;
-const RUNTIME = path.join(__dirname, 'runtime.js');
+const LIB = path.join(__dirname, '..');
+const RUNTIME = path.join(__dirname, '..', 'core', 'runtime.js');
 let installed = false;
 let revertHook = null;
 
@@ -99,6 +99,7 @@ function install(options = {}) {
   runtime.state.config = config.forFile(path.join(process.cwd(), 'x.js'));
   installEsm();
   if (role === 'main' && isMainThread) {
+    require('../hosts/main').attach();
     config.workerResourceLimits(); // a bad FLUXION_WORKER_YOUNG_MB fails at start-up, not at the first dispatch
     watchServers();
     writeStatsAtExit();
@@ -127,7 +128,7 @@ function watchServers() {
   const listen = net.Server.prototype.listen;
   net.Server.prototype.listen = function fluxionListen(...args) {
     if (typeof this.listeners === 'function') {
-      const router = require('./router');
+      const router = require('../frameworks/express/discover');
       // Listening: the app's settings are in place, its router can be made and walked now.
       if (router.enabled()) for (const app of router.appsOf(this)) router.watch(app, { now: true });
     }

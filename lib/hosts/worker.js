@@ -5,10 +5,10 @@ const { isMainThread, threadId, workerData } = require('node:worker_threads');
 const { createRequire } = require('node:module');
 const { pathToFileURL } = require('node:url');
 const net = require('node:net');
-const transport = require('./transport');
-const express = require('./express');
-const runtime = require('./runtime');
-const speculate = require('./speculate');
+const transport = require('../transport');
+const express = require('../frameworks/express/views');
+const runtime = require('../core/runtime');
+const speculate = require('../optimistic/speculate');
 
 const proxies = new WeakMap(); // proxy object -> handle
 
@@ -185,7 +185,7 @@ function maker(def) {
   const key = `${def.file}\0${def.names.join(',')}\0${def.src}`;
   let make = makers.get(key);
   if (make) return make;
-  if (!require.cache[def.file] && require('./register').wanted(def.file)) {
+  if (!require.cache[def.file] && require('../hook/register').wanted(def.file)) {
     const loading = ensureLoaded(def.file);
     if (loading) throw new Error(`${def.file} is an ES module`);
   }
@@ -212,7 +212,7 @@ function scopeOf(file) {
   const copy = new Module(file, null);
   copy.filename = file;
   copy.paths = Module._nodeModulePaths(require('node:path').dirname(file));
-  copy._compile(fs.readFileSync(file, 'utf8') + require('./register').SCOPE_ACCESSOR, file);
+  copy._compile(fs.readFileSync(file, 'utf8') + require('../hook/register').SCOPE_ACCESSOR, file);
   copy.loaded = true;
   scope = copy[SCOPE];
   if (typeof scope !== 'function') throw new Error(`${file} has no scope fluxion can reach`);
@@ -238,7 +238,7 @@ function runStart(msg) {
   try {
     // A handler compiled at run time from a file the hook leaves alone is re-created in a
     // private copy of its module (scopeOf): no need to load the file here first.
-    const jitOnly = msg.closure && !require('./register').wanted(msg.file);
+    const jitOnly = msg.closure && !require('../hook/register').wanted(msg.file);
     loading = jitOnly ? undefined : ensureLoaded(msg.file);
   } catch (err) {
     return rejectStart(msg, err);
@@ -301,8 +301,8 @@ function onMessage(msg) {
       // going finish here first (they write this thread's variables). Then it is committed, and
       // from now on its messages go to the new host.
       runtime.state.groupHosts.set(msg.group, msg.to);
-      require('./inflight').idle(msg.group).then(() => {
-        require('./contexts').release(msg.group);
+      require('../core/inflight').idle(msg.group).then(() => {
+        require('../core/contexts').release(msg.group);
         transport.send(0, { t: 'group-drained', group: msg.group, to: msg.to });
       });
       break;
@@ -345,7 +345,14 @@ if (!isMainThread && workerData && workerData.slot !== undefined) {
   runtime.state.config = workerData.config || {};
   // Where a group lives by default depends on the mode: the main thread's, not this env's.
   if (workerData.mode) runtime.state.mode = workerData.mode;
-  require('./register').install({ worker: true });
+  runtime.useHost({
+    role: 'worker',
+    pickWorker: () => threadId,
+    handleOf,
+    touch() {},
+    dispatcher: (fullId, file, fn) => fn,
+  });
+  require('../hook/register').install({ worker: true });
   transport.onMessage(onMessage);
 }
 

@@ -1,8 +1,8 @@
 'use strict';
 // GoT dataframes (the thesis's Table 3.1) over the Rust core: typed objects, commit/checkout,
 // and fetch/push/pull against the process-wide store or a remote GoT server.
-const native = require('./native');
-const { GotError, call, callAsync, state } = require('./got-errors');
+const native = require('../native');
+const { GotError, call, callAsync, state } = require('./errors');
 
 const KINDS = new Set(['int', 'float', 'str', 'bool', 'bytes', 'list', 'map', 'any']);
 
@@ -112,7 +112,7 @@ class Dataframe {
     try {
       nativeDf = new (native.load().NativeDataframe)(name, types.map(toNativeType), nativeOpts);
     } catch (e) {
-      throw require('./got-errors').translate(e);
+      throw require('./errors').translate(e);
     }
     /** @private */
     this._native = nativeDf;
@@ -317,13 +317,13 @@ class Dataframe {
   /**
    * Serves the process-wide store (this dataframe's app among its apps) over the GoT
    * protocol: TCP and WebSocket on one port. Not for remote dataframes.
-   * @returns {import('./got-server').GotServer}
+   * @returns {import('./server').GotServer}
    */
   serve(options = {}) {
     if (this.remote) {
       throw new GotError('GOT_INVALID', 'serve(): a remote dataframe mirrors another server; serve from a local dataframe');
     }
-    return require('./got-server').serve(options);
+    return require('./server').serve(options);
   }
 
   /** The newest local version. */
@@ -356,7 +356,7 @@ class Dataframe {
     try {
       return this._native.storeVersions;
     } catch (e) {
-      throw require('./got-errors').translate(e);
+      throw require('./errors').translate(e);
     }
   }
 }

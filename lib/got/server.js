@@ -2,8 +2,8 @@
 // The GoT protocol server, running on Rust threads inside this process and serving the
 // process-wide store: length-prefixed CBOR frames over TCP, and the same frames (one per binary
 // message) over WebSocket, on one port. See docs/protocol.md.
-const native = require('./native');
-const { translate } = require('./got-errors');
+const native = require('../native');
+const { translate } = require('./errors');
 
 /** A running server: `port`, `url` (got://), `wsUrl` (ws://), `close()`. */
 class GotServer {

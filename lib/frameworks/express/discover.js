@@ -3,9 +3,9 @@
 // handler to the run-time compiler (lib/jit.js): a handler that may move is replaced in its layer
 // by a dispatcher; one that may not stays as it is, with the reason in stats(). Handlers added
 // later (at test time, say) are found by walking again when the router grows.
-const native = require('./native');
-const runtime = require('./runtime');
-const jit = require('./jit');
+const native = require('../../native');
+const runtime = require('../../core/runtime');
+const jit = require('../../jit');
 
 const examined = new WeakMap(); // original handler -> its dispatcher, or null when it stays
 const usedIds = new Map(); // fluxion id -> handler instances with that id (one factory, many closures)
@@ -81,7 +81,7 @@ function consider(holder, key) {
       return runtime.timed(id, fn, this, [req, res, next], false);
     };
   } else {
-    d = require('./scheduler').dispatcher(c.id, c.file, fn, {
+    d = require('../../hosts/main').dispatcher(c.id, c.file, fn, {
       def: { file: c.file, src: c.src, names: c.names, wired: c.wired },
       values: c.values,
       shared: c.shared,

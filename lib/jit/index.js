@@ -11,11 +11,11 @@ const inspector = require('node:inspector');
 const { isBuiltin } = require('node:module');
 const path = require('node:path');
 const { fileURLToPath } = require('node:url');
-const cache = require('./cache');
-const express = require('./express');
-const native = require('./native');
-const { pinReason, logicalFluxions } = require('./placement');
-const replica = require('./replica');
+const cache = require('../hook/cache');
+const express = require('../frameworks/express/views');
+const native = require('../native');
+const { pinReason, logicalFluxions } = require('../placement/static');
+const replica = require('../optimistic/replica');
 
 let session = null;
 const scripts = new Map(); // scriptId -> url

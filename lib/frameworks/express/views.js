@@ -32,14 +32,7 @@ function cloneable(v) {
   }
 }
 
-const { encodeError, decodeError } = require('./wire/errors');
-
-function encodeArgs(args) {
-  return args.map((a) => (a instanceof Error ? { __err: encodeError(a) } : { v: a }));
-}
-function decodeArgs(args) {
-  return args.map((a) => ('__err' in a ? decodeError(a.__err) : a.v));
-}
+const { encodeError, decodeError } = require('../../wire/values');
 
 const fieldLists = new WeakMap(); // props array (from the placement) -> fields to copy
 const ALL_FIELDS = REQ_FIELDS.concat(REQ_COMPUTED);
@@ -564,6 +557,4 @@ module.exports = {
   applyResponseOps,
   encodeError,
   decodeError,
-  encodeArgs,
-  decodeArgs,
 };

@@ -7,7 +7,7 @@
 // the idle one (decide). Moves go through moveContext, so no message or write is lost. A group
 // moves between workers only if that narrows the gap (a lone hot group never bounces) and not
 // again within a cool-down.
-const native = require('./native');
+const native = require('../native');
 
 function numberFromEnv(name, fallback, min) {
   const v = process.env[name];
