@@ -18,6 +18,7 @@
 //               the bodies, so only statuses (as a multiset), and no value answered twice by one
 //               path (a counter never hands out a number twice), are compared
 //   settle      ms to wait before reading the final state (timers, emitters after the response)
+//   startup     ms to wait after the app says it listens, before the first request (start-up I/O)
 // Each unit has its own `/__state/<unit>` route so that no route reads every unit's state:
 // one reader of all state would put every group in one tag and hide placement bugs.
 
@@ -25,7 +26,7 @@
 /** @typedef {{ requests: Step[], check: 'multiset' | 'status' }} Batch */
 /**
  * @typedef {{ files?: Record<string,string>, top?: string[], settings?: string[], middleware?: string[],
- *   routes?: string[], errors?: string[], state: string, steps: Step[], batches?: Batch[], settle?: number,
+ *   routes?: string[], errors?: string[], state: string, steps: Step[], batches?: Batch[], settle?: number, startup?: number,
  *   stateRoute?: boolean }} Part
  */
 /**
@@ -185,6 +186,9 @@ const FEATURES = [
         `app.get('/${u}/users', (req, res) => res.json(users${u}));`,
       ],
       state: `{ users: users${u}.map((x) => x.name).sort() }`,
+      // The read must be done before the first request in every configuration, or the runs
+      // differ by timing alone (seen under load: fluxion's start-up is heavier than plain's).
+      startup: 300,
       steps: [get(`/${u}/users`), post(`/${u}/users`, { name: 'cy' }), get(`/${u}/users`), post(`/${u}/users`, { name: 'di' })],
       batches: p.conc ? [{ requests: times(p.conc, (i) => post(`/${u}/users`, { name: `n${i}` })), check: 'status' }] : [],
     }),

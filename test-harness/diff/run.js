@@ -104,9 +104,10 @@ async function runApp(spec, cfg, ws) {
     }
     // Start-up callbacks (a data file read at top level) finish before the first request, as
     // they would for a real server that takes traffic a moment after it starts.
-    await sleep(50);
+    const parts = spec.units.map((u) => feature(u.feature).render(u.params, u.id));
+    await sleep(Math.max(50, ...parts.map((p) => p.startup || 0)));
     const base = `http://127.0.0.1:${port}`;
-    const settle = Math.max(0, ...spec.units.map((u) => feature(u.feature).render(u.params, u.id).settle || 0));
+    const settle = Math.max(0, ...parts.map((p) => p.settle || 0));
     const entries = [];
     let settled = false;
     for (const e of spec.script) {
