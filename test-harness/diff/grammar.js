@@ -183,7 +183,8 @@ const FEATURES = [
       ],
       routes: [
         `app.post('/${u}/users', (req, res) => {\n  users${u}.push({ name: req.body && req.body.name });\n  res.status(201).json({ count: users${u}.length });\n});`,
-        `app.get('/${u}/users', (req, res) => res.json(users${u}));`,
+        // Sorted: after a concurrent batch of additions, the order is the interleaving's.
+        `app.get('/${u}/users', (req, res) => res.json(users${u}.map((x) => x.name).sort()));`,
       ],
       state: `{ users: users${u}.map((x) => x.name).sort() }`,
       // The read must be done before the first request in every configuration, or the runs
