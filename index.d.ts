@@ -22,6 +22,42 @@ export interface FluxionConfig {
   compileNodeModules?: string[];
 }
 
+/**
+ * The process's settings (lib/config.js SETTINGS; `fluxion help settings`): read once from the
+ * FLUXION_* environment variables, checked, frozen; workers get the main thread's copy.
+ */
+export interface FluxionSettings {
+  /** FLUXION_WORKERS: worker threads (default one per core). */
+  readonly workers: number;
+  /** FLUXION_PLACEMENT. */
+  readonly placement: 'auto' | 'eager' | 'inline';
+  /** FLUXION_OFFLOAD_ABOVE_US; null: 150 µs or twice a message's cost. */
+  readonly offloadAboveUs: number | null;
+  /** FLUXION_TRANSPORT. */
+  readonly transport: 'port' | 'bus';
+  /** FLUXION_REBALANCE. */
+  readonly rebalance: boolean;
+  /** FLUXION_REBALANCE_MS. */
+  readonly rebalanceMs: number;
+  /** FLUXION_WORKER_YOUNG_MB; 0: V8's own limit. */
+  readonly workerYoungMb: number;
+  /** FLUXION_JIT. */
+  readonly jit: boolean;
+  /** FLUXION_TAILS. */
+  readonly tails: boolean;
+  /** FLUXION_STRICT. */
+  readonly strict: boolean;
+  /** FLUXION_CACHE. */
+  readonly cache: boolean;
+  /** FLUXION_CACHE_DIR; null: node_modules/.cache/fluxion, else the temp dir. */
+  readonly cacheDir: string | null;
+  /** FLUXION_STATS_FILE (`%p`: the process id); null: none. */
+  readonly statsFile: string | null;
+}
+
+/** The settings in use (validated on first call; throws FluxionConfigError on a bad one). */
+export function settings(): Readonly<FluxionSettings>;
+
 export type EmitFormat = 'flx' | 'json' | 'dot';
 
 export interface CompileOptions {
@@ -122,8 +158,14 @@ export class FluxionSyntaxError extends SyntaxError {
 }
 export class FluxionConfigError extends Error {
   code: 'FLUXION_CONFIG';
+  /** The variable, option or config key as the user wrote it (e.g. `FLUXION_WORKERS`). */
   key: string;
+  /** 'environment', 'command line', or the configuration file. */
   source?: string;
+  /** For settings: what the setting accepts. */
+  allowed?: string;
+  /** For settings: the value given. */
+  given?: string;
 }
 export class FluxionInternalError extends Error {
   code: 'FLUXION_INTERNAL';
@@ -170,6 +212,11 @@ export interface FluxionStats {
 export function fluxionize<T extends (...args: any[]) => any>(app: T): T;
 /** Per-fluxion figures for the whole process, from whichever thread calls it. */
 export function stats(): FluxionStats[];
+/**
+ * Undoes what fluxion did to this process: workers stopped, `net.Server.prototype.listen` and the
+ * require hook restored (the Jest preset calls it after each test file).
+ */
+export function shutdown(): Promise<void>;
 /** Stops a worker thread (by thread id or slot); it is replaced, its requests get an error response. */
 export function terminateWorker(which?: number): Promise<number>;
 /** The worker pool, from the main thread. */

@@ -40,6 +40,6 @@ test('no cap by default (V8 decides); FLUXION_WORKER_YOUNG_MB sets one', async (
 
 test('a bad FLUXION_WORKER_YOUNG_MB stops the app at start-up with a message naming it', async () => {
   await expect(startApp(app, { env: { FLUXION_WORKER_YOUNG_MB: 'lots' } })).rejects.toThrow(
-    /FluxionConfigError: .*`FLUXION_WORKER_YOUNG_MB`: must be a whole number of megabytes/
+    /exited with 1:\nfluxion config \(environment\): `FLUXION_WORKER_YOUNG_MB`: must be a whole number of megabytes[^\n]*\n$/
   );
 });

@@ -1,20 +1,63 @@
 'use strict';
 // `fluxion compile <file|dir> [--emit flx|json|dot]`: prints each module's fluxion graph.
+// `fluxion run <app.js> [--<setting> value]`: runs an app. `fluxion help settings`: the settings.
+// `fluxion verify -- <test command>`: the user's tests plain and under fluxion (lib/verify/).
+// Help and run's options are made from the settings table (lib/config.js).
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { compile, EMITS } = require('./compile');
+const config = require('./config');
+
+/** `offloadAboveUs` -> `offload-above-us`: a setting's command-line option. */
+const optionOf = (key) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Every setting: variable, option, accepted values, default, meaning (for both help texts). */
+function settingsHelp(indent = '  ') {
+  const w0 = Math.max(...config.SETTINGS.map((d) => d.env.length));
+  const pad = `\n${indent}${''.padEnd(w0)}  `;
+  return config.SETTINGS.map((d) => {
+    const lines = [...wrap(d.description, 72), `--${optionOf(d.key)} · ${config.allowedText(d)} · default: ${config.defaultText(d)}`];
+    return `${indent}${d.env.padEnd(w0)}  ${lines.join(pad)}\n`;
+  }).join('');
+}
+
+/** Words of `text` in lines of at most `width` characters. */
+function wrap(text, width) {
+  const lines = [''];
+  for (const word of text.split(' ')) {
+    const last = lines[lines.length - 1];
+    if (last && last.length + 1 + word.length > width) lines.push(word);
+    else lines[lines.length - 1] = last ? `${last} ${word}` : word;
+  }
+  return lines;
+}
 
 const USAGE = `usage:
   fluxion compile <file|dir> [--emit flx|json|dot] [--include-node-modules]
       Print the fluxion graph of a module (or of every .js/.cjs/.mjs/.ts file under a directory).
-  fluxion run <app.js> [--workers N] [--placement auto|eager|inline] [-- app arguments]
-      Run an app with its fluxions on worker threads (same as node -r fluxion/register app.js).
+  fluxion run <app.js> [--<setting> value ...] [-- app arguments]
+      Run an app with its fluxions on worker threads (same as node -r fluxion/register app.js),
+      e.g. fluxion run app.js --workers 2 --placement eager
+  fluxion help settings
+      Every setting in detail.
+  fluxion idl <schema.pcc> --lang ts|js|python [--out DIR]
+      Generate typed GoT classes from a schema (the thesis's IDL; see docs/versions.md).
   fluxion verify [--placements auto,eager] [--timeout S] -- <test command...>
       Run your tests plain and under fluxion; print the tests whose outcome differs (fluxion verify --help).
   fluxion --version
   fluxion --help
+
+settings (environment variable, or run's option; a bad value stops the app before it starts):
+${config.SETTINGS.map((d) => `  ${d.env.padEnd(26)}--${optionOf(d.key).padEnd(18)} default: ${config.defaultText(d)}`).join('\n')}
 `;
+
+const WORKERS = config.SETTINGS.find((d) => d.key === 'workers').env;
+const SETTINGS_HELP = `fluxion settings: set as environment variables (${WORKERS}=2 node -r fluxion/register app.js)
+or as options of fluxion run (fluxion run app.js --workers 2). Each is checked once, when fluxion
+starts; a bad value stops the process before the app runs, with one line naming the setting.
+
+${settingsHelp()}`;
 
 const SOURCE_EXT = new Set(['.js', '.cjs', '.mjs', '.jsx', '.ts', '.cts', '.mts', '.tsx']);
 
@@ -39,6 +82,7 @@ function* walk(dir, includeNodeModules) {
 function main(argv, io = {}) {
   const out = io.out || process.stdout;
   const err = io.err || process.stderr;
+  if (argv[0] === 'idl') return require('./got-idl').idlCommand(argv.slice(1), { out, err });
   // verify takes the user's command after `--` with options of its own: it parses its arguments.
   if (argv[0] === 'verify') return require('./verify/cli').main(argv.slice(1), io);
   let parsed;
@@ -49,8 +93,7 @@ function main(argv, io = {}) {
       options: {
         emit: { type: 'string', default: 'flx' },
         'include-node-modules': { type: 'boolean', default: false },
-        workers: { type: 'string' },
-        placement: { type: 'string' },
+        ...Object.fromEntries(config.SETTINGS.map((d) => [optionOf(d.key), { type: 'string' }])),
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -69,6 +112,11 @@ function main(argv, io = {}) {
     return 0;
   }
   const [command, target, ...rest] = positionals;
+  if (command === 'help') {
+    if (target === 'settings') out.write(SETTINGS_HELP);
+    else out.write(USAGE);
+    return 0;
+  }
   if (command === 'run') return run(target, rest, values, err);
   if (command !== 'compile') {
     err.write(command ? `fluxion: unknown command "${command}"\n${USAGE}` : USAGE);
@@ -125,21 +173,14 @@ function run(app, args, values, err) {
     err.write(`fluxion run: ${app}: no such file\n`);
     return 2;
   }
-  const env = { ...process.env };
-  if (values.workers !== undefined) {
-    const n = Number(values.workers);
-    if (!Number.isInteger(n) || n < 1) {
-      err.write(`fluxion run: --workers must be a positive integer (got "${values.workers}")\n`);
-      return 2;
-    }
-    env.FLUXION_WORKERS = String(n);
-  }
-  if (values.placement !== undefined) {
-    if (!['auto', 'eager', 'inline'].includes(values.placement)) {
-      err.write(`fluxion run: --placement must be auto, eager or inline (got "${values.placement}")\n`);
-      return 2;
-    }
-    env.FLUXION_PLACEMENT = values.placement;
+  let env;
+  try {
+    const given = Object.fromEntries(config.SETTINGS.map((d) => [d.key, values[optionOf(d.key)]]));
+    env = config.childEnv(given, (key) => `--${optionOf(key)}`);
+  } catch (e) {
+    if (e.code !== 'FLUXION_CONFIG') throw e;
+    err.write(`${e.message}\n`);
+    return 2;
   }
   const { spawn } = require('node:child_process');
   const register = path.join(__dirname, '..', 'register.js');
@@ -156,4 +197,4 @@ function run(app, args, values, err) {
   });
 }
 
-module.exports = { main, USAGE };
+module.exports = { main, USAGE, SETTINGS_HELP, optionOf };

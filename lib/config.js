@@ -2,6 +2,7 @@
 // Project configuration: the "fluxion" key of package.json, or fluxion.config.js, found by
 // walking up from the compiled file. Unknown or ill-typed keys are errors that name the key.
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { FluxionConfigError } = require('./errors');
 
@@ -62,33 +63,225 @@ function validate(config, source) {
   return config;
 }
 
+// ---- process settings ---------------------------------------------------------------------
+// Every setting fluxion reads from the environment, in one table: its key in the settings object,
+// its variable, what it accepts, its default, what it does. `fluxion --help`, `fluxion help
+// settings`, `fluxion run --<key>` and the README's table are made from it, and it is the only
+// place in lib/ that reads `process.env`: the rest of the runtime gets `settings()`, validated
+// once and frozen, and workers get the main thread's copy (workerData), never their own reading.
+
 // No cap by default: the cap that meets scenario 7's RSS target (4 MB) cost gifsockets 10-15 %
 // of its throughput (docs/bench.md, scenario 7): memory-tight deployments can set it.
 const DEFAULT_WORKER_YOUNG_MB = 0;
 
 /**
+ * @typedef {object} SettingDef
+ * @property {keyof import('../index').FluxionSettings} key
+ * @property {string} env
+ * @property {'integer'|'number'|'enum'|'flag'|'path'} type
+ * @property {number} [min]
+ * @property {number} [max]
+ * @property {string[]} [values] for 'enum'
+ * @property {string} [allowed] how the accepted values are said, when the type's wording is not enough
+ * @property {unknown} default
+ * @property {string} [defaultText] the default as users read it, when it is computed
+ * @property {string} description
+ */
+
+/** @type {SettingDef[]} */
+const SETTINGS = [
+  {
+    key: 'workers', env: 'FLUXION_WORKERS', type: 'integer', min: 1, max: 256,
+    // One worker per core (issue 5): the main thread mostly waits on sockets, so it shares a core
+    // with a worker; with cores - 1 a CPU-bound route on 2 cores could not beat one thread.
+    default: () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length),
+    defaultText: 'one per core',
+    description: 'worker threads in the pool',
+  },
+  {
+    key: 'placement', env: 'FLUXION_PLACEMENT', type: 'enum', values: ['auto', 'eager', 'inline'], default: 'auto',
+    description: 'auto: stateless handlers move by measured cost; eager: everything that may move runs on the workers; inline: everything stays on the main thread',
+  },
+  {
+    key: 'offloadAboveUs', env: 'FLUXION_OFFLOAD_ABOVE_US', type: 'number', min: 0, default: null,
+    allowed: 'a number of microseconds ≥ 0',
+    defaultText: '150, or twice what a message costs',
+    description: 'mean run time (µs) above which a stateless handler moves to the workers under auto; when set, that threshold as it is',
+  },
+  {
+    key: 'transport', env: 'FLUXION_TRANSPORT', type: 'enum', values: ['port', 'bus'], default: 'port',
+    description: 'how threads talk: port (MessagePort) or bus (the Rust bus)',
+  },
+  {
+    key: 'rebalance', env: 'FLUXION_REBALANCE', type: 'flag', default: true,
+    description: '0: contexts move only by moveContext(), never by themselves',
+  },
+  {
+    key: 'rebalanceMs', env: 'FLUXION_REBALANCE_MS', type: 'number', min: 50, default: 500,
+    allowed: 'a number of milliseconds ≥ 50',
+    description: 'how often the main thread compares the workers\' load to move contexts',
+  },
+  {
+    key: 'workerYoungMb', env: 'FLUXION_WORKER_YOUNG_MB', type: 'integer', min: 0, max: 4096, default: DEFAULT_WORKER_YOUNG_MB,
+    allowed: "a whole number of megabytes from 1 to 4096, or 0 for V8's default",
+    description: "cap on each worker's V8 young generation (resourceLimits.maxYoungGenerationSizeMb); 0: V8's own",
+  },
+  {
+    key: 'jit', env: 'FLUXION_JIT', type: 'flag', default: true,
+    description: '0: do not compile handlers found in the live router (only modules the require hook compiled move)',
+  },
+  {
+    key: 'tails', env: 'FLUXION_TAILS', type: 'flag', default: true,
+    description: '0: do not split context-free tails off fluxions with a context',
+  },
+  {
+    key: 'strict', env: 'FLUXION_STRICT', type: 'flag', default: false,
+    description: '1: a module that cannot be compiled is an error instead of a warning',
+  },
+  {
+    key: 'cache', env: 'FLUXION_CACHE', type: 'flag', default: true,
+    description: '0: compile every module at every start (no on-disk cache)',
+  },
+  {
+    key: 'cacheDir', env: 'FLUXION_CACHE_DIR', type: 'path', default: null,
+    defaultText: 'node_modules/.cache/fluxion, else the temp dir',
+    description: 'where compiled modules are cached',
+  },
+  {
+    key: 'statsFile', env: 'FLUXION_STATS_FILE', type: 'path', default: null,
+    defaultText: 'unset',
+    description: 'write stats() as JSON to this file when the process exits, also on SIGINT/SIGTERM; %p is replaced by the process id',
+  },
+];
+
+const FLAG_VALUES = { 1: true, true: true, yes: true, on: true, 0: false, false: false, no: false, off: false };
+
+/** How a setting's accepted values are said, in errors and in help. */
+function allowedText(def) {
+  if (def.allowed) return def.allowed;
+  switch (def.type) {
+    case 'integer':
+      return `an integer from ${def.min} to ${def.max}`;
+    case 'number':
+      return `a number ≥ ${def.min}`;
+    case 'enum':
+      return `one of ${def.values.join(', ')}`;
+    case 'flag':
+      return '0 or 1';
+    default:
+      return 'a path';
+  }
+}
+
+/** The default as users read it. */
+function defaultText(def) {
+  if (def.defaultText) return def.defaultText;
+  if (def.type === 'flag') return def.default ? '1' : '0';
+  return String(def.default);
+}
+
+/**
+ * One setting's value from its text; throws FluxionConfigError naming the key, the accepted
+ * values and what was given. Empty text is unset (`FLUXION_X= node app.js`).
+ * @param {SettingDef} def
+ * @param {string | undefined} raw
+ * @param {string} [name] how the user spelled the key (the variable, or a command-line option)
+ * @param {string} [source]
+ */
+function parseSetting(def, raw, name = def.env, source = 'environment') {
+  if (raw === undefined || raw === '') return typeof def.default === 'function' ? def.default() : def.default;
+  const text = String(raw).trim();
+  const bad = () => new FluxionConfigError(name, `must be ${allowedText(def)} (got "${raw}")`, source, { allowed: allowedText(def), given: String(raw) });
+  switch (def.type) {
+    case 'integer': {
+      if (!/^\d+$/.test(text)) throw bad();
+      const n = Number(text);
+      if (n < def.min || n > def.max) throw bad();
+      return n;
+    }
+    case 'number': {
+      const n = Number(text);
+      if (text === '' || !Number.isFinite(n) || n < def.min) throw bad();
+      return n;
+    }
+    case 'enum':
+      if (!def.values.includes(text)) throw bad();
+      return text;
+    case 'flag': {
+      const v = FLAG_VALUES[text.toLowerCase()];
+      if (v === undefined) throw bad();
+      return v;
+    }
+    default:
+      return String(raw);
+  }
+}
+
+/**
+ * Reads and checks every setting; throws FluxionConfigError on the first bad one.
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {Readonly<import('../index').FluxionSettings>}
+ */
+function load(env = process.env) {
+  const out = {};
+  for (const def of SETTINGS) out[def.key] = parseSetting(def, env[def.env]);
+  return Object.freeze(out);
+}
+
+let current = null;
+
+/**
+ * The process's settings, read once: on fluxion's workers, the main thread's (handed down in
+ * workerData), so that every thread runs with the same values.
+ * @returns {Readonly<import('../index').FluxionSettings>}
+ */
+function settings() {
+  if (current) return current;
+  const { isMainThread, workerData } = require('node:worker_threads');
+  if (!isMainThread && workerData && workerData.fluxionSettings) current = Object.freeze({ ...workerData.fluxionSettings });
+  else current = load();
+  return current;
+}
+
+/**
+ * Environment for a child process running the app (`fluxion run`): the parent's, with the
+ * given settings (by key, as text) checked and set.
+ * @param {Record<string, string | undefined>} values key -> text, e.g. { workers: '2' }
+ * @param {(key: string) => string} [nameOf] how the user spelled a key, for errors
+ */
+function childEnv(values, nameOf = (k) => k) {
+  const env = { ...process.env };
+  for (const def of SETTINGS) {
+    const raw = values[def.key];
+    if (raw === undefined) continue;
+    parseSetting(def, raw, nameOf(def.key), 'command line');
+    env[def.env] = String(raw);
+  }
+  return env;
+}
+
+/**
  * V8 young-generation cap of each worker, in MB (Worker `resourceLimits.maxYoungGenerationSizeMb`),
- * from FLUXION_WORKER_YOUNG_MB; 0 (the default) leaves V8's default. Without a cap, V8 grows a busy worker's
+ * from `workerYoungMb`; 0 (the default) leaves V8's default. Without a cap, V8 grows a busy worker's
  * new space as the main thread's, and what a large young generation holds until its next scavenge
  * (the objects, and native memory such as crypto Hash contexts that only GC frees) is most of a
  * worker's memory beyond a worker that only loaded the app: docs/bench.md (scenario 7).
- * @param {NodeJS.ProcessEnv} [env]
+ * @param {NodeJS.ProcessEnv} [env] read this environment instead of the process's settings
  * @returns {{ maxYoungGenerationSizeMb: number } | undefined}
  */
-function workerResourceLimits(env = process.env) {
-  const raw = env.FLUXION_WORKER_YOUNG_MB;
-  let mb = DEFAULT_WORKER_YOUNG_MB;
-  if (raw !== undefined && raw !== '') {
-    mb = Number(raw);
-    if (!/^\s*\d+\s*$/.test(raw) || mb > 4096) {
-      throw new FluxionConfigError(
-        'FLUXION_WORKER_YOUNG_MB',
-        `must be a whole number of megabytes from 1 to 4096, or 0 for V8's default (got "${raw}")`,
-        'environment'
-      );
-    }
-  }
+function workerResourceLimits(env) {
+  const mb = env ? load(env).workerYoungMb : settings().workerYoungMb;
   return mb === 0 ? undefined : { maxYoungGenerationSizeMb: mb };
+}
+
+/** The stats file's path for this process (`%p`: its id), or null. */
+function statsFilePath(s = settings()) {
+  return s.statsFile ? s.statsFile.replace(/%p/g, String(process.pid)) : null;
+}
+
+/** Whether fluxion's ES-module loader hooks are wanted (Node 20): read from Node's own options. */
+function nodeOptions() {
+  return process.env.NODE_OPTIONS || '';
 }
 
 const cache = new Map();
@@ -135,4 +328,18 @@ function forFile(file) {
   }
 }
 
-module.exports = { validate, forFile, workerResourceLimits, DEFAULT_WORKER_YOUNG_MB };
+module.exports = {
+  validate,
+  forFile,
+  SETTINGS,
+  settings,
+  load,
+  parseSetting,
+  allowedText,
+  defaultText,
+  childEnv,
+  statsFilePath,
+  nodeOptions,
+  workerResourceLimits,
+  DEFAULT_WORKER_YOUNG_MB,
+};

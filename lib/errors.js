@@ -14,14 +14,25 @@ class FluxionSyntaxError extends SyntaxError {
   }
 }
 
-/** A bad project configuration: names the key and says how to fix it. */
+/**
+ * A bad setting or project configuration: names the key and says how to fix it, in one line
+ * (a bad setting stops the process with this line alone: lib/config.js, register.js).
+ */
 class FluxionConfigError extends Error {
-  constructor(key, message, source) {
+  /**
+   * @param {string} key the variable, option or config key, as the user wrote it
+   * @param {string} message what it must be
+   * @param {string} [source] where it came from: 'environment', 'command line', a file
+   * @param {{ allowed?: string, given?: string }} [detail] for settings: accepted values, the value given
+   */
+  constructor(key, message, source, detail = {}) {
     super(`fluxion config${source ? ` (${source})` : ''}: \`${key}\`: ${message}`);
     this.name = 'FluxionConfigError';
     this.code = 'FLUXION_CONFIG';
     this.key = key;
     this.source = source;
+    if (detail.allowed !== undefined) this.allowed = detail.allowed;
+    if (detail.given !== undefined) this.given = detail.given;
   }
 }
 

@@ -11,7 +11,7 @@ const gotServer = require('./got/server');
  * `http.createServer(app)`, `app.listen` and supertest keep working. Handlers of modules loaded
  * through the require hook (`node -r fluxion/register`) are compiled as they load; the others
  * (node_modules, factories, handlers added later) are compiled from the live router, now and
- * whenever it grows (FLUXION_JIT=0 turns that off).
+ * whenever it grows (the setting `jit`, 0, turns that off).
  * @template T
  * @param {T} app
  * @returns {T}
@@ -24,7 +24,7 @@ function fluxionize(app) {
   if (isMainThread) {
     require('./hosts/main').start();
     // Handlers from node_modules, factories and tests: compiled from the live router.
-    require('./frameworks/express/discover').watch(app);
+    require('./frameworks/express').watch(app);
   }
   return app;
 }
@@ -35,6 +35,21 @@ function fluxionize(app) {
  */
 function stats() {
   return native.load().statsSnapshot();
+}
+
+/**
+ * Undoes what fluxion did to this process: workers stopped, `net.Server.prototype.listen` and
+ * the require hook restored. The Jest preset calls it after each test file; an app that wants to
+ * end cleanly may too. The next `fluxionize` starts again.
+ * @returns {Promise<void>}
+ */
+async function shutdown() {
+  require('./hook/register').uninstall();
+  if (isMainThread) {
+    await require('./hosts/main').stop();
+    require('./core/contexts').forgetAll();
+  }
+  require('./jit').closeNow();
 }
 
 /** Stops a worker thread (it is replaced; its in-flight requests get an error response). */
@@ -63,10 +78,13 @@ module.exports = {
   compile,
   graph,
   fluxionize,
+  shutdown,
   stats,
   terminateWorker,
   moveContext,
   workers,
+  /** The settings in use (FLUXION_* variables, checked once and frozen: lib/config.js). */
+  settings: () => require('./config').settings(),
   /** The compiler's version (part of every cache key). */
   version: () => native.load().version(),
   ...errors,

@@ -35,9 +35,10 @@ function startApp(app, opts = {}) {
         });
       }
     });
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`app exited with ${code}:\n${stderr}`));
+      // Callers that record a failed start as an outcome (helpers/transcript.js) read these.
+      reject(Object.assign(new Error(`app exited with ${code}:\n${stderr}`), { exitCode: code, signal, stderr, stdout }));
     });
   });
 }

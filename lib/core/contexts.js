@@ -120,4 +120,21 @@ function takeBack(group, file, vars) {
   restore(group, file, vars);
 }
 
-module.exports = { registerModule, commit, restore, release, flush, handOff, takeBack };
+/**
+ * Main thread, once the workers are stopped (`fluxion.shutdown()`): every committed context is
+ * forgotten. The store is process-wide and outlives a Jest test file; the next file's modules
+ * start from their own top level, as they do without fluxion, not from the last file's state.
+ */
+function forgetAll() {
+  dirty.clear();
+  committed.clear();
+  hosted.clear();
+  modules.clear();
+  const df = dataframe();
+  df.pull();
+  if (df.deleteAll(Ctx) === 0) return;
+  df.commit();
+  df.push();
+}
+
+module.exports = { registerModule, commit, restore, release, flush, handOff, takeBack, forgetAll };

@@ -2,6 +2,7 @@
 // What compiled modules call (`var __flx = require(<this file>)(module)`), on every thread:
 // fluxions register here, post callbacks are routed to the thread that hosts them, and route
 // handlers on the main thread become dispatchers to the workers.
+const M = require('../protocol/messages').kinds;
 const path = require('node:path');
 const { threadId } = require('node:worker_threads');
 const native = require('../native');
@@ -10,6 +11,7 @@ const transport = require('../transport');
 const wire = require('../wire/values');
 const contexts = require('./contexts');
 const inflight = require('./inflight');
+const abi = require('./abi');
 const v8 = require('node:v8');
 
 const warnedUnsendable = new Set();
@@ -39,8 +41,6 @@ let timedSends = 0;
 /** Marks dispatchers (compiled routes, run-time ones): walking a router leaves them be. */
 const DISPATCHER = Symbol.for('fluxion.dispatcher');
 
-const MODES = ['auto', 'eager', 'inline'];
-
 const state = {
   /** file -> compiled graph (set by the require hook before the module runs) */
   graphs: new Map(),
@@ -62,10 +62,7 @@ const state = {
 
 function mode() {
   if (state.mode) return state.mode;
-  const m = process.env.FLUXION_PLACEMENT || 'auto';
-  if (!MODES.includes(m)) {
-    throw new Error(`fluxion: FLUXION_PLACEMENT must be one of ${MODES.join(', ')} (got "${m}")`);
-  }
+  const m = require('../config').settings().placement;
   state.mode = m;
   return m;
 }
@@ -87,6 +84,33 @@ function recordMessage(fullId, out, cpuMicros) {
   native.load().statsMessage(statId(fullId), threadId, out, cpuMicros);
 }
 
+/**
+ * The user modules whose exported objects some compiled module writes into (a module binding
+ * written by a fluxion: `db.pets[id].name = x` with `const db = require('./db')`). Over all the
+ * graphs loaded so far; the specs a writing fluxion uses stand for the module it writes.
+ * @returns {Set<string>} resolved file names
+ */
+function writtenModules() {
+  const out = new Set();
+  for (const [file, g] of state.graphs) {
+    const writers = new Set();
+    for (const v of g.variables || []) if (v.kind === 'module' && v.writtenBy && v.writtenBy.length) for (const w of v.writtenBy) writers.add(w);
+    if (!writers.size) continue;
+    for (const f of g.fluxions) {
+      if (!writers.has(f.name)) continue;
+      for (const spec of f.hints.modules) {
+        if (!spec.startsWith('.') && !spec.startsWith('/')) continue;
+        try {
+          out.add(require.resolve(spec, { paths: [path.dirname(file)] }));
+        } catch {
+          // not resolvable from here: not a module of this app
+        }
+      }
+    }
+  }
+  return out;
+}
+
 function placementOf(fullId) {
   let p = state.placements.get(fullId);
   if (p) return p;
@@ -101,12 +125,15 @@ function placementOf(fullId) {
       return null;
     }
     const g = state.graphs.get(resolved);
-    return g ? { stateful: g.stateful } : null;
+    if (!g) return null;
+    // A module whose objects some handler writes into (`db.pets[id].name = x` elsewhere) holds
+    // state as much as one that writes its own variables.
+    return { stateful: g.stateful || writtenModules().has(resolved) };
   };
   const extra = new Set(state.config.statelessModules || []);
   for (const [id, pl] of placeModule(graph, file, info, extra)) {
     const full = `${file}#${id}`;
-    const final = mode() === 'inline' ? { where: 'main', reason: 'FLUXION_PLACEMENT=inline' } : pl;
+    const final = mode() === 'inline' ? { where: 'main', reason: 'placement inline' } : pl;
     state.placements.set(full, final);
     if (host.role !== 'worker') native.load().statsPlacement(full, describe(final));
   }
@@ -132,7 +159,7 @@ function hashString(s) {
 /**
  * The thread that hosts a group's context. By default the main thread, where its fluxions cost
  * no message; the rebalancer moves a context out once its runs cost more than a message would
- * (lib/rebalance.js). Under FLUXION_PLACEMENT=eager, one worker chosen by a stable hash.
+ * (lib/rebalance.js). Under placement eager, one worker chosen by a stable hash.
  */
 function hostOf(group) {
   const moved = state.groupHosts.get(group);
@@ -258,7 +285,7 @@ function post(fullId, vars, fn) {
       const sendArgs = wire.encodeArgs(args);
       const send = (handles) => {
         encoded = encodeVars(values, handles);
-        const msg = { t: 'post', id: fullId, file, vars: encoded, args: sendArgs };
+        const msg = { t: M.POST, id: fullId, file, vars: encoded, args: sendArgs };
         if (target === null) sendToGroup(p.group, msg);
         else transport.send(to, msg);
       };
@@ -321,7 +348,7 @@ function recordSend(fullId, start) {
 }
 
 /** Context-free tails split off by the compiler (`__flx.tail(function __flx_tail(...) {...})`). */
-const TAIL = /#__flx_tail(_\d+)?@\d+$/;
+const TAIL = new RegExp(`#${abi.TAIL_FN}(_\\d+)?@\\d+$`);
 let nextSpread = 0;
 
 /** Where the next tail runs: the least loaded worker (main thread), or round robin (workers). */
@@ -348,11 +375,11 @@ function moduleApi(mod) {
   if (mod.graph && !state.graphs.has(file)) state.graphs.set(file, mod.graph);
   const full = (id) => `${file}#${id}`;
   return {
-    fn(id, fn) {
+    [abi.FN](id, fn) {
       register(full(id), fn);
       return fn;
     },
-    route(id, fn) {
+    [abi.ROUTE](id, fn) {
       const fullId = full(id);
       register(fullId, fn);
       // Error handlers (four parameters) keep their arity and their thread.
@@ -365,17 +392,17 @@ function moduleApi(mod) {
       }
       return host.dispatcher(fullId, file, fn);
     },
-    post(id, vars, fn) {
+    [abi.POST](id, vars, fn) {
       return post(full(id), vars, fn);
     },
-    factory(id, build) {
+    [abi.FACTORY](id, build) {
       state.factories.set(full(id), build);
     },
-    context(names, get, set) {
+    [abi.CONTEXT](names, get, set) {
       contexts.registerModule(file, names, get, set);
     },
     // A context-free tail (the compiler's `tails`): `fn` is its post dispatcher.
-    tail(fn, ...args) {
+    [abi.TAIL](fn, ...args) {
       return fn(...args);
     },
   };

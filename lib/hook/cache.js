@@ -1,6 +1,6 @@
 'use strict';
 // On-disk cache of compiled modules, keyed by source, options and compiler version, so that a
-// restart (and every worker thread) skips the compiler. FLUXION_CACHE=0 turns it off.
+// restart (and every worker thread) skips the compiler. The setting `cache` (0) turns it off.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -9,9 +9,10 @@ const path = require('node:path');
 let dir;
 function cacheDir() {
   if (dir !== undefined) return dir;
-  if (process.env.FLUXION_CACHE === '0') return (dir = null);
+  const settings = require('../config').settings();
+  if (!settings.cache) return (dir = null);
   const candidates = [
-    process.env.FLUXION_CACHE_DIR,
+    settings.cacheDir,
     path.join(process.cwd(), 'node_modules', '.cache', 'fluxion'),
     path.join(os.tmpdir(), `fluxion-cache-${typeof process.getuid === 'function' ? process.getuid() : 'user'}`),
   ].filter(Boolean);

@@ -1,8 +1,8 @@
 'use strict';
 // The require hook: user modules are compiled as they load (node_modules untouched unless the
 // project lists packages in `compileNodeModules`), on the main thread and in every worker. A
-// module fluxion cannot compile loads unmodified with one warning; FLUXION_STRICT=1 makes that
-// an error.
+// module fluxion cannot compile loads unmodified with one warning; the setting `strict` makes
+// that an error.
 const path = require('node:path');
 const { isMainThread } = require('node:worker_threads');
 const { addHook } = require('pirates');
@@ -10,6 +10,7 @@ const native = require('../native');
 const config = require('../config');
 const cache = require('./cache');
 const runtime = require('../core/runtime');
+const jestBridge = require('./jest-bridge');
 
 const LIB = path.join(__dirname, '..');
 const RUNTIME = path.join(__dirname, '..', 'core', 'runtime.js');
@@ -31,7 +32,8 @@ function wanted(file) {
 function transform(code, filename) {
   const cfg = config.forFile(filename);
   const rp = cfg.rupturePoints || {};
-  const key = cache.keyOf([native.load().version(), RUNTIME, JSON.stringify(cfg), filename, code]);
+  // `tails` changes the output: it is part of the key (the compiler reads it from the environment).
+  const key = cache.keyOf([native.load().version(), RUNTIME, JSON.stringify(cfg), config.settings().tails, filename, code]);
   let out = cache.get(key);
   if (!out) {
     const r = native.load().transform(code, { filename, rupturePoints: { start: rp.start || [], post: rp.post || [] } }, RUNTIME);
@@ -64,11 +66,13 @@ function hook(code, filename, esm = false) {
   // the error classes a module keeps to itself (lib/wire/errors.js).
   const scope = esm ? '' : SCOPE_ACCESSOR;
   if (!wanted(filename)) return code;
+  // Under the Jest preset, workers first apply the project's transform, as Jest did (lib/jest-bridge.js).
+  if (role === 'worker') code = jestBridge.preTransform(code, filename);
   let out;
   try {
     out = transform(code, filename);
   } catch (err) {
-    if (process.env.FLUXION_STRICT === '1') throw err;
+    if (config.settings().strict) throw err;
     if (!warned.has(filename)) {
       warned.add(filename);
       process.emitWarning(`${err.message}\n  It loads unmodified and runs on the main thread.`, {
@@ -85,55 +89,74 @@ function hook(code, filename, esm = false) {
 
 /**
  * Installs the require hook (idempotent).
- * @param {{ worker?: boolean }} [options] worker: fluxion's own worker threads
+ * @param {{ worker?: boolean, jest?: boolean }} [options] worker: fluxion's own worker threads;
+ *   jest: a Jest test file (jest/setup.js): Jest compiles modules through its transform, so no
+ *   require hook — only the server watch and the stats file; `uninstall` undoes it
  */
 function install(options = {}) {
+  // Every setting is checked before anything else happens (a bad one throws FluxionConfigError;
+  // register.js turns that into one line and exit 1, before the app runs).
+  config.settings();
+  native.load(); // and so is the addon: without it nothing can be compiled (FLUXION_NO_ADDON)
+  if (options.jest) {
+    if (!installed) {
+      installed = true;
+      require('../hosts/main').attach(require('../frameworks/express'));
+      watchServers();
+      require('../stats-file').install();
+    }
+    return;
+  }
   if (installed && !(options.worker && role !== 'worker')) return;
   // `-r fluxion/register` also preloads in workers: the worker role replaces that hook.
   if (revertHook) revertHook();
   if (options.worker) role = 'worker';
-  revertHook = addHook(hook, { exts: ['.js', '.cjs'], ignoreNodeModules: false, matcher: wanted });
+  revertHook = addHook(hook, { exts: ['.js', '.cjs', ...jestBridge.extensions()], ignoreNodeModules: false, matcher: wanted });
   if (installed) return;
   installed = true;
   if (typeof process.setSourceMapsEnabled === 'function') process.setSourceMapsEnabled(true);
   runtime.state.config = config.forFile(path.join(process.cwd(), 'x.js'));
   installEsm();
   if (role === 'main' && isMainThread) {
-    require('../hosts/main').attach();
-    config.workerResourceLimits(); // a bad FLUXION_WORKER_YOUNG_MB fails at start-up, not at the first dispatch
+    require('../hosts/main').attach(require('../frameworks/express'));
     watchServers();
-    writeStatsAtExit();
+    require('../stats-file').install();
   }
-}
-
-/** FLUXION_STATS_FILE=<path>: stats() is written there as JSON when the process exits. */
-function writeStatsAtExit() {
-  const file = process.env.FLUXION_STATS_FILE;
-  if (!file) return;
-  process.on('exit', () => {
-    try {
-      require('node:fs').writeFileSync(file, JSON.stringify(native.load().statsSnapshot()));
-    } catch (err) {
-      process.stderr.write(`fluxion: cannot write FLUXION_STATS_FILE ${file}: ${err.message}\n`);
-    }
-  });
 }
 
 /**
  * Express apps are found when their server starts listening (app.listen, http.createServer(app),
  * supertest): their routers are walked and walked again as they grow (lib/router.js).
  */
+let unwatch = null;
 function watchServers() {
   const net = require('node:net');
   const listen = net.Server.prototype.listen;
-  net.Server.prototype.listen = function fluxionListen(...args) {
+  unwatch = () => {
+    if (net.Server.prototype.listen === fluxionListen) net.Server.prototype.listen = listen;
+    unwatch = null;
+  };
+  net.Server.prototype.listen = fluxionListen;
+  function fluxionListen(...args) {
     if (typeof this.listeners === 'function') {
-      const router = require('../frameworks/express/discover');
+      const framework = require('../frameworks/express');
       // Listening: the app's settings are in place, its router can be made and walked now.
-      if (router.enabled()) for (const app of router.appsOf(this)) router.watch(app, { now: true });
+      for (const app of framework.appsOf(this)) framework.watch(app, { now: true });
     }
     return listen.apply(this, args);
-  };
+  }
+}
+
+/**
+ * Undoes `install` on this thread: `net.Server.prototype.listen` and the require hook as they were.
+ * (A Jest test file's copy of fluxion must not leave its patches to the next file: they would
+ * call into a module registry Jest has torn down.)
+ */
+function uninstall() {
+  if (unwatch) unwatch();
+  if (revertHook) revertHook();
+  revertHook = null;
+  installed = false;
 }
 
 /**
@@ -141,7 +164,7 @@ function watchServers() {
  * only for apps started with `--import fluxion/register` or whose entry is an ES module.
  */
 function wantsEsmHooks() {
-  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS || '').split(/\s+/)];
+  const args = [...process.execArgv, ...config.nodeOptions().split(/\s+/)];
   if (args.some((a) => a === '--import' || a.startsWith('--import=') || a === '--experimental-loader' || a === '--loader')) return true;
   return /\.mjs$/.test(process.argv[1] || '');
 }
@@ -163,9 +186,9 @@ function installEsm() {
     });
   } else if (typeof mod.register === 'function' && wantsEsmHooks()) {
     mod.register(pathToFileURL(path.join(__dirname, 'esm-hooks.mjs')).href, {
-      data: { strict: process.env.FLUXION_STRICT === '1' },
+      data: { strict: config.settings().strict },
     });
   }
 }
 
-module.exports = { install, transform, hook, wanted, SCOPE_ACCESSOR };
+module.exports = { install, uninstall, transform, hook, wanted, SCOPE_ACCESSOR, RUNTIME };

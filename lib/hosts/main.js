@@ -2,19 +2,25 @@
 // The main thread's side of the runtime: the worker pool, dispatch of route handlers, the table
 // of resources (req, res, next) that stay here while workers hold handles, and what happens when
 // a worker dies.
-const os = require('node:os');
+const M = require('../protocol/messages').kinds;
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
 const transport = require('../transport');
-const express = require('../frameworks/express/views');
 const runtime = require('../core/runtime');
 const adaptive = require('../placement/adaptive');
 const speculate = require('../optimistic/speculate');
 const native = require('../native');
 const config = require('../config');
 const inflight = require('../core/inflight');
+const { decodeError } = require('../wire/values');
 
 const pool = { workers: [], started: false, next: 0, config: {}, crashHook: null };
+/**
+ * The framework adapter (lib/frameworks/adapter.js), given at attach: what a request, a response
+ * and a handler are. This file knows threads and request records, not Express.
+ * @type {import('../frameworks/adapter').MainAdapter}
+ */
+let adapter = null;
 const records = new Map(); // handle -> request record
 // req/res/next -> its request record, as a symbol-keyed property: cheaper than a WeakMap entry
 // per object (and its ephemeron work in every collection); invisible to Object.keys and JSON.
@@ -22,29 +28,18 @@ const REC = Symbol('fluxion.record');
 let nextHandle = 1;
 
 function workerCount() {
-  const env = process.env.FLUXION_WORKERS;
-  if (env !== undefined) {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1 || n > 256) {
-      throw new Error(`fluxion: FLUXION_WORKERS must be an integer from 1 to 256 (got "${env}")`);
-    }
-    return n;
-  }
-  // One worker per core (issue 5): the main thread mostly waits on sockets, so it shares a core
-  // with a worker; with cores - 1 a CPU-bound route on 2 cores could not beat one thread.
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, cores);
+  return config.settings().workers; // default: one per core (lib/config.js says why)
 }
 
 function broadcastSlots() {
   runtime.state.slots = pool.workers.map((w) => w.threadId);
-  for (const w of pool.workers) transport.send(w.threadId, { t: 'slots', slots: runtime.state.slots });
+  for (const w of pool.workers) transport.send(w.threadId, { t: M.SLOTS, slots: runtime.state.slots });
   broadcastHosts();
 }
 
 function broadcastHosts() {
   const hosts = [...runtime.state.groupHosts];
-  for (const w of pool.workers) transport.send(w.threadId, { t: 'hosts', hosts });
+  for (const w of pool.workers) transport.send(w.threadId, { t: M.HOSTS, hosts });
 }
 
 const moves = new Map(); // group -> resolve
@@ -100,16 +95,23 @@ function moveContext(group, to) {
   runtime.state.moving.set(group, []);
   return new Promise((resolve) => {
     moves.set(group, resolve);
-    transport.send(from, { t: 'drain-group', group, to });
+    transport.send(from, { t: M.DRAIN_GROUP, group, to });
   });
 }
 
 function spawn(slot) {
   const w = new Worker(path.join(__dirname, 'worker.js'), {
-    workerData: { slot, mode: runtime.mode(), config: runtime.state.config },
+    workerData: {
+      slot,
+      mode: runtime.mode(),
+      config: runtime.state.config,
+      framework: adapter ? adapter.name : 'express',
+      fluxionSettings: config.settings(),
+      fluxionJest: require('../hook/jest-bridge').spec(),
+    },
     stdout: false,
     stderr: false,
-    resourceLimits: pool.resourceLimits, // FLUXION_WORKER_YOUNG_MB (lib/config.js)
+    resourceLimits: pool.resourceLimits, // setting workerYoungMb (lib/config.js)
   });
   const id = w.threadId;
   w.inflight = 0;
@@ -146,7 +148,7 @@ function start() {
   pool.resourceLimits = config.workerResourceLimits();
   for (let i = 0; i < n; i++) pool.workers.push(spawn(i));
   broadcastSlots();
-  require('../placement/rebalance').start({
+  pool.rebalance = require('../placement/rebalance').start({
     workers: () => pool.workers.map((w) => w.threadId),
     hostOf: runtime.hostOf,
     groupOf: (id) => {
@@ -158,6 +160,19 @@ function start() {
     // Under eager, contexts start on workers and stay there.
     home: runtime.mode() === 'auto',
   });
+}
+
+/**
+ * Stops the pool: workers terminated, not replaced (`start` makes a new one). For
+ * `fluxion.shutdown()` (the Jest preset, after each test file).
+ */
+function stop() {
+  if (!pool.started) return Promise.resolve();
+  pool.started = false;
+  if (pool.rebalance) clearInterval(pool.rebalance);
+  pool.rebalance = null;
+  const ws = pool.workers.splice(0);
+  return Promise.all(ws.map((w) => w.terminate()));
 }
 
 /** Least-loaded worker, round robin among equals. */
@@ -229,10 +244,7 @@ function handleOf(v, checked = false) {
   }
   const kind = v === rec.res ? 'res' : v === rec.req ? 'req' : 'next';
   const handle = { id: rec.h, kind };
-  if (kind === 'res') handle.state = express.snapshotResponse(rec.res, checked);
-  if (kind === 'req') handle.state = express.snapshotRequest(rec.req);
-  if (kind !== 'next') handle.settings = express.settingsOf(rec.req && rec.req.app);
-  if (kind === 'req') handle.appLocals = express.appLocalsOf(rec.req.app);
+  if (kind !== 'next') Object.assign(handle, adapter.handleState(kind, rec, checked));
   return handle;
 }
 
@@ -275,124 +287,15 @@ function failRequests(deadThread) {
   }
 }
 
-// ---- dispatch ---------------------------------------------------------------------------------
-
-let expressMajor;
-function expressVersion(app) {
-  if (expressMajor !== undefined) return expressMajor;
-  // Express 5 apps have app.router; Express 4 apps create app._router lazily.
-  expressMajor = app && 'router' in app && !('_router' in app) ? 5 : 4;
-  return expressMajor;
-}
-
-/** Whether the request properties a handler reads (set by earlier middleware) can be copied. */
-function copyable(req, props) {
-  if (!props) return true;
-  for (const p of props) {
-    if (!Object.prototype.hasOwnProperty.call(req, p)) continue;
-    if (!express.plainData(req[p])) return false;
-  }
-  return true;
-}
-
-const requestModules = new WeakMap(); // request prototype -> file of the module exporting it
-
-/**
- * The module that defines this request's prototype (Express's lib/request.js), found once per
- * prototype: apps may load Express by path (`require('../..')`), not by name.
- */
-function requestModuleOf(req) {
-  const proto = Object.getPrototypeOf(req);
-  if (requestModules.has(proto)) return requestModules.get(proto);
-  const chain = [];
-  for (let p = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) chain.push(p);
-  let found = null;
-  for (const m of Object.values(require.cache)) {
-    if (m && chain.includes(m.exports)) {
-      found = m.filename;
-      break;
-    }
-  }
-  requestModules.set(proto, found);
-  return found;
-}
-
-/**
- * Wraps a route handler: runs it where its placement says, as Express would have.
- * @param {object} [compiled] a handler compiled at run time (lib/jit.js): `def` (file, source,
- *   closure names) goes once to each worker, `values` (the closure's values) with every request
- */
-function dispatcher(fullId, file, fn, compiled) {
-  const sentTo = new Set();
-  start();
-  function fluxionDispatch(req, res, next) {
-    const p = runtime.placementOf(fullId);
-    let host = 0;
-    // A group on its way to another thread: the request waits in its queue (sendToGroup).
-    if (p.where === 'group') host = runtime.state.moving.has(p.group) ? -1 : runtime.hostOf(p.group);
-    else if (p.where === 'replicated' && (runtime.mode() === 'eager' || adaptive.shouldOffload(fullId))) host = pickWorker();
-    if (host === 0 || p.pinned || !copyable(req, p.reqProps)) {
-      return runtime.timed(fullId, fn, this, [req, res, next], false);
-    }
-    // What the message costs this thread: adaptive placement weighs a run against it.
-    const cost = runtime.sendCostStart();
-    const rec = recordFor(req, res, next);
-    const msg = {
-      t: 'start',
-      id: fullId,
-      file,
-      h: rec.h,
-      req: express.snapshotRequest(req, false, p.reqProps),
-      res: express.snapshotResponse(res),
-      settings: express.settingsOf(req.app),
-      appLocals: express.appLocalsOf(req.app),
-      express: expressVersion(req.app),
-      requestModule: requestModuleOf(req),
-    };
-    if (compiled) {
-      msg.closure = compiled.values;
-      if (compiled.shared.length) {
-        // Objects it shares with other handlers: copied now, checked when the run comes back.
-        const sent = speculate.prepare(rec, compiled.shared, (r) => recordFor(r.req, r, null).h, fn);
-        if (!sent) return runtime.timed(fullId, fn, this, [req, res, next], false);
-        msg.spec = sent.spec;
-        msg.resources = sent.resources;
-      }
-      if (!sentTo.has(host)) {
-        sentTo.add(host);
-        msg.jit = compiled.def;
-      }
-    }
-    rec.threads.add(host);
-    const w = workerById(host);
-    if (w) w.inflight++;
-    const send = () => (p.where === 'group' ? runtime.sendToGroup(p.group, msg) : transport.send(host, msg));
-    try {
-      send();
-    } catch {
-      // Something on req or in res.locals cannot be cloned (a socket, a class with private
-      // state): leave it out.
-      msg.req = express.snapshotRequest(req, true, p.reqProps);
-      msg.res = express.snapshotResponse(res, true);
-      send();
-    }
-    runtime.recordSend(fullId, cost);
-  }
-  dispatchers.set(fullId, fn);
-  fluxionDispatch[runtime.DISPATCHER] = true;
-  return fluxionDispatch;
-}
-const dispatchers = new Map();
-
 function onMessage(msg) {
   switch (msg.t) {
-    case 'res': {
+    case M.RES: {
       const rec = records.get(msg.h);
       if (rec && !rec.done && !rec.failed) {
         // The handler may have changed req before answering (a session cookie, say).
-        express.applyRequestChanges(rec.req, msg.changes);
+        adapter.applyChanges(rec.req, msg.changes);
         try {
-          express.applyResponseOps(rec.res, msg.ops);
+          adapter.applyOps(rec.res, msg.ops);
         } catch (err) {
           // Express refused a call (res.status(99), an invalid cookie option...): in the
           // original it threw inside the handler, which stopped there, and the router passed
@@ -404,17 +307,17 @@ function onMessage(msg) {
       }
       break;
     }
-    case 'next': {
+    case M.NEXT: {
       const rec = records.get(msg.h);
       if (!rec || rec.done || rec.failed) break;
-      express.applyRequestChanges(rec.req, msg.changes);
+      adapter.applyChanges(rec.req, msg.changes);
       rec.threads.delete(msg.from);
       const w = workerById(msg.from);
       if (w) w.inflight = Math.max(0, w.inflight - 1);
-      rec.next(express.decodeError(msg.err));
+      rec.next(decodeError(msg.err));
       break;
     }
-    case 'post':
+    case M.POST:
       if (runtime.forwardIfMoved(msg)) break;
       try {
         runtime.runPost(msg, resolveHandle);
@@ -423,8 +326,8 @@ function onMessage(msg) {
         process.emitWarning(`${err.message}: ${msg.id} did not run`, { code: err.code });
       }
       break;
-    case 'spec-commit':
-    case 'spec-abort': {
+    case M.SPEC_COMMIT:
+    case M.SPEC_ABORT: {
       const rec = records.get(msg.h);
       if (!rec || rec.done || !rec.spec) break;
       speculate.commit(msg, rec, (h) => records.get(h), () => {
@@ -435,26 +338,25 @@ function onMessage(msg) {
       });
       break;
     }
-    case 'reject': {
+    case M.REJECT: {
       // The worker cannot run it (the module makes several instances of the handler): run it
       // here, now and from now on.
       const rec = records.get(msg.h);
-      const fn = dispatchers.get(msg.id);
       const p = runtime.placementOf(msg.id);
       if (!p.pinned) native.load().statsPlacement(msg.id, `main (${msg.reason})`);
       p.pinned = true;
       p.reason = msg.reason;
-      if (rec && fn && !rec.done) runHandler(msg.id, fn, rec);
+      if (rec && !rec.done) adapter.runHere(msg.id, rec);
       break;
     }
-    case 'post-reject': {
+    case M.POST_REJECT: {
       const p = runtime.placementOf(msg.msg.id);
       p.where = 'main';
       p.reason = `not compiled on worker ${msg.from}`;
       runtime.runPost(msg.msg, resolveHandle);
       break;
     }
-    case 'group-drained': {
+    case M.GROUP_DRAINED: {
       // The old host ran everything sent to it before: the group's host is now `to`.
       const queue = runtime.state.moving.get(msg.group) || [];
       runtime.state.moving.delete(msg.group);
@@ -469,8 +371,8 @@ function onMessage(msg) {
       if (done) done(msg.to);
       break;
     }
-    case 'undeliverable':
-      if (msg.msg && msg.msg.t === 'post') runtime.runPost(msg.msg, resolveHandle);
+    case M.UNDELIVERABLE:
+      if (msg.msg && msg.msg.t === M.POST) runtime.runPost(msg.msg, resolveHandle);
       break;
     default:
       throw new Error(`fluxion: unknown message type ${msg.t}`);
@@ -479,18 +381,12 @@ function onMessage(msg) {
 
 /** Runs, on the main thread, a message that was on its way to a worker (a context came back). */
 function runHere(m) {
-  if (m.t === 'post') return runtime.runPost(m, resolveHandle);
+  if (m.t === M.POST) return runtime.runPost(m, resolveHandle);
   const rec = records.get(m.h);
-  const fn = dispatchers.get(m.id);
   // Even for a closed request: the original ran the handler, and it may write its context.
-  if (!rec || !fn) return;
+  if (!rec) return;
   releaseThreads(rec);
-  runHandler(m.id, fn, rec);
-}
-
-/** Runs a route handler of this request here, outside the router's own call. */
-function runHandler(id, fn, rec) {
-  runtime.runAsRouter(id, fn, rec.req, rec.res, rec.next, expressVersion(rec.req && rec.req.app), false);
+  adapter.runHere(m.id, rec);
 }
 
 /** The workers that held this request's handles are done with it. */
@@ -520,9 +416,26 @@ function workers() {
   }));
 }
 
-/** This thread is the main thread: compiled modules' route handlers become dispatchers. */
-function attach() {
-  runtime.useHost({ role: 'main', pickWorker, handleOf, touch, dispatcher });
+/**
+ * This thread is the main thread: compiled modules' route handlers become the adapter's
+ * dispatchers.
+ * @param {import('../frameworks/adapter').MainAdapter} framework
+ */
+function attach(framework) {
+  adapter = framework;
+  runtime.useHost({ role: 'main', pickWorker, handleOf, touch, dispatcher: (id, file, fn) => adapter.dispatcher(id, file, fn) });
 }
 
-module.exports = { attach, start, pickWorker, dispatcher, handleOf, touch, terminateWorker, workers, moveContext };
+module.exports = {
+  attach,
+  start,
+  stop,
+  pickWorker,
+  workerById,
+  recordFor,
+  handleOf,
+  touch,
+  terminateWorker,
+  workers,
+  moveContext,
+};

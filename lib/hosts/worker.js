@@ -1,12 +1,13 @@
 'use strict';
 // A worker thread: loads the app's compiled modules in worker role (servers do not listen),
 // then runs the fluxions it is sent.
+const M = require('../protocol/messages').kinds;
 const { isMainThread, threadId, workerData } = require('node:worker_threads');
-const { createRequire } = require('node:module');
 const { pathToFileURL } = require('node:url');
 const net = require('node:net');
 const transport = require('../transport');
-const express = require('../frameworks/express/views');
+// The framework's views of req and res (lib/frameworks/adapter.js), named by the main thread.
+const views = require(`../frameworks/${(workerData && workerData.framework) || 'express'}/views`);
 const runtime = require('../core/runtime');
 const speculate = require('../optimistic/speculate');
 
@@ -22,11 +23,11 @@ function nextProxy(h, reqRef, snapRef) {
     const res = req && req.res;
     if (res && res.__fluxionFlush) res.__fluxionFlush();
     transport.send(0, {
-      t: 'next',
+      t: M.NEXT,
       h: h.id,
       from: threadId,
-      err: express.encodeError(err),
-      changes: req ? express.requestChanges(req, snapRef()) : {},
+      err: views.encodeError(err),
+      changes: req ? views.requestChanges(req, snapRef()) : {},
     });
   };
   proxies.set(next, { id: h.id, kind: 'next' });
@@ -34,58 +35,32 @@ function nextProxy(h, reqRef, snapRef) {
 }
 
 function resProxy(h, state, settings, reqRef, snapRef) {
-  const res = express.proxyResponse(state, settings, (ops) => {
+  const res = views.proxyResponse(state, settings, (ops) => {
     const req = reqRef && reqRef();
-    const changes = req ? express.requestChanges(req, snapRef()) : {};
+    const changes = req ? views.requestChanges(req, snapRef()) : {};
     try {
-      transport.send(0, { t: 'res', h: h.id, ops, changes });
+      transport.send(0, { t: M.RES, h: h.id, ops, changes });
     } catch (err) {
       // A call whose arguments cannot leave this thread (a function given to res.end): what came
       // before it is applied, then the main thread raises the error where the call was made.
       const ok = [];
       for (const op of ops) {
-        if (!express.cloneable(op)) break;
+        if (!views.cloneable(op)) break;
         ok.push(op);
       }
       const bad = new TypeError(`fluxion: res.${ops[ok.length] ? ops[ok.length][0] : '?'}() was given a value that cannot cross threads (${err.message})`);
-      transport.send(0, { t: 'res', h: h.id, ops: [...ok, ['throw', [express.encodeError(bad)]]], changes: {} });
+      transport.send(0, { t: M.RES, h: h.id, ops: [...ok, ['throw', [views.encodeError(bad)]]], changes: {} });
     }
   });
   proxies.set(res, { id: h.id, kind: 'res', state, settings });
   return res;
 }
 
-const protoCache = new Map();
-const requestModules = new Map(); // file of Express's lib/request.js -> its exports
-function requestProto(file, requestModule) {
-  if (requestModule) {
-    // require() resolves the path again at each call: keep what it gave.
-    const known = requestModules.get(requestModule);
-    if (known) return known;
-    try {
-      const proto = require(requestModule);
-      requestModules.set(requestModule, proto);
-      return proto;
-    } catch {
-      // fall back to looking Express up from the handler's module
-    }
-  }
-  if (protoCache.has(file)) return protoCache.get(file);
-  let proto = Object.prototype;
-  try {
-    proto = createRequire(file)('express').request;
-  } catch {
-    proto = require('node:http').IncomingMessage.prototype;
-  }
-  protoCache.set(file, proto);
-  return proto;
-}
-
 /** Resolves a handle that arrived in a message into a stand-in for the main thread's object. */
 function resolve(h) {
   if (h.kind === 'res') return resProxy(h, h.state, h.settings || {});
   if (h.kind === 'req') {
-    const req = express.standInRequest(Object.prototype, h.state, h.settings || {}, h.appLocals);
+    const req = views.standInRequest(Object.prototype, h.state, h.settings || {}, h.appView);
     proxies.set(req, { id: h.id, kind: 'req', state: h.state, settings: h.settings });
     return req;
   }
@@ -160,7 +135,7 @@ function ensureLoaded(file) {
 
 /** The module cannot be loaded here: the main thread runs the handler instead. */
 function rejectStart(msg, err) {
-  transport.send(0, { t: 'reject', id: msg.id, h: msg.h, reason: `module failed to load on a worker: ${err.message}` });
+  transport.send(0, { t: M.REJECT, id: msg.id, h: msg.h, reason: `module failed to load on a worker: ${err.message}` });
 }
 
 const SCOPE = Symbol.for('fluxion.scope');
@@ -249,7 +224,7 @@ function runStart(msg) {
     return speculate.run(msg, {
       makeHandler: compiledHandler,
       standIn: (m) => {
-        const req = express.standInRequest(requestProto(m.file, m.requestModule), m.req, m.settings, m.appLocals);
+        const req = views.standInRequest(views.requestProto(m.file, m.requestModule), m.req, m.settings, m.appView);
         proxies.set(req, { id: m.h, kind: 'req', state: m.req, settings: m.settings });
         return req;
       },
@@ -262,12 +237,12 @@ function runStart(msg) {
   try {
     entry = msg.closure ? { fn: compiledHandler(msg), count: 1 } : runtime.state.registry.get(msg.id);
   } catch (err) {
-    transport.send(0, { t: 'reject', id: msg.id, h: msg.h, reason: `cannot re-create it on a worker: ${err.message}` });
+    transport.send(0, { t: M.REJECT, id: msg.id, h: msg.h, reason: `cannot re-create it on a worker: ${err.message}` });
     return;
   }
   if (!entry || entry.count > 1) {
     transport.send(0, {
-      t: 'reject',
+      t: M.REJECT,
       id: msg.id,
       h: msg.h,
       reason: entry ? 'several instances of this handler exist' : 'handler not created when its module loads',
@@ -277,10 +252,10 @@ function runStart(msg) {
   const h = { id: msg.h };
   let req;
   const snap = msg.req;
-  const original = express.requestOriginal(snap); // before the handler can change anything in place
+  const original = views.requestOriginal(snap); // before the handler can change anything in place
   const next = nextProxy(h, () => req, () => original);
   const res = resProxy({ id: msg.h, kind: 'res' }, msg.res, msg.settings, () => req, () => original);
-  req = express.standInRequest(requestProto(msg.file, msg.requestModule), snap, msg.settings, msg.appLocals);
+  req = views.standInRequest(views.requestProto(msg.file, msg.requestModule), snap, msg.settings, msg.appView);
   proxies.set(req, { id: msg.h, kind: 'req', state: snap, settings: msg.settings });
   Object.defineProperty(req, 'res', { value: res, writable: true, configurable: true, enumerable: false });
   res.req = req;
@@ -288,42 +263,42 @@ function runStart(msg) {
 }
 
 function onMessage(msg) {
-  if ((msg.t === 'start' || msg.t === 'post') && runtime.forwardIfMoved(msg)) return;
+  if ((msg.t === M.START || msg.t === M.POST) && runtime.forwardIfMoved(msg)) return;
   switch (msg.t) {
-    case 'slots':
+    case M.SLOTS:
       runtime.state.slots = msg.slots;
       break;
-    case 'hosts':
+    case M.HOSTS:
       runtime.state.groupHosts = new Map(msg.hosts);
       break;
-    case 'drain-group':
+    case M.DRAIN_GROUP:
       // Everything sent here for the group before this message has run; its async runs still
       // going finish here first (they write this thread's variables). Then it is committed, and
       // from now on its messages go to the new host.
       runtime.state.groupHosts.set(msg.group, msg.to);
       require('../core/inflight').idle(msg.group).then(() => {
         require('../core/contexts').release(msg.group);
-        transport.send(0, { t: 'group-drained', group: msg.group, to: msg.to });
+        transport.send(0, { t: M.GROUP_DRAINED, group: msg.group, to: msg.to });
       });
       break;
-    case 'start':
+    case M.START:
       runStart(msg);
       break;
-    case 'post': {
+    case M.POST: {
       const run = () => {
         // The module did not load compiled here (an ES module on Node 20, whose loader hooks do
         // not reach workers): its fluxions run on the main thread instead.
-        if (!runtime.state.factories.has(msg.id)) transport.send(0, { t: 'post-reject', msg, from: threadId });
+        if (!runtime.state.factories.has(msg.id)) transport.send(0, { t: M.POST_REJECT, msg, from: threadId });
         else runtime.runPost(msg, resolve);
       };
       let loading;
       try {
         loading = ensureLoaded(msg.file);
       } catch {
-        transport.send(0, { t: 'post-reject', msg, from: threadId });
+        transport.send(0, { t: M.POST_REJECT, msg, from: threadId });
         break;
       }
-      if (loading) loading.then(run, () => transport.send(0, { t: 'post-reject', msg, from: threadId }));
+      if (loading) loading.then(run, () => transport.send(0, { t: M.POST_REJECT, msg, from: threadId }));
       else run();
       break;
     }

@@ -16,6 +16,7 @@ const express = require('../frameworks/express/views');
 const native = require('../native');
 const { pinReason, logicalFluxions } = require('../placement/static');
 const replica = require('../optimistic/replica');
+const realm = require('../realm');
 
 let session = null;
 const scripts = new Map(); // scriptId -> url
@@ -76,13 +77,18 @@ function closeNow() {
   }
 }
 
-/** The inspector's handle on a live value of this thread. */
+/**
+ * The inspector's handle on a live value of this thread. `Runtime.evaluate` runs in Node's main
+ * context: the value is put on that context's global (under Jest, this module's `globalThis` is a
+ * test file's sandbox, which the evaluation would not see: -32602 on the next call).
+ */
 function remote(value) {
-  globalThis.__fluxionInspect = value;
+  const g = realm.realGlobal();
+  g.__fluxionInspect = value;
   try {
     return post('Runtime.evaluate', { expression: 'globalThis.__fluxionInspect', objectGroup: 'fluxion' }).result;
   } finally {
-    delete globalThis.__fluxionInspect;
+    delete g.__fluxionInspect;
   }
 }
 
@@ -476,4 +482,4 @@ function compileHandler(fn, opts = {}) {
   return { id, file, src, names, values, wired, shared, placement };
 }
 
-module.exports = { open, close, compileHandler, closureValue, inspectFunction, local, moduleIsStateless, moduleDoesIO, requiresOf };
+module.exports = { open, close, closeNow, compileHandler, closureValue, inspectFunction, local, moduleIsStateless, moduleDoesIO, requiresOf };

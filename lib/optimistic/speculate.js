@@ -8,6 +8,7 @@
 // object meanwhile, the worker's run is dropped and the handler runs on the main thread instead.
 // Only for handlers that finish synchronously (their response ended or next() called when they
 // return): a run still waiting for something cannot be committed.
+const M = require('../protocol/messages').kinds;
 const http = require('node:http');
 const v8 = require('node:v8');
 const { threadId } = require('node:worker_threads');
@@ -77,11 +78,9 @@ function commit(msg, rec, recordOf, release) {
     note(msg.id, what);
     release();
     // As the router would have run it: a throw (or an Express 5 rejection) goes to next(err).
-    const app = rec.req && rec.req.app;
-    const major = app && 'router' in app && !('_router' in app) ? 5 : 4;
-    runtime.runAsRouter(msg.id, spec.fn, rec.req, rec.res, rec.next, major, false);
+    runtime.runAsRouter(msg.id, spec.fn, rec.req, rec.res, rec.next, rec.major, false);
   };
-  if (msg.t === 'spec-abort') return rerun('aborts');
+  if (msg.t === M.SPEC_ABORT) return rerun('aborts');
   for (const s of spec.sent) {
     let now;
     try {
@@ -150,7 +149,7 @@ function run(msg, env) {
     }
     fn = env.makeHandler(msg);
   } catch (err) {
-    env.send({ t: 'reject', id: msg.id, h: msg.h, reason: `cannot re-create it on a worker: ${err.message}` });
+    env.send({ t: M.REJECT, id: msg.id, h: msg.h, reason: `cannot re-create it on a worker: ${err.message}` });
     return;
   }
   let ended = false;
@@ -179,7 +178,7 @@ function run(msg, env) {
   res.__fluxionFlush();
   const pending = ret && typeof ret.then === 'function';
   if ((!ended && !nexted) || pending) {
-    env.send({ t: 'spec-abort', id: msg.id, h: msg.h, from: threadId });
+    env.send({ t: M.SPEC_ABORT, id: msg.id, h: msg.h, from: threadId });
     return;
   }
   const resourceOf = (v) => {
@@ -193,7 +192,7 @@ function run(msg, env) {
     if (Buffer.compare(v8.serialize(finals[i]), initial[i]) !== 0) changed = true;
   }
   env.send({
-    t: 'spec-commit',
+    t: M.SPEC_COMMIT,
     id: msg.id,
     h: msg.h,
     from: threadId,

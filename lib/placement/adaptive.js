@@ -9,23 +9,17 @@
 // Only for fluxions without state: contexts move with lib/rebalance.js.
 const native = require('../native');
 
-function microsFromEnv(name, fallback) {
-  const v = process.env[name];
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`fluxion: ${name} must be a number of microseconds (got "${v}")`);
-  return n;
-}
+const { offloadAboveUs } = require('../config').settings();
 
 /** Mean run time (µs) above which a handler moves to the workers. */
-const HIGH = microsFromEnv('FLUXION_OFFLOAD_ABOVE_US', 150);
+const HIGH = offloadAboveUs === null ? 150 : offloadAboveUs;
 /** Mean run time (µs) below which an offloaded handler comes back. */
 const LOW = HIGH / 2;
 const WINDOW = 64;
 /** Windows measured before one may count towards moving out. */
 const WARM_WINDOWS = 1;
-/** FLUXION_OFFLOAD_ABOVE_US set: that threshold, as it is; otherwise messages' costs count too. */
-const FIXED = process.env.FLUXION_OFFLOAD_ABOVE_US !== undefined;
+/** offloadAboveUs set: that threshold, as it is; otherwise messages' costs count too. */
+const FIXED = offloadAboveUs !== null;
 
 /**
  * The thresholds for one handler, from its figures: a run moves out only if it costs more than

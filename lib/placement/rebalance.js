@@ -2,20 +2,13 @@
 // Automatic migration (the poster's TODO): every interval, the main thread reads how much run
 // time each thread spent (from the process-wide stats). A context starts on the main thread and
 // leaves it for the least busy worker once its runs cost more than a message (leaveMain), and
-// comes back once they cost clearly less (comeBack; not under FLUXION_PLACEMENT=eager); when
+// comes back once they cost clearly less (comeBack; not under placement eager); when
 // one worker is much busier than another, one of the busy worker's contexts (a group) moves to
 // the idle one (decide). Moves go through moveContext, so no message or write is lost. A group
 // moves between workers only if that narrows the gap (a lone hot group never bounces) and not
 // again within a cool-down.
 const native = require('../native');
 
-function numberFromEnv(name, fallback, min) {
-  const v = process.env[name];
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min) throw new Error(`fluxion: ${name} must be a number ≥ ${min} (got "${v}")`);
-  return n;
-}
 
 /**
  * One rebalancing decision, from run time per group and per worker over the last interval.
@@ -103,8 +96,9 @@ const history = [];
  * group key of a fluxion (from its placement record, or null), `move` moves a group (a promise).
  */
 function start({ workers, hostOf, groupOf, move, highMicros, home = true }) {
-  if (process.env.FLUXION_REBALANCE === '0') return null;
-  const interval = numberFromEnv('FLUXION_REBALANCE_MS', 500, 50);
+  const settings = require('../config').settings();
+  if (!settings.rebalance) return null;
+  const interval = settings.rebalanceMs;
   const cooldown = 4 * interval;
   let last = new Map(); // fluxion id -> { counts per thread, total runs, total ms }
   const movedAt = new Map();

@@ -3,24 +3,8 @@
 // answer from the same graph. What cannot be proven safe to move stays on the main thread.
 const { isBuiltin } = require('node:module');
 
-/** Request methods that work from a snapshot of the request (headers, url, body...). */
-const REQ_CALLS = new Set([
-  'get', 'header', 'is', 'accepts', 'acceptsCharsets', 'acceptsCharset', 'acceptsEncodings',
-  'acceptsEncoding', 'acceptsLanguages', 'acceptsLanguage', 'range', 'param',
-]);
-/** Request properties that need the real socket or stream. */
-const REQ_LIVE_PROPS = new Set([
-  'socket', 'connection', 'on', 'once', 'pipe', 'read', 'resume', 'pause', 'setEncoding',
-  'unpipe', 'destroy', 'client', 'addListener', 'removeListener', 'emit', 'readable',
-]);
-/** Response methods replayed in order on the main thread. */
-const RES_CALLS = new Set([
-  'status', 'set', 'header', 'setHeader', 'get', 'getHeader', 'getHeaders', 'hasHeader',
-  'removeHeader', 'append', 'type', 'contentType', 'vary', 'location', 'links', 'attachment',
-  'cookie', 'clearCookie', 'send', 'json', 'end', 'redirect', 'sendStatus', 'write', 'writeHead',
-  'render',
-]);
-const RES_PROPS = new Set(['locals', 'statusCode', 'headersSent', 'statusMessage']);
+const api = require('../frameworks/express/api');
+
 /** Packages known to keep no state that matters between requests. */
 const STATELESS_PACKAGES = new Set([
   'express', 'lodash', 'underscore', 'uuid', 'ms', 'bytes', 'qs', 'mime', 'mime-types',
@@ -45,11 +29,11 @@ function pinReason(f, moduleInfo, extraStateless = new Set()) {
   for (const r of h.resources) {
     if (r.kind === 'request') {
       if (r.escapes) return `passes ${r.name} on`;
-      const live = r.props.find((p) => REQ_LIVE_PROPS.has(p)) || r.calls.find((c) => !REQ_CALLS.has(c));
+      const live = r.props.find((p) => api.REQ_LIVE_PROPS.has(p)) || r.calls.find((c) => !api.REQ_CALLS.has(c));
       if (live) return `uses ${r.name}.${live}`;
     } else if (r.kind === 'response') {
       if (r.escapes) return `passes ${r.name} on`;
-      const live = r.calls.find((c) => !RES_CALLS.has(c)) || r.props.find((p) => !RES_PROPS.has(p));
+      const live = r.calls.find((c) => !api.RES_CALLS.has(c)) || r.props.find((p) => !api.RES_PROPS.has(p));
       if (live) return `uses ${r.name}.${live}`;
     } else if (r.kind !== 'next') {
       return `uses ${r.kind} ${r.name}`;
@@ -238,4 +222,4 @@ function placeModule(graph, file, moduleInfo, extraStateless) {
   return out;
 }
 
-module.exports = { placeModule, pinReason, logicalFluxions, rootsOf, SAME_TURN, RES_CALLS, REQ_CALLS };
+module.exports = { placeModule, pinReason, logicalFluxions, rootsOf, SAME_TURN };

@@ -1,21 +1,18 @@
 'use strict';
 // Moves messages between threads (main is 0, workers by threadId). Two backends:
 // - `port` (default): MessagePort; worker-to-worker messages are relayed by the main thread;
-// - `bus` (FLUXION_TRANSPORT=bus): the Rust bus (src/bus.rs, crates/bus), one bounded inbox per
+// - `bus` (setting `transport`: bus): the Rust bus (src/bus.rs, crates/bus), one bounded inbox per
 //   thread, any thread to any thread directly. It measured slower than MessagePort on this
 //   machine (docs/bus.md), hence not the default yet.
 // Messages are structured-clone data (`v8.serialize`): Buffers stay Buffers; a value that cannot
 // be cloned throws in `send`, in the sending thread, before anything leaves it. A message of
 // plain data only (the common case) goes through postMessage's own clone, which keeps the same
 // values and is much cheaper than `v8.serialize` + a Buffer + `v8.deserialize`.
+const M = require('../protocol/messages').kinds;
 const v8 = require('node:v8');
 const { isMainThread, parentPort, threadId } = require('node:worker_threads');
 
-const KINDS = ['port', 'bus'];
-const kind = process.env.FLUXION_TRANSPORT || 'port';
-if (!KINDS.includes(kind)) {
-  throw new Error(`fluxion: FLUXION_TRANSPORT must be one of ${KINDS.join(', ')} (got "${kind}")`);
-}
+const kind = require('../config').settings().transport;
 const bus = kind === 'bus' ? require('./bus') : null;
 
 const workers = new Map(); // threadId -> { worker, ready, pending } (main thread only)
@@ -100,13 +97,13 @@ function detach(id) {
 function forward(to, bytes) {
   const entry = workers.get(to);
   if (entry) entry.worker.postMessage({ to, bytes });
-  else handler({ t: 'undeliverable', to, msg: v8.deserialize(bytes) });
+  else handler({ t: M.UNDELIVERABLE, to, msg: v8.deserialize(bytes) });
 }
 
 function forwardPlain(to, msg) {
   const entry = workers.get(to);
   if (entry) entry.worker.postMessage({ to, msg });
-  else handler({ t: 'undeliverable', to, msg });
+  else handler({ t: M.UNDELIVERABLE, to, msg });
 }
 
 /** Sends a message to thread `to` (0 is the main thread). */
@@ -122,7 +119,7 @@ function send(to, msg) {
       bus.send(to, msg);
     } catch (err) {
       if (err.code !== 'FLUXION_BUS_NO_INBOX') throw err;
-      handler({ t: 'undeliverable', to, msg });
+      handler({ t: M.UNDELIVERABLE, to, msg });
     }
     return;
   }

@@ -123,6 +123,9 @@ pub struct Binding {
     /// let visits = 0 }`): only that block's code reaches it, so neither the runtime's context
     /// accessors nor a factory appended to the module can name it.
     pub block_scoped: bool,
+    /// Initialised with a member path into another binding's value (`db.pets[id]`,
+    /// `cache.get(k)` excluded): the object may be that binding's, shared, not a copy.
+    pub member_of: Option<BindingId>,
 }
 
 /// `res.send(...)`, `req.query`, `res.status(404).json(...)`: a property of a parameter used
@@ -142,6 +145,12 @@ pub struct Store {
     pub target: BindingId,
     pub values: Vec<BindingId>,
     pub at: Place,
+    /// The value is one of those bindings itself, or a member path into it (`req.pet = pet`,
+    /// `req.pet = db.pets[id]`): the same object, not a new one built from it.
+    pub alias: Option<BindingId>,
+    /// The value is made here as an instance or a function (`new AsyncLocalStorage()`,
+    /// `() => ...`, `class {}`): not plain data, so a copy on another thread would lose it.
+    pub opaque: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -564,6 +573,7 @@ impl Declarations<'_> {
             pure_init: false,
             assignable: false,
             block_scoped: self.stack.is_empty() && self.top_block_depth > 0 && !self.in_var_decl,
+            member_of: None,
         });
         self.ids.insert(id_of(i), b);
         b
@@ -601,6 +611,21 @@ impl Declarations<'_> {
     }
 
     /// The origin of an expression, in terms of bindings (resolved later, lazily).
+    /// The binding a member path starts from (`db.pets[id]` -> `db`), computed keys included.
+    fn member_root(&self, e: &Expr) -> Option<BindingId> {
+        let Expr::Member(m) = strip_parens(e) else {
+            return None;
+        };
+        let mut obj = strip_parens(&m.obj);
+        while let Expr::Member(inner) = obj {
+            obj = strip_parens(&inner.obj);
+        }
+        match obj {
+            Expr::Ident(i) => self.ids.get(&id_of(i)).copied(),
+            _ => None,
+        }
+    }
+
     fn origin_of(&self, e: &Expr) -> Option<Origin> {
         match strip_parens(e) {
             Expr::Ident(i) => Some(Origin {
@@ -651,6 +676,7 @@ impl Declarations<'_> {
                 let origin = self.origin_of(init);
                 self.facts.bindings[b].origin = origin;
                 self.facts.bindings[b].pure_init = self.is_pure(init, 0);
+                self.facts.bindings[b].member_of = self.member_root(init);
             }
             Pat::Object(op) => {
                 let base = init.and_then(|e| self.origin_of(e));
@@ -1284,9 +1310,25 @@ impl Uses<'_> {
             .filter_map(|i| self.binding(i))
             .filter(|&b| b != target)
             .collect();
-        if !values.is_empty() {
+        let value = strip_parens(value);
+        let alias = match value {
+            Expr::Ident(i) => self.binding(i),
+            Expr::Member(_) => root_ident(value).and_then(|i| self.binding(i)),
+            _ => None,
+        };
+        let opaque = matches!(
+            value,
+            Expr::New(_) | Expr::Fn(_) | Expr::Arrow(_) | Expr::Class(_)
+        );
+        if !values.is_empty() || opaque {
             let at = self.place();
-            self.facts.stores.push(Store { target, values, at });
+            self.facts.stores.push(Store {
+                target,
+                values,
+                at,
+                alias,
+                opaque,
+            });
         }
     }
 

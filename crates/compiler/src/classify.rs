@@ -11,7 +11,8 @@
 //! The body of a function that is not itself a fluxion runs in the fluxions that reference it
 //! (`template` called from `reply` is part of `reply`), so its reads and writes count there.
 
-use crate::analyze::{Callback, Facts, FuncId, OriginRoot, Place, ResourceKind, Seg};
+use crate::abi;
+use crate::analyze::{BindingId, Callback, Facts, FuncId, OriginRoot, Place, ResourceKind, Seg};
 use crate::graph::{
     Fluxion, FluxionKind, Graph, Hints, ResourceUse, Rewrite, RupturePoint, StateUse, Stream, Tail,
     VarKind, Variable,
@@ -893,6 +894,17 @@ impl Builder<'_> {
             ) {
                 continue;
             }
+            if s.opaque {
+                // `req.als = new AsyncLocalStorage()`: the next handler, wherever it runs, must
+                // see that instance, methods and all; a copy would not.
+                for part in self.attrib(s.at) {
+                    let list = &mut hints[part.flx].stores_state;
+                    let what = "an instance or function".to_string();
+                    if !list.contains(&what) {
+                        list.push(what);
+                    }
+                }
+            }
             for &v in &s.values {
                 let b = &facts.bindings[v];
                 let state = b.resource.is_none()
@@ -901,9 +913,17 @@ impl Builder<'_> {
                         Some(VarKind::Module | VarKind::Code | VarKind::Resource)
                     )
                     && (b.func.is_none() || b.reassigned);
-                // Variables of the handler itself (its locals) are the request's own values.
+                // Variables of the handler itself (its locals) are the request's own values,
+                // unless they hold an object reached from outside it (`const pet = db.pets[id];
+                // req.pet = pet`): that object is shared, and a copy on another thread would
+                // take the writes made through it.
                 let local = b.decl != Place::Top && self.decl_is_within(v, s.target);
-                if !state || local {
+                let outside = |r: BindingId| {
+                    facts.bindings[r].resource.is_none() && !self.decl_is_within(r, s.target)
+                };
+                let shared_member =
+                    s.alias == Some(v) && (outside(v) || b.member_of.is_some_and(outside));
+                if (!state || local) && !shared_member {
                     continue;
                 }
                 for part in self.attrib(s.at) {
@@ -1001,7 +1021,14 @@ impl Builder<'_> {
             }
             let span = (func.stmts[last + 1].0, func.stmts[func.stmts.len() - 1].1);
             let text = self.src.slice(span.0, span.1);
-            let words = ["this", "arguments", "await", "yield", "return", "__flx"];
+            let words = [
+                "this",
+                "arguments",
+                "await",
+                "yield",
+                "return",
+                abi::RUNTIME_VAR,
+            ];
             let has_word = |w: &str| {
                 text.match_indices(w).any(|(i, _)| {
                     let before = text[..i].chars().next_back();
@@ -1151,12 +1178,16 @@ impl Builder<'_> {
                     // their identity (`removeListener(fn)` must still find them).
                     RuptureKind::Start => {
                         let api = if site.params == crate::rules::ParamShape::Express {
-                            "route"
+                            abi::ROUTE
                         } else {
-                            "fn"
+                            abi::FN
                         };
-                        rw.wraps
-                            .push((arg.0, arg.1, format!("__flx.{api}({id}, "), ")".into()));
+                        rw.wraps.push((
+                            arg.0,
+                            arg.1,
+                            format!("{}.{api}({id}, ", abi::RUNTIME_VAR),
+                            ")".into(),
+                        ));
                     }
                     RuptureKind::Post => {
                         // A promise callback's return value feeds the chain: it runs in place.
@@ -1181,7 +1212,11 @@ impl Builder<'_> {
                                 rw.wraps.push((
                                     arg.0,
                                     arg.1,
-                                    format!("__flx.post({id}, () => ({{{vars}}}), "),
+                                    format!(
+                                        "{}.{}({id}, () => ({{{vars}}}), ",
+                                        abi::RUNTIME_VAR,
+                                        abi::POST
+                                    ),
                                     ")".into(),
                                 ));
                                 let body = if inline {
@@ -1195,7 +1230,7 @@ impl Builder<'_> {
                             _ => rw.wraps.push((
                                 arg.0,
                                 arg.1,
-                                format!("__flx.post({id}, null, "),
+                                format!("{}.{}({id}, null, ", abi::RUNTIME_VAR, abi::POST),
                                 ")".into(),
                             )),
                         }

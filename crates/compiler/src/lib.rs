@@ -3,6 +3,7 @@
 //! `parse` (swc) → `analyze` (scopes, accesses, rupture points) → `classify` (fluxions, streams,
 //! scope/stream/share/resource) → `emit` (flx text, JSON, DOT). No Node.js needed: `cargo test`.
 
+pub mod abi;
 pub mod analyze;
 pub mod classify;
 pub mod diagnostics;

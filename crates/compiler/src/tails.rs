@@ -2,6 +2,7 @@
 //! statements are wrapped, on their own lines, into a post callback that gets the context values
 //! they read as arguments, so that no line number moves.
 
+use crate::abi::{RUNTIME_VAR, TAIL, TAIL_FN};
 use crate::graph::Tail;
 
 /// The source with every tail `S` replaced by `__flx.tail(function __flx_tail(a, b) { S }, a, b);`.
@@ -19,7 +20,9 @@ pub fn apply(text: &str, tails: &[Tail]) -> String {
             format!(", {params}")
         };
         out.push_str(&text[at..t.start]);
-        out.push_str(&format!("__flx.tail(function __flx_tail({params}) {{ "));
+        out.push_str(&format!(
+            "{RUNTIME_VAR}.{TAIL}(function {TAIL_FN}({params}) {{ "
+        ));
         out.push_str(&text[t.start..t.end]);
         out.push_str(&format!(" }}{args});"));
         at = t.end;

@@ -14,10 +14,7 @@ const mounted = new WeakMap(); // Express's mounted_app wrapper -> the sub-app i
 let unavailable = false;
 
 function enabled() {
-  const v = process.env.FLUXION_JIT;
-  if (v === undefined || v === '1') return true;
-  if (v === '0') return false;
-  throw new Error(`fluxion: FLUXION_JIT must be 0 or 1 (got "${v}")`);
+  return require('../../config').settings().jit;
 }
 
 /** The router of an app, and which Express it is; never touches getters with side effects. */
@@ -81,7 +78,7 @@ function consider(holder, key) {
       return runtime.timed(id, fn, this, [req, res, next], false);
     };
   } else {
-    d = require('../../hosts/main').dispatcher(c.id, c.file, fn, {
+    d = require('./dispatch').dispatcher(c.id, c.file, fn, {
       def: { file: c.file, src: c.src, names: c.names, wired: c.wired },
       values: c.values,
       shared: c.shared,
@@ -142,7 +139,7 @@ function walkApp(app, seen) {
 
 /** Compiles every handler of an app's router not seen before (placements go to stats()). */
 function walk(app) {
-  // FLUXION_PLACEMENT=inline: nothing moves, nothing to compile.
+  // placement inline: nothing moves, nothing to compile.
   if (!enabled() || unavailable || runtime.mode() === 'inline') return;
   try {
     walkApp(app, new WeakSet());

@@ -75,6 +75,30 @@ function snapshotRequest(req, checked = false, props = null) {
   return snap;
 }
 
+/** In a settings snapshot: the app's `json replacer` is a function (it stays on the main thread). */
+const REPLACER_FN = '\u0000json replacer is a function';
+
+/**
+ * Express's Content-Type rule (`res.set('Content-Type', 'html')` is `text/html; charset=utf-8`):
+ * the mime-types package Express itself uses, found from the app's Express; without it, the
+ * charset rule for text types.
+ */
+let contentTypeOf;
+function contentType(value) {
+  if (contentTypeOf === undefined) {
+    contentTypeOf = null;
+    try {
+      const path = require('node:path');
+      const express = require.resolve('express', { paths: [process.cwd()] });
+      contentTypeOf = require(require.resolve('mime-types', { paths: [path.dirname(express)] })).contentType;
+    } catch {
+      // fall back below
+    }
+  }
+  if (contentTypeOf) return contentTypeOf(value) || value;
+  return /;\s*charset=/i.test(value) || !/^text\//i.test(value) ? value : `${value}; charset=utf-8`;
+}
+
 const settingsCache = new WeakMap(); // app -> { values, snapshot }
 
 /** The app's settings that can be copied; recomputed only when one of them changed. */
@@ -87,25 +111,31 @@ function settingsOf(app) {
   }
   const snapshot = {};
   for (const k of keys) if (typeof s[k] !== 'function' && cloneable(s[k])) snapshot[k] = s[k];
+  if (typeof s['json replacer'] === 'function') snapshot[REPLACER_FN] = true;
   settingsCache.set(s, { keys, values: keys.map((k) => s[k]), snapshot });
   return snapshot;
 }
 
-const localsCache = new WeakMap(); // app.locals -> { keys, values, snapshot }
+const viewCache = new WeakMap(); // app.locals -> { keys, values, mountpath, view }
 
-/** `app.locals` as data a worker's `req.app.locals` can show (functions and sockets left out). */
-function appLocalsOf(app) {
+/**
+ * What a worker's `req.app` shows besides the settings: `app.locals` as data (functions and
+ * sockets left out) and the app's `mountpath`. Recomputed only when one of them changed.
+ */
+function appViewOf(app) {
   const l = app && app.locals;
-  if (!l || typeof l !== 'object') return {};
+  const mountpath = app && app.mountpath;
+  if (!l || typeof l !== 'object') return { locals: {}, mountpath };
   const keys = Object.keys(l);
-  const cached = localsCache.get(l);
-  if (cached && cached.keys.length === keys.length && keys.every((k, i) => cached.keys[i] === k && cached.values[i] === l[k])) {
-    return cached.snapshot;
+  const cached = viewCache.get(l);
+  if (cached && cached.mountpath === mountpath && cached.keys.length === keys.length && keys.every((k, i) => cached.keys[i] === k && cached.values[i] === l[k])) {
+    return cached.view;
   }
-  const snapshot = {};
-  for (const k of keys) if (k !== 'settings' && typeof l[k] !== 'function' && cloneable(l[k])) snapshot[k] = l[k];
-  localsCache.set(l, { keys, values: keys.map((k) => l[k]), snapshot });
-  return snapshot;
+  const locals = {};
+  for (const k of keys) if (k !== 'settings' && typeof l[k] !== 'function' && cloneable(l[k])) locals[k] = l[k];
+  const view = { locals, mountpath: cloneable(mountpath) ? mountpath : undefined };
+  viewCache.set(l, { keys, values: keys.map((k) => l[k]), mountpath, view });
+  return view;
 }
 
 /**
@@ -152,7 +182,7 @@ function definedOn(proto) {
 }
 
 /** Worker: a request object with Express's request prototype and the snapshot's values. */
-function standInRequest(proto, snap, settings, locals) {
+function standInRequest(proto, snap, settings, view) {
   const req = Object.create(proto);
   const needsDefine = definedOn(proto);
   for (const k of Object.keys(snap)) {
@@ -161,7 +191,7 @@ function standInRequest(proto, snap, settings, locals) {
     if (k === '__proto__' || needsDefine(k)) Object.defineProperty(req, k, { value: snap[k], writable: true, configurable: true, enumerable: true });
     else req[k] = snap[k];
   }
-  Object.defineProperty(req, 'app', { value: appView(req, settings, locals), writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(req, 'app', { value: appView(req, settings, view || {}), writable: true, configurable: true, enumerable: false });
   return req;
 }
 
@@ -170,8 +200,9 @@ function standInRequest(proto, snap, settings, locals) {
  * thread had them when the request left it. A setting changed here is applied to the real app
  * too, in order with the response's calls.
  */
-function appView(req, settings, locals) {
+function appView(req, settings, view) {
   const own = { ...settings };
+  delete own[REPLACER_FN];
   const change = (k, v) => {
     own[k] = v;
     if (req.res && typeof req.res.__fluxionRecord === 'function') req.res.__fluxionRecord('app.set', [k, v]);
@@ -179,7 +210,8 @@ function appView(req, settings, locals) {
   };
   const app = {
     settings: own,
-    locals: { ...(locals || {}), settings: own },
+    locals: { ...(view.locals || {}), settings: own },
+    mountpath: view.mountpath === undefined ? '/' : view.mountpath,
     get: (k) => own[k],
     enable: (k) => change(k, true),
     disable: (k) => change(k, false),
@@ -423,6 +455,9 @@ class ResponseProxy {
   }
 
   #record(name, args) {
+    // A URL given to location/redirect/links is used as its string by Express; as data it would
+    // cross threads as an empty object.
+    for (let i = 0; i < args.length; i++) if (args[i] instanceof URL) args[i] = args[i].href;
     this.#ops.push([name, args]);
     if (TERMINAL.has(name)) this.headersSent = true;
     if (!this.#scheduled) {
@@ -431,9 +466,20 @@ class ResponseProxy {
     }
   }
 
-  #setHeader(field, val) {
-    if (typeof field === 'object') for (const [k, v] of Object.entries(field)) this.#headers[k.toLowerCase()] = v;
-    else this.#headers[String(field).toLowerCase()] = val;
+  // `res.set`/`res.header` store what Express would: strings (or arrays of strings), a
+  // Content-Type with its charset; `res.setHeader` stores the value as given, as Node does.
+  #setHeader(field, val, coerce = true) {
+    if (typeof field === 'object') {
+      for (const [k, v] of Object.entries(field)) this.#setHeader(k, v, coerce);
+      return;
+    }
+    const key = String(field).toLowerCase();
+    let value = val;
+    if (coerce) {
+      value = Array.isArray(val) ? val.map(String) : String(val);
+      if (key === 'content-type' && typeof value === 'string') value = contentType(value);
+    }
+    this.#headers[key] = value;
   }
 
   #chain(name, args) {
@@ -467,7 +513,7 @@ class ResponseProxy {
     return this.#chain('header', args);
   }
   setHeader(...args) {
-    this.#setHeader(...args);
+    this.#setHeader(args[0], args[1], false);
     return this.#chain('setHeader', args);
   }
   removeHeader(...args) {
@@ -491,6 +537,8 @@ class ResponseProxy {
     this.#record('render', locals === undefined ? [view] : [view, locals]);
   }
   json(obj) {
+    // A replacer function cannot cross threads: the main thread serialises with it.
+    if (this.#settings[REPLACER_FN]) return this.#chain('json', [obj]);
     this.#record('json-body', [stringify(obj, this.#settings)]);
     return this;
   }
@@ -543,12 +591,13 @@ function applyResponseOps(res, ops) {
 }
 
 module.exports = {
+  requestProto: require('./prototype').requestProto,
   cloneable,
   plainData,
   snapshotRequest,
   snapshotResponse,
   settingsOf,
-  appLocalsOf,
+  appViewOf,
   standInRequest,
   requestOriginal,
   requestChanges,

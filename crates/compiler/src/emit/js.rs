@@ -3,6 +3,7 @@
 //! code keeps its lines (insertions only, no newline added before the end), and a source map
 //! points the appended factories back to their original lines.
 
+use crate::abi::{CONTEXT, ESM_IMPORT, FACTORY, RUNTIME_VAR};
 use crate::graph::Graph;
 use crate::source::SourceText;
 use bytes_str::BytesStr;
@@ -135,18 +136,18 @@ pub fn emit(graph: &Graph, text: &str, runtime: &str) -> JsOutput {
         let url = serde_json::to_string(&file_url(runtime)).expect("a string");
         let graph_json = serde_json::to_string(graph).expect("plain data");
         out.insert(&format!(
-            ";import __flxRuntime from {url};const __flx = __flxRuntime({{ filename: import.meta.filename, graph: {graph_json} }});"
+            ";import {ESM_IMPORT} from {url};const {RUNTIME_VAR} = {ESM_IMPORT}({{ filename: import.meta.filename, graph: {graph_json} }});"
         ));
     } else {
         let runtime = serde_json::to_string(runtime).expect("a string");
         // The `;` ends a directive written without one (`'use strict'` then our code).
-        out.insert(&format!(";var __flx = require({runtime})(module);"));
+        out.insert(&format!(";var {RUNTIME_VAR} = require({runtime})(module);"));
     }
     out.copy(at, text.len());
     for (id, params, (a, b)) in &graph.rewrite.factories {
         let id = serde_json::to_string(id).expect("a string");
         out.insert(&format!(
-            "\n;__flx.factory({id}, function ({}) {{ return (",
+            "\n;{RUNTIME_VAR}.{FACTORY}({id}, function ({}) {{ return (",
             params.join(", ")
         ));
         out.copy(*a, *b);
@@ -168,7 +169,7 @@ pub fn emit(graph: &Graph, text: &str, runtime: &str) -> JsOutput {
             .map(|(i, v)| format!("case {i}: {v} = v; break; "))
             .collect();
         out.insert(&format!(
-            "\n;__flx.context({names}, function (i) {{ switch (i) {{ {gets}}} }}, function (i, v) {{ switch (i) {{ {sets}}} }});"
+            "\n;{RUNTIME_VAR}.{CONTEXT}({names}, function (i) {{ switch (i) {{ {gets}}} }}, function (i, v) {{ switch (i) {{ {sets}}} }});"
         ));
     }
     out.insert("\n");

@@ -1,0 +1,22 @@
+'use strict';
+// Handlers that read the app through req.app: its locals, settings and methods.
+const express = require('express');
+const way = require('./way');
+
+const app = express();
+
+way.early(app); // fluxionize(app) right after express(), when FLUXION_WAY asks for it
+app.locals.title = 'Pet Shop';
+app.set('currency', 'EUR');
+app.enable('prices include tax');
+
+app.get('/about', (req, res) => {
+  res.json({
+    title: req.app.locals.title,
+    currency: req.app.get('currency'),
+    tax: req.app.enabled('prices include tax'),
+    mountpath: req.app.mountpath,
+  });
+});
+
+way.listen(app);

@@ -1,0 +1,28 @@
+'use strict';
+// Start-up work scheduled with timers: it runs once, as the app starts.
+const crypto = require('node:crypto');
+const express = require('express');
+const way = require('./way');
+
+const app = express();
+
+way.early(app); // fluxionize(app) right after express(), when FLUXION_WAY asks for it
+let warm = false;
+
+setTimeout(() => {
+  warm = true;
+  console.log('cache warmed');
+}, 20);
+const refresher = setInterval(() => console.log('refreshed'), 100);
+setTimeout(() => clearInterval(refresher), 250);
+
+app.get('/warm', (req, res) => res.send(String(warm)));
+
+// CPU work that needs no state: worth a worker under the default placement.
+app.get('/avatar/:name', (req, res) => {
+  let h = req.params.name;
+  for (let i = 0; i < 2000; i++) h = crypto.createHash('sha256').update(h).digest('hex');
+  res.send(h.slice(0, 12));
+});
+
+way.listen(app);
