@@ -6,7 +6,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { main } = require('../lib/cli');
-const { generate } = require('../lib/got-idl');
+const { generate } = require('../lib/got/idl');
 
 const ROOT = path.join(__dirname, '..');
 const SCHEMAS = path.join(__dirname, 'got-idl');

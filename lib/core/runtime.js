@@ -58,7 +58,15 @@ const state = {
   moving: new Map(),
   mode: null,
   config: {},
+  /** Modules loading on this thread right now (a worker's require of an app module). */
+  loading: 0,
 };
+
+/** ES modules load asynchronously: their top level cannot be bracketed by `state.loading`. */
+function esModule(fullId) {
+  const g = state.graphs.get(fullId.slice(0, fullId.lastIndexOf('#')));
+  return Boolean(g && g.esModule);
+}
 
 function mode() {
   if (state.mode) return state.mode;
@@ -248,7 +256,11 @@ function post(fullId, vars, fn) {
   // A worker loads the app's modules for their definitions; the start-up effects of their top
   // level (a file read that fills a cache, a listen callback) belong to the main thread, which
   // ran them once. Running them here again would overwrite state written since.
-  if (host.role === 'worker' && placementOf(fullId).startup) return function startupEffectOwnedByMain() {};
+  // Only while the module loads here: the same callback created later (a helper of the top
+  // level called by a handler that runs here) is the handler's own continuation.
+  if (host.role === 'worker' && placementOf(fullId).startup && (state.loading > 0 || esModule(fullId))) {
+    return function startupEffectOwnedByMain() {};
+  }
   if (vars === null || mode() === 'inline') {
     return function fluxionPost(...args) {
       return timed(fullId, fn, this, args, false);

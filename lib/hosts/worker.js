@@ -104,9 +104,11 @@ function inertTimer() {
 function withoutStartupTimers(load) {
   const saved = { setTimeout: global.setTimeout, setInterval: global.setInterval, setImmediate: global.setImmediate };
   global.setTimeout = global.setInterval = global.setImmediate = inertTimer;
+  runtime.state.loading++;
   try {
     return load();
   } finally {
+    runtime.state.loading--;
     Object.assign(global, saved);
   }
 }
@@ -284,6 +286,9 @@ function onMessage(msg) {
       break;
     case M.HOSTS:
       runtime.state.groupHosts = new Map(msg.hosts);
+      break;
+    case M.CALL_RESULT:
+      views.answerCall(msg.id, msg.args);
       break;
     case M.DRAIN_GROUP:
       // Everything sent here for the group before this message has run; its async runs still

@@ -3,8 +3,8 @@
 // the generators are Rust (crates/got-idl), shared with the Python client.
 const fs = require('node:fs');
 const path = require('node:path');
-const native = require('./native');
-const { translate } = require('./got-errors');
+const native = require('../native');
+const { translate } = require('./errors');
 
 const LANGS = ['ts', 'js', 'python'];
 
