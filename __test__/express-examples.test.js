@@ -1,9 +1,10 @@
 'use strict';
 // Express's own acceptance suite (test/acceptance, against its examples) must give the same
-// outcomes plain, under fluxion's require hook, and with FLUXION_PLACEMENT=eager.
+// outcomes plain and in every fluxion configuration of scripts/suite-compare.js (the require hook
+// and fluxionize(app) right after express(), default and eager placement).
 // Needs an Express checkout with its dev dependencies installed: EXPRESS_DIR=/path/to/express.
 const path = require('node:path');
-const { compare, unusable, print } = require('../scripts/express-examples');
+const { compare, unusable, print, CONFIGS } = require('../scripts/express-examples');
 
 const dir = process.env.EXPRESS_DIR ? path.resolve(process.env.EXPRESS_DIR) : null;
 const why = unusable(dir);
@@ -26,7 +27,7 @@ if (why) {
       expect(plain.total).toBeGreaterThan(0);
     });
 
-    test.each(['default', 'eager'])('%s placement: same outcomes as plain, no crash, no hang', (name) => {
+    test.each(CONFIGS.filter((c) => c.name !== 'plain').map((c) => c.name))('%s placement: same outcomes as plain, no crash, no hang', (name) => {
       const c = result.configs.find((x) => x.name === name);
       const plain = result.configs.find((x) => x.name === 'plain');
       expect({ reported: c.reported, hung: c.hung, lingered: c.lingered && !plain.lingered }).toEqual({

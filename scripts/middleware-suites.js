@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 'use strict';
-// Popular Express middleware, each with its own mocha suite, run three ways — plain, under
-// `--require fluxion/register` (default placement) and under FLUXION_PLACEMENT=eager — with
-// per-configuration counts, where the handlers ran, and every test whose outcome differs.
+// Popular Express middleware, each with its own mocha suite, run plain and in the fluxion
+// configurations of scripts/suite-compare.js (`--require fluxion/register` and fluxionize(app)
+// right after express(), each in default and eager placement) — with per-configuration counts,
+// where the handlers ran, and every test whose outcome differs.
 //
 //   node scripts/middleware-suites.js <checkout> [<checkout>...]     (or MIDDLEWARE_DIRS=a:b:c)
 //   npm run test:middleware -- /tmp/cors /tmp/session /tmp/morgan

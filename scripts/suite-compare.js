@@ -1,28 +1,66 @@
 'use strict';
-// What the scripts that run a third-party test suite with and without fluxion share: the three
+// What the scripts that run a third-party test suite with and without fluxion share: the
 // configurations, reading mocha's JSON report, the comparison with the plain run, and the report.
+//
+// The configurations (SUITE_CONFIGS=plain,default,... picks some; plain always runs first):
+//   plain             no fluxion
+//   default           --require register.js (the require hook), default placement
+//   eager             --require register.js, FLUXION_PLACEMENT=eager
+//   fluxionize        --require scripts/fluxionize-preload.js: every app made by express() is
+//                     passed to fluxionize(app) at once (`const app = fluxionize(express())`)
+//   fluxionize-eager  the same, FLUXION_PLACEMENT=eager
+// Each fluxion run has FLUXION_WORKERS=2 unless FLUXION_WORKERS is set, and preloads
+// scripts/mocha-worker-globals.js with Node's --require: on fluxion's worker threads it defines
+// mocha's globals (describe, it...) as no-ops, so test files load there and the handlers the
+// tests define can run on workers (without it they all stay on the main thread: "module failed to
+// load on a worker: describe is not defined"). SUITE_WORKER_GLOBALS=0 leaves it out.
 const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..');
 // FLUXION_REGISTER: another fluxion's register.js (to try a candidate fix without touching this tree).
 const REGISTER = process.env.FLUXION_REGISTER ? path.resolve(process.env.FLUXION_REGISTER) : path.join(ROOT, 'register.js');
 
-const CONFIGS = [
+const PRELOAD = path.join(__dirname, 'fluxionize-preload.js');
+const WORKER_GLOBALS = path.join(__dirname, 'mocha-worker-globals.js');
+
+const ALL_CONFIGS = [
   { name: 'plain', fluxion: false, env: {} },
   { name: 'default', fluxion: true, env: {} },
   { name: 'eager', fluxion: true, env: { FLUXION_PLACEMENT: 'eager' } },
+  { name: 'fluxionize', fluxion: true, preload: PRELOAD, env: {} },
+  { name: 'fluxionize-eager', fluxion: true, preload: PRELOAD, env: { FLUXION_PLACEMENT: 'eager' } },
 ];
 
-/** title -> 'pass' | 'pending' | 'fail: <message>' from mocha's JSON report. */
+/** The configurations named in SUITE_CONFIGS (comma-separated), plain first; all when unset. */
+function selectConfigs(list = process.env.SUITE_CONFIGS) {
+  if (!list) return ALL_CONFIGS;
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !ALL_CONFIGS.some((c) => c.name === n));
+  if (unknown.length) throw new Error(`SUITE_CONFIGS: unknown configuration ${unknown.join(', ')} (known: ${ALL_CONFIGS.map((c) => c.name).join(', ')})`);
+  return ALL_CONFIGS.filter((c) => c.name === 'plain' || names.includes(c.name));
+}
+
+const CONFIGS = selectConfigs();
+
+/**
+ * title -> 'pass' | 'pending' | 'fail: <message>' from mocha's JSON report. Two tests with the
+ * same full title (Express has 8 such pairs) are told apart: the second is '<title> (#2)'.
+ */
 function outcomes(report) {
   const map = new Map();
   if (!report) return map;
-  for (const t of report.passes || []) map.set(t.fullTitle, 'pass');
-  for (const t of report.pending || []) map.set(t.fullTitle, 'pending');
+  const seen = new Map();
+  const set = (t, v) => {
+    const n = (seen.get(t.fullTitle) || 0) + 1;
+    seen.set(t.fullTitle, n);
+    map.set(n === 1 ? t.fullTitle : `${t.fullTitle} (#${n})`, v);
+  };
+  for (const t of report.passes || []) set(t, 'pass');
+  for (const t of report.pending || []) set(t, 'pending');
   for (const t of report.failures || []) {
     // A failing hook fails the tests under it: mocha reports the hook ('"before all" hook').
-    const msg = t.err && t.err.message ? String(t.err.message).split('\n')[0] : 'failed';
-    map.set(t.fullTitle, `fail: ${msg}`);
+    const msg = t.err && t.err.message ? String(t.err.message).replace(/\s*\n\s*/g, ' ').slice(0, 300) : 'failed';
+    set(t, `fail: ${msg}`);
   }
   return map;
 }
@@ -62,6 +100,7 @@ function summarize(dir, runs, opts = {}) {
       reported: Boolean(r.report),
       diffs,
       stats: r.stats,
+      apps: r.apps,
       warnings: r.stderr.split('\n').filter((l) => /Warning|Error|fluxion/i.test(l) && !ignore.test(l)),
       stderr: r.stderr,
     });
@@ -87,8 +126,11 @@ function print(result, opts) {
         : c.lingered
           ? `DID NOT EXIT (killed ${opts.lingerMs} ms after mocha finished)`
           : `exit ${c.exit}`;
-    console.log(`  ${c.name.padEnd(8)} ${c.passes} passing, ${c.failures} failing, ${c.pending} pending of ${c.total}  [${status}, ${(c.ms / 1000).toFixed(1)} s]`);
-    if (c.stats) console.log(`           ${whereTheyRan(c.stats)}`);
+    console.log(`  ${c.name.padEnd(16)} ${c.passes} passing, ${c.failures} failing, ${c.pending} pending of ${c.total}  [${status}, ${(c.ms / 1000).toFixed(1)} s]`);
+    const pad = ' '.repeat(19);
+    if (c.apps) console.log(c.apps.target ? `${pad}fluxionize(app) called on ${c.apps.apps} apps made by ${c.apps.target}` : `${pad}fluxionize: no Express found, nothing fluxionized`);
+    if (c.stats) console.log(`${pad}${whereTheyRan(c.stats)}`);
+    else if (c.name !== 'plain' && c.reported) console.log(`${pad}fluxion: no stats written (fluxion never started in this run)`);
   }
   for (const n of opts.notes || []) console.log(`  (${n})`);
   for (const c of result.configs.slice(1)) {
@@ -186,14 +228,20 @@ async function runMocha({ dir, cfg, args, timeoutMs, lingerMs, mocha }) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flx-suite-'));
   const out = path.join(tmp, 'report.json');
   const statsFile = path.join(tmp, 'stats.json');
+  const appsFile = path.join(tmp, 'apps.json');
+  // Node's own --require reaches fluxion's worker threads too (mocha's does not): there it lets
+  // the test files load (scripts/mocha-worker-globals.js), so the handlers they define can move.
+  const workerGlobals = cfg.fluxion && process.env.SUITE_WORKER_GLOBALS !== '0';
   const argv = [
+    ...(workerGlobals ? ['--require', WORKER_GLOBALS] : []),
     mocha || path.join(dir, 'node_modules', 'mocha', 'bin', 'mocha.js'),
-    ...(cfg.fluxion ? ['--require', REGISTER] : []),
+    ...(cfg.fluxion ? ['--require', cfg.preload || REGISTER] : []),
     '--reporter', 'json', '--reporter-option', `output=${out}`,
     ...args,
   ];
-  const env = { ...process.env, FLUXION_CACHE: '0', FLUXION_STATS_FILE: statsFile };
+  const env = { ...process.env, FLUXION_CACHE: '0', FLUXION_STATS_FILE: statsFile, FLUXION_WORKERS: process.env.FLUXION_WORKERS || '2' };
   delete env.FLUXION_PLACEMENT;
+  if (cfg.preload) Object.assign(env, { FLUXION_ROOT: path.dirname(REGISTER), FLUXIONIZE_REPORT: appsFile });
   Object.assign(env, cfg.env);
   const run = await supervise(argv, { cwd: dir, env, timeoutMs, lingerMs, reported: () => fs.existsSync(out) });
   let report = null;
@@ -203,8 +251,9 @@ async function runMocha({ dir, cfg, args, timeoutMs, lingerMs, mocha }) {
     // no report: the run crashed or hung before mocha finished
   }
   const stats = cfg.fluxion ? readStats(statsFile) : null;
+  const apps = cfg.preload ? readStats(appsFile) : null;
   fs.rmSync(tmp, { recursive: true, force: true });
-  return { cfg, ...run, report, stats };
+  return { cfg, ...run, report, stats, apps };
 }
 
 /** stats() as written by FLUXION_STATS_FILE, or null. */
@@ -234,4 +283,4 @@ function whereTheyRan(stats) {
   return `fluxion: ${stats.length} fluxions (${movable} not pinned to the main thread), ${moved.size} ran on workers: ${onWorkers} of ${runs} runs`;
 }
 
-module.exports = { ROOT, REGISTER, CONFIGS, outcomes, summarize, print, main, supervise, runMocha, readStats, whereTheyRan };
+module.exports = { ROOT, REGISTER, PRELOAD, CONFIGS, ALL_CONFIGS, selectConfigs, outcomes, summarize, print, main, supervise, runMocha, readStats, whereTheyRan };

@@ -9,6 +9,8 @@ mod bus;
 
 mod versions;
 
+mod got_idl;
+
 use fluxion_compiler::{CompileError, Emit, Options, Rules, RuptureKind};
 use napi_derive::napi;
 

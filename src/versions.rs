@@ -514,6 +514,37 @@ impl NativeDataframe {
         }
     }
 
+    /// Remote only: sends the local head to the server if the server's head is still the
+    /// version this dataframe last fetched (a push with IfHead: the server does not merge);
+    /// returns the server's head, or null when it moved (fetch, merge and try again).
+    #[napi]
+    pub fn push_remote(&mut self) -> napi::Result<Option<String>> {
+        self.guard()?;
+        let Some(task) = self.push_if_head_task()? else {
+            return Ok(Some(self.df.head().to_string()));
+        };
+        if task.run()? {
+            self.df.push().map_err(version_err)?;
+            return Ok(Some(self.df.head().to_string()));
+        }
+        Ok(None)
+    }
+
+    /// [`NativeDataframe::push_remote`]'s network part on the libuv thread pool: resolves
+    /// whether the server took the push; then call `pushLocal` (it records the push).
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn push_remote_async(&self) -> napi::Result<AsyncTask<PushIfHeadTask>> {
+        self.guard()?;
+        Ok(AsyncTask::new(self.push_if_head_task()?.unwrap_or(
+            PushIfHeadTask {
+                remote: None,
+                from: VersionId::ROOT,
+                head: VersionId::ROOT,
+                diff: Default::default(),
+            },
+        )))
+    }
+
     /// [`NativeDataframe::sync_down`] on the libuv thread pool.
     #[napi(ts_return_type = "Promise<boolean>")]
     pub fn sync_down_async(&self) -> AsyncTask<SyncTask> {
@@ -628,6 +659,59 @@ impl Task for SyncUpTask {
 
     fn resolve(&mut self, _env: Env, out: Option<String>) -> napi::Result<Option<String>> {
         Ok(out)
+    }
+}
+
+pub struct PushIfHeadTask {
+    remote: Option<Arc<Remote>>,
+    from: VersionId,
+    head: VersionId,
+    diff: fluxion_versions::Diff,
+}
+
+impl PushIfHeadTask {
+    /// Whether the server took the push (`true` too when there was nothing to push).
+    fn run(&self) -> napi::Result<bool> {
+        match &self.remote {
+            Some(r) => r
+                .push_if_head(self.from, self.head, self.diff.clone())
+                .map_err(client_err),
+            None => Ok(true),
+        }
+    }
+}
+
+impl Task for PushIfHeadTask {
+    type Output = bool;
+    type JsValue = bool;
+
+    fn compute(&mut self) -> napi::Result<bool> {
+        self.run()
+    }
+
+    fn resolve(&mut self, _env: Env, out: bool) -> napi::Result<bool> {
+        Ok(out)
+    }
+}
+
+impl NativeDataframe {
+    /// What a conditional push of the local head sends; `None` when there is nothing to push.
+    fn push_if_head_task(&self) -> napi::Result<Option<PushIfHeadTask>> {
+        let Some(remote) = self.remote.clone() else {
+            return Err(arg_err("only a remote dataframe pushes to a server".into()));
+        };
+        let from = self.df.remote_version().unwrap_or(VersionId::ROOT);
+        let head = self.df.head();
+        if from == head {
+            return Ok(None);
+        }
+        let diff = self.df.graph().delta(from, head).map_err(version_err)?;
+        Ok(Some(PushIfHeadTask {
+            remote: Some(remote),
+            from,
+            head,
+            diff,
+        }))
     }
 }
 

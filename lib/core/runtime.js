@@ -58,7 +58,15 @@ const state = {
   moving: new Map(),
   mode: null,
   config: {},
+  /** Modules loading on this thread right now (a worker's require of an app module). */
+  loading: 0,
 };
+
+/** ES modules load asynchronously: their top level cannot be bracketed by `state.loading`. */
+function esModule(fullId) {
+  const g = state.graphs.get(fullId.slice(0, fullId.lastIndexOf('#')));
+  return Boolean(g && g.esModule);
+}
 
 function mode() {
   if (state.mode) return state.mode;
@@ -84,6 +92,33 @@ function recordMessage(fullId, out, cpuMicros) {
   native.load().statsMessage(statId(fullId), threadId, out, cpuMicros);
 }
 
+/**
+ * The user modules whose exported objects some compiled module writes into (a module binding
+ * written by a fluxion: `db.pets[id].name = x` with `const db = require('./db')`). Over all the
+ * graphs loaded so far; the specs a writing fluxion uses stand for the module it writes.
+ * @returns {Set<string>} resolved file names
+ */
+function writtenModules() {
+  const out = new Set();
+  for (const [file, g] of state.graphs) {
+    const writers = new Set();
+    for (const v of g.variables || []) if (v.kind === 'module' && v.writtenBy && v.writtenBy.length) for (const w of v.writtenBy) writers.add(w);
+    if (!writers.size) continue;
+    for (const f of g.fluxions) {
+      if (!writers.has(f.name)) continue;
+      for (const spec of f.hints.modules) {
+        if (!spec.startsWith('.') && !spec.startsWith('/')) continue;
+        try {
+          out.add(require.resolve(spec, { paths: [path.dirname(file)] }));
+        } catch {
+          // not resolvable from here: not a module of this app
+        }
+      }
+    }
+  }
+  return out;
+}
+
 function placementOf(fullId) {
   let p = state.placements.get(fullId);
   if (p) return p;
@@ -98,7 +133,10 @@ function placementOf(fullId) {
       return null;
     }
     const g = state.graphs.get(resolved);
-    return g ? { stateful: g.stateful } : null;
+    if (!g) return null;
+    // A module whose objects some handler writes into (`db.pets[id].name = x` elsewhere) holds
+    // state as much as one that writes its own variables.
+    return { stateful: g.stateful || writtenModules().has(resolved) };
   };
   const extra = new Set(state.config.statelessModules || []);
   for (const [id, pl] of placeModule(graph, file, info, extra)) {
@@ -218,7 +256,11 @@ function post(fullId, vars, fn) {
   // A worker loads the app's modules for their definitions; the start-up effects of their top
   // level (a file read that fills a cache, a listen callback) belong to the main thread, which
   // ran them once. Running them here again would overwrite state written since.
-  if (host.role === 'worker' && placementOf(fullId).startup) return function startupEffectOwnedByMain() {};
+  // Only while the module loads here: the same callback created later (a helper of the top
+  // level called by a handler that runs here) is the handler's own continuation.
+  if (host.role === 'worker' && placementOf(fullId).startup && (state.loading > 0 || esModule(fullId))) {
+    return function startupEffectOwnedByMain() {};
+  }
   if (vars === null || mode() === 'inline') {
     return function fluxionPost(...args) {
       return timed(fullId, fn, this, args, false);

@@ -86,6 +86,9 @@ function parseRemote(url) {
  * A dataframe: a local working copy of typed objects with its own version history, kept in
  * sync with the process-wide store (default) or with a GoT server (`remote`).
  */
+/** Conditional pushes a push() may try before giving up (each after a fetch and a merge). */
+const PUSH_ATTEMPTS = 1000;
+
 class Dataframe {
   /**
    * @param {string} name the GoT app name
@@ -255,9 +258,22 @@ class Dataframe {
    */
   push() {
     if (!this.remote) return this._withMerge('pushLocal');
-    call(this._native, 'syncDown');
-    this._withMerge('pushLocal');
-    return call(this._native, 'syncUp');
+    // Merge here, with mergeFn, then push only if the server's head has not moved since (the
+    // server never merges for us: an increment pushed by two clients at once adds up).
+    for (let attempt = 0; ; attempt++) {
+      call(this._native, 'syncDown');
+      this._withMerge('fetchLocal');
+      const head = call(this._native, 'pushRemote');
+      if (head !== null) return head;
+      this._contended(attempt);
+    }
+  }
+
+  /** @private */
+  _contended(attempt) {
+    if (attempt + 1 >= PUSH_ATTEMPTS) {
+      throw new GotError('GOT_CONTENDED', `the server's head moved ${PUSH_ATTEMPTS} times in a row during one push`);
+    }
   }
 
   /** fetch, then checkout of the new head. */
@@ -270,9 +286,15 @@ class Dataframe {
   /** push, with the network round trips off the JS thread. */
   async pushAwait() {
     if (!this.remote) return this.push();
-    await callAsync(this._native, 'syncDownAsync');
-    this._withMerge('pushLocal');
-    return callAsync(this._native, 'syncUpAsync');
+    for (let attempt = 0; ; attempt++) {
+      await callAsync(this._native, 'syncDownAsync');
+      this._withMerge('fetchLocal');
+      if (await callAsync(this._native, 'pushRemoteAsync')) {
+        call(this._native, 'pushLocal');
+        return this.head;
+      }
+      this._contended(attempt);
+    }
   }
 
   /**

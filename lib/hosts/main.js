@@ -295,7 +295,7 @@ function onMessage(msg) {
         // The handler may have changed req before answering (a session cookie, say).
         adapter.applyChanges(rec.req, msg.changes);
         try {
-          adapter.applyOps(rec.res, msg.ops);
+          adapter.applyOps(rec.res, msg.ops, (call, args) => transport.send(call.thread, { t: M.CALL_RESULT, id: call.id, args }));
         } catch (err) {
           // Express refused a call (res.status(99), an invalid cookie option...): in the
           // original it threw inside the handler, which stopped there, and the router passed

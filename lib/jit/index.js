@@ -322,6 +322,24 @@ function valueIn(info, name) {
   return { found: false };
 }
 
+/**
+ * A module binding of the handler's module that some fluxion writes through (`db.pets[id].name =
+ * x`): the module's objects are state, and every handler that uses them stays with them.
+ */
+function writtenModuleReason(graph, f) {
+  // Only the app's own modules (a relative require): a method call on a package's object counts
+  // as a write in the compiler's facts (`crypto.createHash()`), which says nothing of state.
+  if (!f.hints.modules.some((m) => m.startsWith('.') || m.startsWith('/'))) return null;
+  const root = f.root || f.id;
+  const names = new Set(graph.fluxions.filter((g) => (g.root || g.id) === root || g.id === f.id).map((g) => g.name));
+  names.add(f.name);
+  for (const v of graph.variables || []) {
+    if (v.kind !== 'module' || !v.writtenBy || !v.writtenBy.length) continue;
+    if ([...(v.usedBy || []), ...v.writtenBy].some((n) => names.has(n))) return `uses module ${v.name}, whose objects handlers write`;
+  }
+  return null;
+}
+
 /** Why the modules a function uses keep it on the main thread (packages proven stateless by compiling them), or null. */
 function modulesReason(f, file, extraStateless, withResources) {
   const stateless = new Set(extraStateless || []);
@@ -476,6 +494,7 @@ function compileHandler(fn, opts = {}) {
     names.push(s.name);
     values.push(value);
   }
+  if (!reason) reason = writtenModuleReason(graph, f);
   if (!reason) reason = modulesReason(f, file, opts.extraStateless, true);
   const reqProps = f.hints.resources.filter((r) => r.kind === 'request').flatMap((r) => r.props);
   const placement = reason ? { where: 'main', reason } : { where: 'replicated', reqProps, jit: true, shared: shared.length > 0 };

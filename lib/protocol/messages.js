@@ -79,6 +79,13 @@ const TABLE = {
     fields: { h: 'request handle', from: 'worker thread' },
     doc: 'an optimistic run could not finish synchronously: run the handler on the main thread',
   },
+  'call-result': {
+    from: 'main',
+    to: 'worker',
+    handler: 'hosts/worker.js onMessage',
+    fields: { id: 'the waiting callback', args: '[error (wire/errors.js) or null, result]' },
+    doc: "the result of a call a worker's handler made on a main-thread object (res.render with a callback)",
+  },
   slots: {
     from: 'main',
     to: 'worker',

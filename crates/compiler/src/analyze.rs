@@ -145,6 +145,12 @@ pub struct Store {
     pub target: BindingId,
     pub values: Vec<BindingId>,
     pub at: Place,
+    /// The value is one of those bindings itself, or a member path into it (`req.pet = pet`,
+    /// `req.pet = db.pets[id]`): the same object, not a new one built from it.
+    pub alias: Option<BindingId>,
+    /// The value is made here as an instance or a function (`new AsyncLocalStorage()`,
+    /// `() => ...`, `class {}`): not plain data, so a copy on another thread would lose it.
+    pub opaque: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -1304,9 +1310,25 @@ impl Uses<'_> {
             .filter_map(|i| self.binding(i))
             .filter(|&b| b != target)
             .collect();
-        if !values.is_empty() {
+        let value = strip_parens(value);
+        let alias = match value {
+            Expr::Ident(i) => self.binding(i),
+            Expr::Member(_) => root_ident(value).and_then(|i| self.binding(i)),
+            _ => None,
+        };
+        let opaque = matches!(
+            value,
+            Expr::New(_) | Expr::Fn(_) | Expr::Arrow(_) | Expr::Class(_)
+        );
+        if !values.is_empty() || opaque {
             let at = self.place();
-            self.facts.stores.push(Store { target, values, at });
+            self.facts.stores.push(Store {
+                target,
+                values,
+                at,
+                alias,
+                opaque,
+            });
         }
     }
 

@@ -12,7 +12,7 @@
 //! (`template` called from `reply` is part of `reply`), so its reads and writes count there.
 
 use crate::abi;
-use crate::analyze::{Callback, Facts, FuncId, OriginRoot, Place, ResourceKind, Seg};
+use crate::analyze::{BindingId, Callback, Facts, FuncId, OriginRoot, Place, ResourceKind, Seg};
 use crate::graph::{
     Fluxion, FluxionKind, Graph, Hints, ResourceUse, Rewrite, RupturePoint, StateUse, Stream, Tail,
     VarKind, Variable,
@@ -994,6 +994,17 @@ impl Builder<'_> {
             ) {
                 continue;
             }
+            if s.opaque {
+                // `req.als = new AsyncLocalStorage()`: the next handler, wherever it runs, must
+                // see that instance, methods and all; a copy would not.
+                for part in self.attrib(s.at) {
+                    let list = &mut hints[part.flx].stores_state;
+                    let what = "an instance or function".to_string();
+                    if !list.contains(&what) {
+                        list.push(what);
+                    }
+                }
+            }
             for &v in &s.values {
                 let b = &facts.bindings[v];
                 let state = b.resource.is_none()
@@ -1007,10 +1018,11 @@ impl Builder<'_> {
                 // req.pet = pet`): that object is shared, and a copy on another thread would
                 // take the writes made through it.
                 let local = b.decl != Place::Top && self.decl_is_within(v, s.target);
-                let shared_member = b.member_of.is_some_and(|r| {
-                    let root = &facts.bindings[r];
-                    root.resource.is_none() && !self.decl_is_within(r, s.target)
-                });
+                let outside = |r: BindingId| {
+                    facts.bindings[r].resource.is_none() && !self.decl_is_within(r, s.target)
+                };
+                let shared_member =
+                    s.alias == Some(v) && (outside(v) || b.member_of.is_some_and(outside));
                 if (!state || local) && !shared_member {
                     continue;
                 }

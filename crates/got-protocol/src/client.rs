@@ -18,7 +18,7 @@ use std::io;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-use fluxion_versions::{PushRequest, Schema, Store, VersionId};
+use fluxion_versions::{Diff, PushRequest, Schema, Store, VersionId};
 use parking_lot::Mutex;
 use thiserror::Error;
 
@@ -63,6 +63,7 @@ pub fn status_text(code: u16) -> &'static str {
         status::NOT_FOUND => "no such app on the server",
         status::TIMEOUT => "timed out waiting for a change",
         status::CONFLICT => "version already exists",
+        status::PRECONDITION_FAILED => "the server's head moved (fetch, merge, push again)",
         status::GONE => "unknown start version",
         status::TOO_LARGE => "frame too large",
         status::UNPROCESSABLE => "data does not fit the app's types or its start version",
@@ -301,6 +302,7 @@ impl Remote {
                 diff,
                 merge_fn: None,
                 hold: true,
+                if_head: false,
             };
             self.mirror
                 .push_request(&self.app, req)
@@ -363,6 +365,53 @@ impl Remote {
         *known = head;
         let _ = self.mirror.gc(&self.app);
         Ok(server_head)
+    }
+
+    /// Pushes `diff` from `from` (the newest server version the mirror has) to the local
+    /// version `version`, only if `from` is still the server's head: the client merged itself
+    /// (with its own merge function) and the server must not merge again. Returns `false`,
+    /// with nothing changed, if the server's head moved (412) or `from` is not
+    /// [`Remote::known`]: fetch ([`Remote::sync_down`]), merge and try again. On success the
+    /// mirror has `version` as its head (a dataframe's next push into the mirror then sends
+    /// nothing) and `known` is `version`.
+    pub fn push_if_head(
+        &self,
+        from: VersionId,
+        version: VersionId,
+        diff: Diff,
+    ) -> Result<bool, ClientError> {
+        let mut known = self.known.lock();
+        if *known != from {
+            return Ok(false);
+        }
+        let app = self.app.clone();
+        let frame = Frame::push(&app, from, version, diff.clone()).with_if_head();
+        let accepted = self.with_conn(|c| {
+            let reply = c.request(&frame, Duration::ZERO)?;
+            if reply.status == Some(status::PRECONDITION_FAILED) {
+                return Ok(false);
+            }
+            self.check(&reply, "push")?;
+            Ok(true)
+        })?;
+        if !accepted {
+            return Ok(false);
+        }
+        let req = PushRequest {
+            from,
+            version: Some(version),
+            diff,
+            merge_fn: None,
+            hold: true,
+            if_head: false,
+        };
+        self.mirror
+            .push_request(&self.app, req)
+            .map_err(|e| self.local(e))?;
+        let _ = self.mirror.release(&self.app, from);
+        *known = version;
+        let _ = self.mirror.gc(&self.app);
+        Ok(true)
     }
 
     /// Blocks until the server has a version beyond `known` (at most `timeout`) and fetches it

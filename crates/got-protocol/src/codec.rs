@@ -93,7 +93,7 @@ pub fn encode_into(frame: &Frame, out: &mut Vec<u8>) {
 /// frame's size).
 pub(crate) fn encoded_len_bound(f: &Frame) -> usize {
     // Every fixed field: 1-byte key + at most 9 bytes; versions are 36-character texts.
-    let mut n = 4 + 1 + 9 * 10 + 2 * 40;
+    let mut n = 4 + 1 + 9 * 11 + 2 * 40;
     n += f.app_name.as_ref().map_or(0, |a| a.len() + 9);
     n += f
         .types
@@ -260,6 +260,7 @@ fn put_frame(out: &mut Vec<u8>, f: &Frame) {
         f.wait_timeout.is_some(),
         f.status.is_some(),
         f.types.is_some(),
+        f.if_head.is_some(),
     ]
     .iter()
     .filter(|x| **x)
@@ -304,6 +305,10 @@ fn put_frame(out: &mut Vec<u8>, f: &Frame) {
         for n in t {
             put_text(out, n);
         }
+    }
+    if let Some(h) = f.if_head {
+        field(out, Field::IfHead);
+        out.push(if h { 0xf5 } else { 0xf4 });
     }
 }
 
@@ -373,7 +378,7 @@ fn frame_from_cbor(v: Cbor) -> Result<Frame, FrameError> {
         return Err(FrameError::NotAMap { found: kind(&v) });
     };
     let mut f = Frame::default();
-    let mut seen = [false; 9];
+    let mut seen = [false; Field::ALL.len()];
     for (k, v) in entries {
         let Cbor::Integer(code) = k else {
             return Err(FrameError::BadKey { found: kind(&k) });
@@ -450,6 +455,10 @@ fn frame_from_cbor(v: Cbor) -> Result<Frame, FrameError> {
                 })?);
             }
             Field::Types => f.types = Some(types_from_cbor(v)?),
+            Field::IfHead => match v {
+                Cbor::Bool(b) => f.if_head = Some(b),
+                v => return Err(wrong("a bool", &v)),
+            },
         }
     }
     Ok(f)

@@ -87,7 +87,7 @@ impl<'a> Reader<'a> {
     fn frame(&mut self) -> Option<Frame> {
         let n = self.count(MAP)?;
         let mut f = Frame::default();
-        let mut seen = [false; 9];
+        let mut seen = [false; 10];
         for _ in 0..n {
             let code = usize::try_from(self.uint()?).ok()?;
             if std::mem::replace(seen.get_mut(code)?, true) {
@@ -122,6 +122,7 @@ impl<'a> Reader<'a> {
                     }
                     f.types = Some(names);
                 }
+                9 => f.if_head = Some(self.boolean()?),
                 _ => return None,
             }
         }

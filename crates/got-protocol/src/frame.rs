@@ -16,10 +16,11 @@ pub enum Field {
     WaitTimeout = 6,
     Status = 7,
     Types = 8,
+    IfHead = 9,
 }
 
 impl Field {
-    pub const ALL: [Field; 9] = [
+    pub const ALL: [Field; 10] = [
         Field::AppName,
         Field::Data,
         Field::RequestType,
@@ -29,6 +30,7 @@ impl Field {
         Field::WaitTimeout,
         Field::Status,
         Field::Types,
+        Field::IfHead,
     ];
 
     pub fn code(self) -> u8 {
@@ -54,6 +56,7 @@ impl fmt::Display for Field {
             Field::WaitTimeout => "WaitTimeout",
             Field::Status => "Status",
             Field::Types => "Types",
+            Field::IfHead => "IfHead",
         };
         write!(f, "{name} ({})", self.code())
     }
@@ -97,6 +100,9 @@ pub mod status {
     pub const CONFLICT: u16 = 409;
     /// The start version is unknown (never seen, or garbage-collected): fetch from ROOT.
     pub const GONE: u16 = 410;
+    /// A push with IfHead whose StartVersion is not the head any more: nothing changed; the
+    /// client fetches, merges and pushes again.
+    pub const PRECONDITION_FAILED: u16 = 412;
     /// The frame is larger than the server's frame limit.
     pub const TOO_LARGE: u16 = 413;
     /// The data does not fit the app's types, or does not apply to the start version.
@@ -129,6 +135,8 @@ pub struct Frame {
     pub status: Option<u16>,
     /// 8: the type names the transaction is about (a fetch answers only these types).
     pub types: Option<Vec<String>>,
+    /// 9: for a push, apply it only if StartVersion is the head (else 412).
+    pub if_head: Option<bool>,
 }
 
 impl Frame {
@@ -171,6 +179,12 @@ impl Frame {
     pub fn with_wait(mut self, timeout_secs: f64) -> Frame {
         self.wait = Some(true);
         self.wait_timeout = Some(timeout_secs);
+        self
+    }
+
+    /// Sets IfHead: the push applies only if StartVersion is still the head.
+    pub fn with_if_head(mut self) -> Frame {
+        self.if_head = Some(true);
         self
     }
 

@@ -29,6 +29,7 @@ pub fn status_for(e: &Error) -> u16 {
         Error::UnknownVersion(_) => status::GONE,
         Error::Timeout { .. } => status::TIMEOUT,
         Error::DuplicateVersion(_) => status::CONFLICT,
+        Error::HeadMoved { .. } => status::PRECONDITION_FAILED,
         Error::Schema(_) | Error::Diff(_) | Error::MergeKeyMismatch { .. } => status::UNPROCESSABLE,
         _ => status::INTERNAL,
     }
@@ -84,6 +85,7 @@ pub fn handle_with(store: &Store, frame: Frame, config: &HandlerConfig) -> Frame
                     diff,
                     merge_fn: None,
                     hold,
+                    if_head: frame.if_head == Some(true),
                 };
                 store.push_request(app, req).and_then(|r| {
                     if hold && !from.is_root() {

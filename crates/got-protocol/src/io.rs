@@ -23,6 +23,50 @@ pub enum ReadError {
     Io(io::Error),
 }
 
+/// Reads one length-prefixed frame's bytes (prefix included) without decoding them. The
+/// length is checked against `limits` before the body is read.
+pub fn read_frame_bytes(r: &mut impl Read, limits: &Limits) -> Result<Vec<u8>, ReadError> {
+    let mut prefix = [0u8; 4];
+    let mut got = 0;
+    while got < 4 {
+        match r.read(&mut prefix[got..]) {
+            Ok(0) if got == 0 => return Err(ReadError::Closed),
+            Ok(0) => {
+                return Err(ReadError::Truncated(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("stream ended after {got} of the 4 length bytes"),
+                )))
+            }
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if got > 0 => return Err(ReadError::Truncated(e)),
+            Err(e) => return Err(ReadError::Io(e)),
+        }
+    }
+    let len = u32::from_be_bytes(prefix) as usize;
+    if len > limits.max_frame_bytes {
+        return Err(FrameError::TooLarge {
+            len,
+            max: limits.max_frame_bytes,
+        }
+        .into());
+    }
+    let mut buf = Vec::with_capacity(4 + len);
+    buf.extend_from_slice(&prefix);
+    let got = r
+        .by_ref()
+        .take(len as u64)
+        .read_to_end(&mut buf)
+        .map_err(ReadError::Truncated)?;
+    if got < len {
+        return Err(ReadError::Truncated(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("stream ended after {got} of the {len} body bytes"),
+        )));
+    }
+    Ok(buf)
+}
+
 /// Reads one length-prefixed frame. The length is checked against `limits` before the body is
 /// read, so an oversized frame costs 4 bytes of reading, not its claimed size.
 pub fn read_frame(r: &mut impl Read, limits: &Limits) -> Result<Frame, ReadError> {

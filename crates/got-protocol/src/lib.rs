@@ -89,6 +89,7 @@ pub mod handler;
 pub mod io;
 mod pool;
 pub mod server;
+pub mod spacetime;
 
 pub use client::{status_text, ClientError, Connection, Remote, RemoteOptions};
 pub use codec::{decode, decode_body_generic, encode, encode_into, FrameError, Limits};

@@ -27,7 +27,8 @@ use tungstenite::{Message, WebSocket};
 use crate::codec::{decode, encode, FrameError, Limits};
 use crate::frame::{status, Frame, RequestType};
 use crate::handler::{handle_with, HandlerConfig};
-use crate::io::{read_frame, write_frame, ReadError};
+use crate::io::{read_frame, read_frame_bytes, write_frame, ReadError};
+use crate::spacetime;
 
 /// Server-side bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,7 +214,10 @@ fn answer(shared: &Shared, frame: Frame) -> (Frame, bool) {
             let _ = store.gc(&app);
         }
     }
-    let keep = code == status::OK || code == status::TIMEOUT;
+    let keep = matches!(
+        code,
+        status::OK | status::TIMEOUT | status::PRECONDITION_FAILED
+    );
     (reply, keep)
 }
 
@@ -244,6 +248,7 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
 
 fn serve_tcp(mut stream: TcpStream, shared: &Shared) {
     let limits = shared.config.limits;
+    let mut first_frame = true;
     loop {
         if shared.stopping.load(Ordering::SeqCst) {
             return;
@@ -257,7 +262,29 @@ fn serve_tcp(mut stream: TcpStream, shared: &Shared) {
             Ok(_) => {}
         }
         let _ = stream.set_read_timeout(Some(shared.config.frame_timeout));
-        let result = read_frame(&mut (&first[..]).chain(&mut stream), &limits);
+        let result = if std::mem::take(&mut first_frame) {
+            // The first frame says which dialect the client speaks: the thesis's, or
+            // Spacetime 2.1's (see `spacetime`), for the whole connection.
+            match read_frame_bytes(&mut (&first[..]).chain(&mut stream), &limits) {
+                Ok(bytes) if spacetime::is_spacetime(&bytes[4..], &limits) => {
+                    spacetime::serve(
+                        stream,
+                        &shared.store,
+                        &limits,
+                        shared.config.handler.max_wait,
+                        &shared.stopping,
+                        bytes[4..].to_vec(),
+                    );
+                    return;
+                }
+                Ok(bytes) => decode(&bytes, &limits)
+                    .map(|(f, _)| f)
+                    .map_err(ReadError::Frame),
+                Err(e) => Err(e),
+            }
+        } else {
+            read_frame(&mut (&first[..]).chain(&mut stream), &limits)
+        };
         let (reply, keep) = match result {
             Ok(frame) => answer(shared, frame),
             Err(ReadError::Closed) => return,

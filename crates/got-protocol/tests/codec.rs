@@ -81,7 +81,9 @@ fn sample_frames() -> Vec<Frame> {
             wait_timeout: Some(2.5),
             status: Some(200),
             types: Some(vec![]),
+            if_head: Some(false),
         },
+        Frame::push("GotCounter", v, VersionId::random(), sample_diff()).with_if_head(),
         Frame::default(),
     ]
 }
@@ -387,7 +389,18 @@ fn field_errors_are_typed() {
         err(map(vec![(t("0"), t("a"))])),
         FrameError::BadKey { found: "text" }
     );
-    assert_eq!(err(map(vec![(i(9), t("a"))])), FrameError::UnknownField(9));
+    assert_eq!(
+        err(map(vec![(i(10), t("a"))])),
+        FrameError::UnknownField(10)
+    );
+    assert_eq!(
+        err(map(vec![(i(9), t("a"))])),
+        FrameError::FieldType {
+            field: Field::IfHead,
+            expected: "a bool",
+            found: "text"
+        }
+    );
     assert_eq!(
         err(map(vec![(i(-1), t("a"))])),
         FrameError::UnknownField(-1)

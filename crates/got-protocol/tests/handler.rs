@@ -248,3 +248,28 @@ fn client_versions_survive_gc_until_acknowledged() {
         Some(status::GONE)
     );
 }
+
+#[test]
+fn a_push_with_if_head_is_refused_with_412_once_the_head_moved() {
+    let store = store();
+    let base = seed(&store);
+    let first = VersionId::random();
+    let r = round_trip(
+        &store,
+        Frame::push(APP, base, first, set_count(1)).with_if_head(),
+    );
+    assert_eq!((r.status, r.end_version), (Some(status::OK), Some(first)));
+    // A second client still based on `base`: refused, nothing changes.
+    let late = VersionId::random();
+    let r = round_trip(
+        &store,
+        Frame::push(APP, base, late, set_count(2)).with_if_head(),
+    );
+    assert_eq!(r.status, Some(status::PRECONDITION_FAILED));
+    assert_eq!(store.head(APP).unwrap(), first);
+    assert!(!store.with_graph(APP, |g| g.contains(late)).unwrap());
+    // Without IfHead the server merges as before.
+    let r = round_trip(&store, Frame::push(APP, base, late, set_count(2)));
+    assert_eq!(r.status, Some(status::OK));
+    assert_ne!(store.head(APP).unwrap(), first);
+}

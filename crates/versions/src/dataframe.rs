@@ -10,12 +10,16 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::diff::{Change, Diff, Snapshot};
+use crate::change::Change;
+use crate::diff::{Diff, Snapshot};
 use crate::error::{DiffError, Error, Result};
-use crate::graph::{theirs_wins, MergeFn, VersionGraph, VersionId};
-use crate::schema::{Object, Schema};
+use crate::graph::VersionGraph;
+use crate::merge::{theirs_wins, MergeFn};
+use crate::object::Object;
+use crate::schema::Schema;
 use crate::store::{FetchRequest, PushRequest, Store};
 use crate::value::{Key, Value};
+use crate::version_id::VersionId;
 
 struct Remote {
     store: Store,
@@ -380,22 +384,29 @@ impl Dataframe {
         if self.head == r {
             return store.head(&app);
         }
-        let diff = self.graph.delta(r, self.head)?;
-        let req = PushRequest {
-            from: r,
-            version: Some(self.head),
-            diff,
-            merge_fn: self.merge_fn.clone(),
-            hold: true,
+        let head = if store.with_graph(&app, |g| g.contains(self.head))? {
+            // Someone (a remote's conditional push) put this version in the store already.
+            store.retain(&app, self.head)?;
+            store.head(&app)?
+        } else {
+            let diff = self.graph.delta(r, self.head)?;
+            let req = PushRequest {
+                from: r,
+                version: Some(self.head),
+                diff,
+                merge_fn: self.merge_fn.clone(),
+                hold: true,
+                if_head: false,
+            };
+            store.push_request(&app, req)?.head
         };
-        let reply = store.push_request(&app, req)?;
         store.release(&app, r)?;
         self.graph.move_ref(r, self.head)?;
         if let Some(remote) = self.remote.as_mut() {
             remote.version = self.head;
         }
         self.graph.gc()?;
-        Ok(reply.head)
+        Ok(head)
     }
 
     /// Fetch, then check out the new head. Fails with [`Error::UncommittedChanges`] (before

@@ -1,12 +1,13 @@
-//! Error types.
+//! Error types. They name data (keys, kinds, version ids) and depend on nothing else in the
+//! crate: every module above the data types may return them.
 
 use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::diff::ChangeKind;
-use crate::graph::VersionId;
+use crate::change::ChangeKind;
 use crate::value::{DimKind, Key};
+use crate::version_id::VersionId;
 
 /// A type definition, or an object or diff, does not fit the schema.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -98,6 +99,12 @@ pub enum Error {
         app: String,
         since: VersionId,
         waited: Duration,
+    },
+    #[error("app {app:?} moved: the push is based on {from} but the head is {head}")]
+    HeadMoved {
+        app: String,
+        from: VersionId,
+        head: VersionId,
     },
     #[error("the dataframe has uncommitted changes")]
     UncommittedChanges,

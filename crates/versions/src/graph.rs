@@ -1,13 +1,8 @@
 //! The version graph: a DAG of versions whose edges carry diffs, with 3-way merge, reference
 //! counts and garbage collection.
 //!
-//! # Version ids
-//!
-//! A [`VersionId`] is a 128-bit number written like a UUID (`04a17d60-2df8-4c1b-94e0-19c3949b6a60`,
-//! random, version-4 layout) except for the root, the empty state every graph starts from, which
-//! is `0` and written `ROOT` as in the thesis's Listing 5.3. Ids are random rather than counters
-//! so that a version committed in one process (a client dataframe) keeps its id when it is pushed
-//! to another (the store): both graphs then name the same state the same way.
+//! Version ids are [`VersionId`]s (see [`crate::version_id`]); merge functions are
+//! [`crate::merge`]'s.
 //!
 //! # Invariants
 //!
@@ -19,185 +14,16 @@
 //!   removes the others, replacing each removed `p → v → c` by an edge `p → c` carrying the
 //!   composed diff.
 
-use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::fmt;
-use std::hash::{BuildHasher, Hasher};
-use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-use crate::diff::{changed_dims, Change, Diff, Snapshot};
+use crate::change::Change;
+use crate::diff::{changed_dims, Diff, Snapshot};
 use crate::error::{Error, Result};
-use crate::schema::{Object, Schema};
+use crate::merge::{MergeFnDyn, MergeOutcome};
+use crate::object::Object;
+use crate::schema::Schema;
 use crate::value::Key;
-
-/// Identifier of a version (see the module docs). Serialised as its string form.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct VersionId(u128);
-
-impl VersionId {
-    /// The empty state every graph starts from; never garbage-collected.
-    pub const ROOT: VersionId = VersionId(0);
-
-    /// A fresh random id (UUID version-4 layout; never `ROOT`).
-    pub fn random() -> VersionId {
-        static SEED: OnceLock<RandomState> = OnceLock::new();
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let seed = SEED.get_or_init(RandomState::new);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let half = |salt: u8| {
-            let mut h = seed.build_hasher();
-            h.write_u64(n);
-            h.write_u128(nanos);
-            h.write_u8(salt);
-            u128::from(h.finish())
-        };
-        let mut v = (half(1) << 64) | half(2);
-        v = (v & !(0xF << 76)) | (0x4 << 76); // version nibble
-        v = (v & !(0x3 << 62)) | (0x2 << 62); // RFC 4122 variant
-        VersionId(v)
-    }
-
-    pub const fn from_u128(v: u128) -> VersionId {
-        VersionId(v)
-    }
-
-    pub const fn as_u128(self) -> u128 {
-        self.0
-    }
-
-    pub fn is_root(self) -> bool {
-        self == VersionId::ROOT
-    }
-}
-
-impl fmt::Display for VersionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_root() {
-            return f.write_str("ROOT");
-        }
-        let v = self.0;
-        write!(
-            f,
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            v >> 96,
-            (v >> 80) & 0xffff,
-            (v >> 64) & 0xffff,
-            (v >> 48) & 0xffff,
-            v & 0xffff_ffff_ffff
-        )
-    }
-}
-
-impl fmt::Debug for VersionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
-
-/// A string is neither `ROOT` nor 32 hexadecimal digits (hyphens ignored).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid version id {0:?}: expected ROOT or 32 hex digits")]
-pub struct ParseVersionIdError(pub String);
-
-impl FromStr for VersionId {
-    type Err = ParseVersionIdError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s == "ROOT" {
-            return Ok(VersionId::ROOT);
-        }
-        let hex: String = s.chars().filter(|c| *c != '-').collect();
-        if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(ParseVersionIdError(s.to_owned()));
-        }
-        u128::from_str_radix(&hex, 16)
-            .map(VersionId)
-            .map_err(|_| ParseVersionIdError(s.to_owned()))
-    }
-}
-
-impl Serialize for VersionId {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for VersionId {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-/// What the application's merge function decides for one conflicting object.
-#[derive(Debug, Clone, PartialEq)]
-pub enum MergeOutcome {
-    /// The object exists after the merge, with this value (its key must be the conflict's key).
-    Keep(Object),
-    /// The object does not exist after the merge.
-    Delete,
-}
-
-/// An application merge function: `(type name, original, yours, theirs) -> outcome`, where each
-/// object is the state of the conflicting object at the common ancestor, on your side and on
-/// theirs (`None`: absent there). It is only called for real conflicts (the same dimension set
-/// to different values on both sides, or modified on one side and deleted on the other, or
-/// created differently on both); everything else merges by itself.
-///
-/// In a [`crate::Store`] push, *yours* is the pushed version and *theirs* the store's head; in a
-/// [`crate::Dataframe`] fetch, *yours* is the local head and *theirs* the store's head. So
-/// *theirs* is always the shared side.
-pub type MergeFnDyn =
-    dyn Fn(&str, Option<&Object>, Option<&Object>, Option<&Object>) -> MergeOutcome + Send + Sync;
-
-/// A shareable merge function.
-pub type MergeFn = Arc<MergeFnDyn>;
-
-/// Wraps a closure as a [`MergeFn`].
-pub fn merge_fn<F>(f: F) -> MergeFn
-where
-    F: Fn(&str, Option<&Object>, Option<&Object>, Option<&Object>) -> MergeOutcome
-        + Send
-        + Sync
-        + 'static,
-{
-    Arc::new(f)
-}
-
-/// The default merge rule, *theirs wins, per dimension*: if theirs deleted the object it is
-/// deleted; if only yours deleted it, theirs is kept; otherwise the result is theirs, plus every
-/// dimension that only your side changed (relative to the original).
-pub fn theirs_wins(
-    _type_name: &str,
-    original: Option<&Object>,
-    yours: Option<&Object>,
-    theirs: Option<&Object>,
-) -> MergeOutcome {
-    match (yours, theirs) {
-        (_, None) => MergeOutcome::Delete,
-        (None, Some(t)) => MergeOutcome::Keep(t.clone()),
-        (Some(y), Some(t)) => {
-            let mut out = t.clone();
-            if let Some(o) = original {
-                for (d, v) in y.dims.iter() {
-                    let before = o.dims.get(d);
-                    if before != Some(v) && t.dims.get(d) == before {
-                        out.dims_mut().insert(d.clone(), v.clone());
-                    }
-                }
-            }
-            MergeOutcome::Keep(out)
-        }
-    }
-}
+use crate::version_id::VersionId;
 
 #[derive(Debug, Clone, Default)]
 struct Node {
@@ -450,7 +276,7 @@ impl VersionGraph {
     ///
     /// Changes to different objects, or to different dimensions of one object, combine; the same
     /// change made on both sides is taken once. Any other overlap is a conflict, decided by
-    /// `merge_fn(type, original, ours, theirs)` (e.g. [`theirs_wins`]). Returns the merged
+    /// `merge_fn(type, original, ours, theirs)` (e.g. [`crate::merge::theirs_wins`]). Returns the merged
     /// version: a new version with parents `ours` and `theirs`, or one of them when the other
     /// adds nothing (fast-forward).
     pub fn merge(
@@ -484,9 +310,11 @@ impl VersionGraph {
             let combined = match (co, ct) {
                 (Change::Delete, Change::Delete) => Some(Some(Change::Delete)),
                 (Change::New(a), Change::New(b)) if a == b => Some(Some(co.clone())),
-                (Change::Modify(a), Change::Modify(b))
-                    if a.iter().all(|(d, v)| b.get(d).is_none_or(|w| w == v)) =>
-                {
+                // Both sides changed the object: it merges by itself only if they changed
+                // different dimensions. The same dimension changed on both sides is a conflict
+                // even when both wrote the same value: two increments of a counter from 4 both
+                // write 5, and only the merge function knows the answer is 6.
+                (Change::Modify(a), Change::Modify(b)) if a.keys().all(|d| !b.contains_key(d)) => {
                     let mut dims = a.clone();
                     dims.extend(b.iter().map(|(d, v)| (d.clone(), v.clone())));
                     Some(Some(Change::Modify(dims)))

@@ -2,10 +2,16 @@
 //! 3-way merge and garbage collection, a thread-safe store of named graphs, and dataframes
 //! (local working copies) that fetch from and push to it.
 //!
-//! * [`value`]: [`Value`], [`Key`], [`DimKind`].
-//! * [`schema`]: [`TypeDef`], [`Object`], [`Schema`] and their validation.
-//! * [`diff`]: [`Diff`] (type → key → [`Change`]), composition, [`Snapshot`].
-//! * [`graph`]: [`VersionId`], [`VersionGraph`] (commit, delta, merge, refs, gc).
+//! Modules, bottom up (each uses only modules listed before it; `tests/module_cycles.rs`
+//! keeps it so):
+//!
+//! * data types: [`value`] ([`Value`], [`Key`], [`DimKind`]), [`version_id`] ([`VersionId`]),
+//!   [`dims`] ([`Dims`]), [`object`] ([`Object`]), [`change`] ([`Change`], [`ChangeKind`]);
+//! * [`error`]: [`Error`], [`SchemaError`], [`DiffError`] (they name data types only);
+//! * [`schema`]: [`TypeDef`], [`Schema`] and the validation of objects;
+//! * [`diff`]: [`Diff`] (type → key → [`Change`]), composition, [`Snapshot`];
+//! * [`merge`]: [`MergeFn`], [`MergeOutcome`], [`theirs_wins`];
+//! * [`graph`]: [`VersionGraph`] (commit, delta, merge, refs, gc).
 //! * [`store`]: [`Store`] (push, fetch, wait for change) shared by all threads.
 //! * [`dataframe`]: [`Dataframe`] (add/read/delete, commit, checkout, fetch, push, pull).
 //!
@@ -27,23 +33,28 @@
 //! assert_eq!(b.read_one("Counter", &key).unwrap().unwrap().get("count"), Some(&0.into()));
 //! ```
 
+pub mod change;
 pub mod dataframe;
 pub mod diff;
 pub mod dims;
 pub mod error;
 pub mod graph;
+pub mod merge;
+pub mod object;
 pub mod schema;
 pub mod store;
 pub mod value;
+pub mod version_id;
 
+pub use change::{Change, ChangeKind};
 pub use dataframe::Dataframe;
-pub use diff::{Change, ChangeKind, Diff, Snapshot};
+pub use diff::{Diff, Snapshot};
 pub use dims::Dims;
 pub use error::{DiffError, Error, Result, SchemaError};
-pub use graph::{
-    merge_fn, theirs_wins, MergeFn, MergeFnDyn, MergeOutcome, ParseVersionIdError, VersionGraph,
-    VersionId,
-};
-pub use schema::{Object, Schema, TypeDef};
+pub use graph::VersionGraph;
+pub use merge::{merge_fn, theirs_wins, MergeFn, MergeFnDyn, MergeOutcome};
+pub use object::Object;
+pub use schema::{Schema, TypeDef};
 pub use store::{FetchReply, FetchRequest, PushReply, PushRequest, Store};
 pub use value::{DimKind, Key, Value};
+pub use version_id::{ParseVersionIdError, VersionId};

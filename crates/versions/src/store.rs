@@ -19,8 +19,10 @@ use parking_lot::{Condvar, Mutex, MutexGuard, RwLock};
 
 use crate::diff::{Diff, Snapshot};
 use crate::error::{Error, Result};
-use crate::graph::{theirs_wins, MergeFn, VersionGraph, VersionId};
+use crate::graph::VersionGraph;
+use crate::merge::{theirs_wins, MergeFn};
 use crate::schema::Schema;
+use crate::version_id::VersionId;
 
 /// A fetch: the diff from `from` to the app's head.
 #[derive(Debug, Clone)]
@@ -72,6 +74,9 @@ pub struct PushRequest {
     pub merge_fn: Option<MergeFn>,
     /// Retain the pushed version on behalf of the caller.
     pub hold: bool,
+    /// Refuse ([`Error::HeadMoved`], nothing changed) unless `from` is the head: the caller
+    /// merges itself, with its own merge function, and tries again.
+    pub if_head: bool,
 }
 
 impl PushRequest {
@@ -82,6 +87,7 @@ impl PushRequest {
             diff,
             merge_fn: None,
             hold: false,
+            if_head: false,
         }
     }
 
@@ -97,6 +103,11 @@ impl PushRequest {
 
     pub fn hold(mut self) -> Self {
         self.hold = true;
+        self
+    }
+
+    pub fn if_head(mut self) -> Self {
+        self.if_head = true;
         self
     }
 }
@@ -270,6 +281,13 @@ impl Store {
     pub fn push_request(&self, app: &str, req: PushRequest) -> Result<PushReply> {
         let a = self.app(app)?;
         let mut st = a.state.lock();
+        if req.if_head && req.from != st.head {
+            return Err(Error::HeadMoved {
+                app: app.to_owned(),
+                from: req.from,
+                head: st.head,
+            });
+        }
         let id = req.version.unwrap_or_else(VersionId::random);
         st.graph.commit_as(req.from, id, req.diff)?;
         let old = st.head;

@@ -14,9 +14,15 @@ const REQ_FIELDS = [
  * headers): copied only when the handler reads them, or when nothing says what it reads.
  */
 const REQ_COMPUTED = [
-  'path', 'rawHeaders', 'ip', 'ips', 'protocol', 'secure', 'hostname', 'host', 'subdomains', 'xhr',
-  'fresh', 'stale',
+  'path', 'rawHeaders', 'ip', 'ips', 'protocol', 'secure', 'xhr', 'fresh', 'stale',
 ];
+/**
+ * Express's getters that a worker runs itself, from the request's own headers (a handler may
+ * change `req.headers.host` before reading `req.hostname`): they need only whether the first
+ * proxy hop is trusted, which the snapshot carries under TRUST.
+ */
+const REQ_HOST = ['host', 'hostname', 'subdomains'];
+const TRUST = '\u0000trust proxy hop 0';
 const SKIP_OWN = new Set([
   'socket', 'client', 'res', 'next', 'app', 'route', '_readableState', '_events', '_eventsCount',
   '_maxListeners', 'connection', 'rawTrailers', 'trailers', 'aborted', 'upgrade', 'complete',
@@ -72,8 +78,61 @@ function snapshotRequest(req, checked = false, props = null) {
     const v = req[k];
     if (v !== undefined && typeof v !== 'function' && (!checked || cloneable(v))) snap[k] = v;
   }
+  if (!props || REQ_HOST.some((k) => props.includes(k))) {
+    const app = req.app;
+    const trust = app && typeof app.get === 'function' ? app.get('trust proxy fn') : null;
+    const socket = req.socket || req.connection;
+    try {
+      snap[TRUST] = typeof trust === 'function' ? Boolean(trust(socket && socket.remoteAddress, 0)) : false;
+    } catch {
+      snap[TRUST] = false;
+    }
+  }
   return snap;
 }
+
+/** In a settings snapshot: the app's `json replacer` is a function (it stays on the main thread). */
+const REPLACER_FN = '\u0000json replacer is a function';
+
+/**
+ * Express's Content-Type rule (`res.set('Content-Type', 'html')` is `text/html; charset=utf-8`):
+ * the mime-types package Express itself uses, found from the app's Express; without it, the
+ * charset rule for text types.
+ */
+let contentTypeOf;
+function contentType(value) {
+  if (contentTypeOf === undefined) {
+    contentTypeOf = null;
+    try {
+      const path = require('node:path');
+      const express = require.resolve('express', { paths: [process.cwd()] });
+      contentTypeOf = require(require.resolve('mime-types', { paths: [path.dirname(express)] })).contentType;
+    } catch {
+      // fall back below
+    }
+  }
+  if (contentTypeOf) return contentTypeOf(value) || value;
+  return /;\s*charset=/i.test(value) || !/^text\//i.test(value) ? value : `${value}; charset=utf-8`;
+}
+
+/**
+ * Worker: callbacks waiting for a main-thread call's result (`res.render(view, cb)`), by id.
+ * `add` gives the id that travels with the call; `answer` runs the callback when the result comes.
+ */
+const callbacks = {
+  next: 1,
+  waiting: new Map(),
+  add(fn) {
+    const id = this.next++;
+    this.waiting.set(id, fn);
+    return { id, thread: require('node:worker_threads').threadId };
+  },
+  answer(id, args) {
+    const fn = this.waiting.get(id);
+    this.waiting.delete(id);
+    if (fn) fn(args[0] ? decodeError(args[0]) : null, args[1]);
+  },
+};
 
 const settingsCache = new WeakMap(); // app -> { values, snapshot }
 
@@ -87,6 +146,7 @@ function settingsOf(app) {
   }
   const snapshot = {};
   for (const k of keys) if (typeof s[k] !== 'function' && cloneable(s[k])) snapshot[k] = s[k];
+  if (typeof s['json replacer'] === 'function') snapshot[REPLACER_FN] = true;
   settingsCache.set(s, { keys, values: keys.map((k) => s[k]), snapshot });
   return snapshot;
 }
@@ -160,13 +220,20 @@ function definedOn(proto) {
 function standInRequest(proto, snap, settings, view) {
   const req = Object.create(proto);
   const needsDefine = definedOn(proto);
+  const trusted = Boolean(snap[TRUST]);
+  // What Express's host getters read of the socket; whether the hop is trusted was decided on
+  // the main thread (the app's 'trust proxy fn' is a function: it does not cross threads).
+  const socket = { remoteAddress: undefined, encrypted: snap.protocol === 'https' };
+  Object.defineProperty(req, 'connection', { value: socket, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(req, 'socket', { value: socket, writable: true, configurable: true, enumerable: false });
   for (const k of Object.keys(snap)) {
+    if (k === TRUST) continue;
     // An assignment makes the same own property as defineProperty, unless the prototype chain
     // has a getter/setter or a read-only value under that name (Express 5's `query`, `path`...).
     if (k === '__proto__' || needsDefine(k)) Object.defineProperty(req, k, { value: snap[k], writable: true, configurable: true, enumerable: true });
     else req[k] = snap[k];
   }
-  Object.defineProperty(req, 'app', { value: appView(req, settings, view || {}), writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(req, 'app', { value: appView(req, settings, view || {}, trusted), writable: true, configurable: true, enumerable: false });
   return req;
 }
 
@@ -175,8 +242,10 @@ function standInRequest(proto, snap, settings, view) {
  * thread had them when the request left it. A setting changed here is applied to the real app
  * too, in order with the response's calls.
  */
-function appView(req, settings, view) {
+function appView(req, settings, view, trusted) {
   const own = { ...settings };
+  own['trust proxy fn'] = () => trusted;
+  delete own[REPLACER_FN];
   const change = (k, v) => {
     own[k] = v;
     if (req.res && typeof req.res.__fluxionRecord === 'function') req.res.__fluxionRecord('app.set', [k, v]);
@@ -429,6 +498,9 @@ class ResponseProxy {
   }
 
   #record(name, args) {
+    // A URL given to location/redirect/links is used as its string by Express; as data it would
+    // cross threads as an empty object.
+    for (let i = 0; i < args.length; i++) if (args[i] instanceof URL) args[i] = args[i].href;
     this.#ops.push([name, args]);
     if (TERMINAL.has(name)) this.headersSent = true;
     if (!this.#scheduled) {
@@ -437,9 +509,20 @@ class ResponseProxy {
     }
   }
 
-  #setHeader(field, val) {
-    if (typeof field === 'object') for (const [k, v] of Object.entries(field)) this.#headers[k.toLowerCase()] = v;
-    else this.#headers[String(field).toLowerCase()] = val;
+  // `res.set`/`res.header` store what Express would: strings (or arrays of strings), a
+  // Content-Type with its charset; `res.setHeader` stores the value as given, as Node does.
+  #setHeader(field, val, coerce = true) {
+    if (typeof field === 'object') {
+      for (const [k, v] of Object.entries(field)) this.#setHeader(k, v, coerce);
+      return;
+    }
+    const key = String(field).toLowerCase();
+    let value = val;
+    if (coerce) {
+      value = Array.isArray(val) ? val.map(String) : String(val);
+      if (key === 'content-type' && typeof value === 'string') value = contentType(value);
+    }
+    this.#headers[key] = value;
   }
 
   #chain(name, args) {
@@ -473,7 +556,7 @@ class ResponseProxy {
     return this.#chain('header', args);
   }
   setHeader(...args) {
-    this.#setHeader(...args);
+    this.#setHeader(args[0], args[1], false);
     return this.#chain('setHeader', args);
   }
   removeHeader(...args) {
@@ -493,10 +576,18 @@ class ResponseProxy {
     return true;
   }
   render(view, locals, cb) {
-    if (typeof locals === 'function' || cb) throw new Error('fluxion: res.render with a callback cannot run on a worker');
+    if (typeof locals === 'function') [locals, cb] = [undefined, locals];
+    if (typeof cb === 'function') {
+      // The view renders on the main thread (the app's engines and views are there); the
+      // callback runs here with the result, as a method call on a handle answered by message.
+      this.#record('render-cb', [view, locals === undefined ? {} : locals, callbacks.add(cb)]);
+      return;
+    }
     this.#record('render', locals === undefined ? [view] : [view, locals]);
   }
   json(obj) {
+    // A replacer function cannot cross threads: the main thread serialises with it.
+    if (this.#settings[REPLACER_FN]) return this.#chain('json', [obj]);
     this.#record('json-body', [stringify(obj, this.#settings)]);
     return this;
   }
@@ -529,9 +620,14 @@ function proxyResponse(state, settings, flush) {
 }
 
 /** Main thread: replays recorded calls on the real response. */
-function applyResponseOps(res, ops) {
+function applyResponseOps(res, ops, reply) {
   for (const [name, args] of ops) {
-    if (name === 'json-body') {
+    if (name === 'render-cb') {
+      // Only a live worker waits for the answer (not an optimistic run's replay).
+      if (!reply) throw new Error('fluxion: a res.render callback cannot be answered here');
+      const [view, locals, call] = args;
+      res.render(view, locals, (err, html) => reply(call, [err ? encodeError(err) : null, html]));
+    } else if (name === 'json-body') {
       if (!res.get('Content-Type')) res.set('Content-Type', 'application/json');
       res.send(args[0]);
     } else if (name === 'locals=') {
@@ -549,6 +645,7 @@ function applyResponseOps(res, ops) {
 }
 
 module.exports = {
+  answerCall: (id, args) => callbacks.answer(id, args),
   requestProto: require('./prototype').requestProto,
   cloneable,
   plainData,

@@ -1,0 +1,3 @@
+'use strict';
+// A data module: plain objects other modules change in place.
+exports.pets = [{ name: 'Tobi' }, { name: 'Loki' }];
