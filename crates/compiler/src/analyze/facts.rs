@@ -1,0 +1,212 @@
+//! The tables the analysis fills: functions, bindings, accesses, rupture sites, indexed by typed
+//! ids. Data only: the passes that fill them are `declarations` and `uses`.
+
+use crate::diagnostics::Warning;
+use crate::rules::{ParamShape, RuptureKind};
+use std::collections::HashMap;
+
+pub type FuncId = usize;
+pub type BindingId = usize;
+
+/// Where a piece of code runs, lexically: module top level, or segment `k` of a function
+/// (segment 0 is the code before the first `await`, segment `k` the code after the k-th).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Place {
+    Top,
+    In(FuncId, u32),
+}
+
+#[derive(Debug, Clone)]
+pub struct Func {
+    /// Byte range of the whole function in the source.
+    pub span: (usize, usize),
+    pub name: Option<String>,
+    pub parent: Place,
+    pub is_async: bool,
+    pub params: Vec<BindingId>,
+    /// The binding whose value is this function (`function f(){}`, `const f = () => {}`).
+    pub binding: Option<BindingId>,
+    /// Called where it is written: `(function () { ... })()`.
+    pub is_iife: bool,
+    /// One entry per `await`: where segment k+1 starts.
+    pub segments: Vec<SegmentStart>,
+    /// Contains `eval` or `with`: never moved, touches everything in scope.
+    pub opaque: bool,
+    pub is_arrow: bool,
+    /// An arrow that reads `this` or `arguments` of the function around it: it cannot be
+    /// re-created anywhere else.
+    pub uses_this: bool,
+    /// Byte ranges of the statements of its body (a block body), in order.
+    pub stmts: Vec<(usize, usize)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SegmentStart {
+    /// Offset just after the `await` expression.
+    pub at: usize,
+    /// Offset of the end of the function-body statement containing that `await`.
+    pub stmt_end: usize,
+    /// Offset of the end of the function body.
+    pub body_end: usize,
+}
+
+/// How a value was obtained, when the analysis can tell: `require('express')()` is
+/// `Module("express")` followed by a call.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub root: OriginRoot,
+    pub segs: Vec<Seg>,
+}
+
+#[derive(Debug, Clone)]
+pub enum OriginRoot {
+    Binding(BindingId),
+    Global(String),
+    Module(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    Prop(String),
+    Call,
+}
+
+/// What a value that cannot leave its thread is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceKind {
+    Request,
+    Response,
+    Next,
+    Socket,
+    Stream,
+    Server,
+    App,
+}
+
+impl ResourceKind {
+    /// Touching it means touching the network (or another thread-bound I/O object).
+    pub fn is_network(self) -> bool {
+        !matches!(self, ResourceKind::Request | ResourceKind::Next)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub name: String,
+    pub decl: Place,
+    pub offset: usize,
+    pub origin: Option<Origin>,
+    pub func: Option<FuncId>,
+    pub methods: HashMap<String, FuncId>,
+    pub param_of: Option<(FuncId, usize)>,
+    /// Holds a mutable container (object/array literal, `new X`): passing it to a call may
+    /// mutate it.
+    pub container: bool,
+    pub is_import: bool,
+    pub reassigned: bool,
+    pub resource: Option<ResourceKind>,
+    /// Declared with `let` or `var` at the top level: the runtime can save and restore it.
+    pub assignable: bool,
+    /// Initialised with an expression that gives the same value on every thread (literals,
+    /// `require`, `path.join(__dirname, ...)`, `process.env.X`...).
+    pub pure_init: bool,
+    /// A `let`/`const`/class/function declared inside a block of the top level (`if (...) {
+    /// let visits = 0 }`): only that block's code reaches it, so neither the runtime's context
+    /// accessors nor a factory appended to the module can name it.
+    pub block_scoped: bool,
+    /// Initialised with a member path into another binding's value (`db.pets[id]`,
+    /// `cache.get(k)` excluded): the object may be that binding's, shared, not a copy.
+    pub member_of: Option<BindingId>,
+}
+
+/// `res.send(...)`, `req.query`, `res.status(404).json(...)`: a property of a parameter used
+/// directly (or through a chain of calls on it).
+#[derive(Debug, Clone)]
+pub struct MemberUse {
+    pub binding: BindingId,
+    pub prop: String,
+    pub at: Place,
+    pub call: bool,
+}
+
+/// `obj.prop = value` where `value` mentions variables: if `obj` turns out to be a request or a
+/// response, those variables' values are now reachable from it (an alias a copy would break).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub target: BindingId,
+    pub values: Vec<BindingId>,
+    pub at: Place,
+    /// The value is one of those bindings itself, or a member path into it (`req.pet = pet`,
+    /// `req.pet = db.pets[id]`): the same object, not a new one built from it.
+    pub alias: Option<BindingId>,
+    /// The value is made here as an instance or a function (`new AsyncLocalStorage()`,
+    /// `() => ...`, `class {}`): not plain data, so a copy on another thread would lose it.
+    pub opaque: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Access {
+    pub binding: BindingId,
+    pub at: Place,
+    pub write: bool,
+    pub offset: usize,
+}
+
+/// A mention of a function bound to a name, for attributing its body to its callers.
+#[derive(Debug, Clone, Copy)]
+pub struct FnRef {
+    pub func: FuncId,
+    pub at: Place,
+    pub direct_call: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Callback {
+    /// A function the analysis resolved: written in place, by name, or `obj.method`.
+    Func {
+        func: FuncId,
+        /// The argument's byte range (replaced by `>> name` in the fluxional text).
+        arg: (usize, usize),
+    },
+    /// Known only at run time (`bodyParser(limit)`, `routes.handler` of another module).
+    Dynamic { text: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub kind: RuptureKind,
+    pub callee: String,
+    pub pattern: String,
+    pub params: ParamShape,
+    pub at: Place,
+    pub offset: usize,
+    pub callbacks: Vec<Callback>,
+    /// The event name of `.on('event', fn)`.
+    pub event: Option<String>,
+    /// `p.then(a).then(b)`: `b` runs after `a`.
+    pub after: Option<FuncId>,
+}
+
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub funcs: Vec<Func>,
+    pub bindings: Vec<Binding>,
+    pub accesses: Vec<Access>,
+    pub fn_refs: Vec<FnRef>,
+    pub sites: Vec<Site>,
+    /// Places that call `listen`/`createServer`: they own sockets.
+    pub network_at: Vec<Place>,
+    pub top_opaque: bool,
+    /// `module.exports = ...` or `exports.x = ...` at the top level with a value that may differ
+    /// per thread (a call, `new`, a random number): a copy of the module elsewhere exports another.
+    pub impure_exports: bool,
+    /// `require(...)` called inside functions: modules loaded at run time, per thread.
+    pub require_at: Vec<Place>,
+    pub member_uses: Vec<MemberUse>,
+    pub stores: Vec<Store>,
+    pub warnings: Vec<Warning>,
+    /// Directives (`'use strict'`) end here: code inserted at the top goes after them.
+    pub prologue_end: usize,
+    pub is_module: bool,
+}
