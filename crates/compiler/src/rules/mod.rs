@@ -9,46 +9,17 @@
 //!
 //! A pattern is a dot-separated path; `*` matches exactly one segment, and a leading `*` matches
 //! any non-empty prefix (`*.on` matches every `.on(...)` call).
+//!
+//! The default tables live per platform (`node.rs`, `express.rs`); this file orders them and
+//! matches paths against them.
+
+mod express;
+mod kinds;
+mod node;
+
+pub use kinds::{ParamShape, Rule, RuptureKind};
 
 use crate::diagnostics::CompileError;
-use serde::{Deserialize, Serialize};
-
-/// The two kinds of rupture point of the paper: listeners (`>>`) and continuations (`->`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum RuptureKind {
-    Start,
-    Post,
-}
-
-impl RuptureKind {
-    pub fn arrow(self) -> &'static str {
-        match self {
-            RuptureKind::Start => ">>",
-            RuptureKind::Post => "->",
-        }
-    }
-}
-
-/// How the parameters of a listener are to be understood.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ParamShape {
-    /// `(req, res, next)`, or `(err, req, res, next)` with four parameters.
-    Express,
-    /// `(req, res)` of `http.createServer` and `server.on('request')`.
-    Http,
-    /// `(socket)` of `net.createServer` and `server.on('connection')`.
-    Socket,
-    None,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rule {
-    pub pattern: String,
-    pub kind: RuptureKind,
-    pub params: ParamShape,
-}
 
 /// The callee list: defaults plus whatever the project adds (`"fluxion"` key of package.json or
 /// `fluxion.config.js`, `rupturePoints: { start: [...], post: [...] }`).
@@ -57,96 +28,11 @@ pub struct Rules {
     rules: Vec<(Vec<String>, Rule)>,
 }
 
-const EXPRESS_METHODS: &[&str] = &[
-    "get", "post", "put", "delete", "patch", "all", "use", "param", "options", "head",
-];
-const EXPRESS_RECEIVERS: &[&str] = &[
-    "express()",
-    "express.Router()",
-    // Receivers the analysis cannot trace (a parameter `app` of an exported
-    // `function (app) { app.get(...) }`): matched by name, as the paper did.
-    "app",
-    "router",
-];
-
-/// Node core APIs whose callback runs once with the asynchronous result.
-const NODE_POST: &[&str] = &[
-    "fs.*",
-    "dns.*",
-    "zlib.*",
-    "crypto.randomBytes",
-    "crypto.randomFill",
-    "crypto.randomInt",
-    "crypto.pbkdf2",
-    "crypto.scrypt",
-    "crypto.hkdf",
-    "crypto.generateKeyPair",
-    "crypto.generatePrime",
-    "crypto.checkPrime",
-    "child_process.exec",
-    "child_process.execFile",
-    "setTimeout",
-    "setImmediate",
-    "timers.setTimeout",
-    "timers.setImmediate",
-    "process.nextTick",
-    "queueMicrotask",
-    "http.get",
-    "http.request",
-    "https.get",
-    "https.request",
-    "net.connect",
-    "net.createConnection",
-    "tls.connect",
-    "*.listen",
-    "*.then",
-    "*.catch",
-    "*.finally",
-    "raw-body",
-    "stream.pipeline",
-    "stream.finished",
-    // fluxion's own: a context-free tail split off a fluxion with a context (see `tails`).
-    "__flx.tail",
-];
-
-/// Listeners: each call of the callback is a new message entering a chain.
-const NODE_START: &[(&str, ParamShape)] = &[
-    ("http.createServer", ParamShape::Http),
-    ("https.createServer", ParamShape::Http),
-    ("http2.createServer", ParamShape::Http),
-    ("net.createServer", ParamShape::Socket),
-    ("tls.createServer", ParamShape::Socket),
-    ("setInterval", ParamShape::None),
-    ("timers.setInterval", ParamShape::None),
-    ("*.on", ParamShape::None),
-    ("*.once", ParamShape::None),
-    ("*.addListener", ParamShape::None),
-    ("*.prependListener", ParamShape::None),
-    ("*.prependOnceListener", ParamShape::None),
-];
-
 impl Default for Rules {
     fn default() -> Self {
         let mut rules = Rules { rules: Vec::new() };
-        for recv in EXPRESS_RECEIVERS {
-            for m in EXPRESS_METHODS {
-                rules.push(
-                    &format!("{recv}.{m}"),
-                    RuptureKind::Start,
-                    ParamShape::Express,
-                );
-                rules.push(
-                    &format!("{recv}.route().{m}"),
-                    RuptureKind::Start,
-                    ParamShape::Express,
-                );
-            }
-        }
-        for (p, shape) in NODE_START {
-            rules.push(p, RuptureKind::Start, *shape);
-        }
-        for p in NODE_POST {
-            rules.push(p, RuptureKind::Post, ParamShape::None);
+        for (p, kind, shape) in express::defaults().into_iter().chain(node::defaults()) {
+            rules.push(&p, kind, shape);
         }
         rules
     }
