@@ -1,0 +1,262 @@
+//! Placement hints per fluxion: resources used, modules loaded, the variables a re-creatable
+//! post callback's factory takes.
+
+use super::{Builder, Flx, MemberSummary};
+use crate::analyze::{BindingId, FuncId, OriginRoot, Place, ResourceKind};
+use crate::graph::{Hints, ResourceUse, StateUse, VarKind};
+use std::collections::{BTreeMap, BTreeSet};
+
+impl Builder<'_> {
+    /// The variables a post callback's factory takes, when it can be re-created on another
+    /// thread: every variable it uses from the functions around it travels in its message.
+    pub(super) fn factory_params(&self, f: FuncId) -> Option<Vec<String>> {
+        let func = &self.facts.funcs[f];
+        if func.opaque || func.uses_this {
+            return None;
+        }
+        let mut ancestors = BTreeSet::new();
+        let mut p = func.parent;
+        while let Place::In(g, _) = p {
+            ancestors.insert(g);
+            p = self.facts.funcs[g].parent;
+        }
+        let mut params: BTreeSet<(usize, usize)> = BTreeSet::new();
+        // The accesses made in `f` and in the functions nested in it.
+        let mut subtree = vec![f];
+        let mut in_subtree = Vec::new();
+        while let Some(g) = subtree.pop() {
+            in_subtree.extend_from_slice(&self.accesses_in[g]);
+            subtree.extend_from_slice(&self.children[g]);
+        }
+        for a in in_subtree.into_iter().map(|i| &self.facts.accesses[i]) {
+            let binding = &self.facts.bindings[a.binding];
+            // A factory is appended at the module's top level: it cannot name a block's variable.
+            if binding.block_scoped {
+                return None;
+            }
+            match binding.decl {
+                Place::In(g, _) if ancestors.contains(&g) => match self.kinds.get(&a.binding) {
+                    Some(VarKind::Stream | VarKind::Resource) => {
+                        params.insert((binding.offset, a.binding));
+                    }
+                    _ => return None,
+                },
+                _ => {}
+            }
+        }
+        Some(
+            params
+                .into_iter()
+                .map(|(_, b)| self.facts.bindings[b].name.clone())
+                .collect(),
+        )
+    }
+
+    pub(super) fn fill_hints(&mut self) {
+        let facts = self.facts;
+        let n = self.fluxions.len();
+        let mut hints: Vec<Hints> = vec![Hints::default(); n];
+        // Resources: member uses and plain reads, per fluxion.
+        let mut member: BTreeMap<(Flx, usize), MemberSummary> = BTreeMap::new();
+        for u in &facts.member_uses {
+            if facts.bindings[u.binding].resource.is_none() {
+                continue;
+            }
+            for part in self.attrib(u.at) {
+                let e = member.entry((part.flx, u.binding)).or_default();
+                if u.call {
+                    e.1.insert(u.prop.clone());
+                } else {
+                    e.0.insert(u.prop.clone());
+                }
+                e.2 += 1;
+            }
+        }
+        let mut reads: BTreeMap<(Flx, usize), usize> = BTreeMap::new();
+        let mut modules: BTreeMap<Flx, BTreeSet<String>> = BTreeMap::new();
+        for a in &facts.accesses {
+            let binding = &facts.bindings[a.binding];
+            for part in self.attrib(a.at) {
+                if binding.resource.is_some() && !a.write {
+                    *reads.entry((part.flx, a.binding)).or_default() += 1;
+                }
+                if let Some(crate::analyze::Origin {
+                    root: OriginRoot::Module(m),
+                    ..
+                }) = &binding.origin
+                {
+                    if self.kinds.get(&a.binding) == Some(&VarKind::Module) || binding.is_import {
+                        modules.entry(part.flx).or_default().insert(m.clone());
+                    }
+                }
+            }
+        }
+        for (&(x, b), &count) in &reads {
+            let binding = &facts.bindings[b];
+            let (props, calls, uses) = member.remove(&(x, b)).unwrap_or_default();
+            hints[x].resources.push(ResourceUse {
+                name: binding.name.clone(),
+                kind: binding.resource.expect("filtered above"),
+                props: props.into_iter().collect(),
+                calls: calls.into_iter().collect(),
+                escapes: count > uses,
+            });
+        }
+        let roots: Vec<((FuncId, u32), Flx)> = self.roots.iter().map(|(k, v)| (*k, *v)).collect();
+        for ((f, k), x) in roots {
+            hints[x].uses_this = facts.funcs[f].uses_this;
+            let is_post = self.post_callbacks.contains(&f);
+            if k == 0 && is_post {
+                hints[x].factory = self.factory_params(f);
+            }
+        }
+        // Written somewhere other than its own declaration (`var n = 0` is not a later write).
+        let written_later: BTreeSet<usize> = facts
+            .accesses
+            .iter()
+            .filter(|a| a.write && a.offset != facts.bindings[a.binding].offset)
+            .map(|a| a.binding)
+            .collect();
+        let all_uses = self.uses.clone();
+        for (&b, users) in &all_uses {
+            let binding = &facts.bindings[b];
+            // A variable of an enclosing function (`function build() { const sock = new Sock();
+            // app.use(function (req, res, next) { ... sock ... }) }`) is state too: each thread
+            // that loads the module makes its own. Only the fluxions that capture it count.
+            let captured_by: BTreeSet<Flx> = if binding.decl == Place::Top {
+                users.keys().copied().collect()
+            } else {
+                let decl: BTreeSet<Flx> = match binding.param_of {
+                    Some((f, _)) if self.roots.contains_key(&(f, 0)) => {
+                        [self.roots[&(f, 0)]].into()
+                    }
+                    _ => self
+                        .attrib(binding.decl)
+                        .into_iter()
+                        .map(|p| p.flx)
+                        .collect(),
+                };
+                users
+                    .keys()
+                    .copied()
+                    .filter(|x| !decl.contains(x))
+                    // A post callback re-created from its factory gets it in its message.
+                    .filter(|&x| {
+                        !hints[x]
+                            .factory
+                            .as_ref()
+                            .is_some_and(|ps| ps.contains(&binding.name))
+                    })
+                    .collect()
+            };
+            if captured_by.is_empty() {
+                continue;
+            }
+            let Some(&kind) = self.kinds.get(&b) else {
+                continue;
+            };
+            if matches!(kind, VarKind::Module | VarKind::Resource) {
+                continue;
+            }
+            // A function never reassigned is code every thread has, even when one fluxion uses it.
+            let kind = if binding.func.is_some() && !binding.reassigned {
+                VarKind::Code
+            } else {
+                kind
+            };
+            for (&x, &(_, w)) in users.iter().filter(|(x, _)| captured_by.contains(x)) {
+                hints[x].state.push(StateUse {
+                    name: binding.name.clone(),
+                    kind,
+                    write: w,
+                    pure_init: binding.pure_init,
+                    constant: binding.pure_init
+                        && !binding.reassigned
+                        && users.values().all(|&(_, w)| !w),
+                    fixed: !binding.reassigned && !written_later.contains(&b),
+                    captured: binding.decl != Place::Top,
+                    rebound: binding.reassigned,
+                    block_scoped: binding.block_scoped,
+                });
+            }
+        }
+        for (x, m) in modules {
+            hints[x].modules = m.into_iter().collect();
+        }
+        for s in &facts.stores {
+            let target = &facts.bindings[s.target];
+            if !matches!(
+                target.resource,
+                Some(ResourceKind::Request | ResourceKind::Response)
+            ) {
+                continue;
+            }
+            if s.opaque {
+                // `req.als = new AsyncLocalStorage()`: the next handler, wherever it runs, must
+                // see that instance, methods and all; a copy would not.
+                for part in self.attrib(s.at) {
+                    let list = &mut hints[part.flx].stores_state;
+                    let what = "an instance or function".to_string();
+                    if !list.contains(&what) {
+                        list.push(what);
+                    }
+                }
+            }
+            for &v in &s.values {
+                let b = &facts.bindings[v];
+                let state = b.resource.is_none()
+                    && !matches!(
+                        self.kinds.get(&v),
+                        Some(VarKind::Module | VarKind::Code | VarKind::Resource)
+                    )
+                    && (b.func.is_none() || b.reassigned);
+                // Variables of the handler itself (its locals) are the request's own values,
+                // unless they hold an object reached from outside it (`const pet = db.pets[id];
+                // req.pet = pet`): that object is shared, and a copy on another thread would
+                // take the writes made through it.
+                let local = b.decl != Place::Top && self.decl_is_within(v, s.target);
+                let outside = |r: BindingId| {
+                    facts.bindings[r].resource.is_none() && !self.decl_is_within(r, s.target)
+                };
+                let shared_member =
+                    s.alias == Some(v) && (outside(v) || b.member_of.is_some_and(outside));
+                if (!state || local) && !shared_member {
+                    continue;
+                }
+                for part in self.attrib(s.at) {
+                    let list = &mut hints[part.flx].stores_state;
+                    if !list.contains(&b.name) {
+                        list.push(b.name.clone());
+                    }
+                }
+            }
+        }
+        for &at in &facts.require_at {
+            for part in self.attrib(at) {
+                hints[part.flx].dynamic_require = true;
+            }
+        }
+        for (x, h) in hints.into_iter().enumerate() {
+            self.fluxions[x].hints = h;
+        }
+    }
+
+    /// Whether binding `v` is declared inside the function that has `target` as a parameter
+    /// (a local of the handler, or of a function within it).
+    pub(super) fn decl_is_within(&self, v: usize, target: usize) -> bool {
+        let Some((owner, _)) = self.facts.bindings[target].param_of else {
+            return false;
+        };
+        let mut at = self.facts.bindings[v].decl;
+        if let Some((f, _)) = self.facts.bindings[v].param_of {
+            at = Place::In(f, 0);
+        }
+        while let Place::In(f, _) = at {
+            if f == owner {
+                return true;
+            }
+            at = self.facts.funcs[f].parent;
+        }
+        false
+    }
+}

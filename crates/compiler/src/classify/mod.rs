@@ -1,0 +1,174 @@
+//! From scope facts to the fluxion graph: parts, streams, variable classes, tags, contexts.
+//!
+//! The paper's §3.2 rules, made precise:
+//! - a module-level variable used by one fluxion only is in its context (*scope*);
+//! - a value set upstream and only read downstream travels in the message (*stream*), and so does
+//!   any variable of one invocation used along its own post chain, whatever the order of writes
+//!   (the paper's post-chain exception);
+//! - a variable written by several fluxions, or written downstream and read upstream, is *share*:
+//!   those fluxions get the tag `grp_<name>` and one copy of it.
+//!
+//! The body of a function that is not itself a fluxion runs in the fluxions that reference it
+//! (`template` called from `reply` is part of `reply`), so its reads and writes count there.
+//!
+//! One `Builder` reads the analysis tables and runs the steps in `build`; each file adds its
+//! steps to it: `fluxions` (creation, attribution, text), `edges` (streams and searches over
+//! them), `variables` (classes, tags, contexts), `hints`, `tails`, `rewrite`.
+
+mod edges;
+mod fluxions;
+mod hints;
+mod rewrite;
+mod tails;
+mod variables;
+
+use crate::analyze::{Callback, Facts, FuncId, Place};
+use crate::graph::{Fluxion, Graph, VarKind};
+use crate::rules::RuptureKind;
+use crate::source::SourceText;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
+
+type Flx = usize;
+/// Properties read, methods called, and how many member uses in all.
+type MemberSummary = (BTreeSet<String>, BTreeSet<String>, usize);
+const MAIN: Flx = 0;
+
+/// A fluxion a piece of code runs in; `init` marks the module's straight-line top level, which
+/// runs once before any listener fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Part {
+    flx: Flx,
+    init: bool,
+}
+
+struct Builder<'a> {
+    facts: &'a Facts,
+    src: &'a SourceText<'a>,
+    roots: HashMap<(FuncId, u32), Flx>,
+    fluxions: Vec<Fluxion>,
+    attrib_memo: HashMap<FuncId, BTreeSet<Part>>,
+    in_progress: BTreeSet<FuncId>,
+    edges: Vec<(Flx, Flx, RuptureKind, BTreeSet<usize>)>,
+    /// Every edge as (from, to, kind): `add_edge` keeps edges unique in O(1).
+    edge_set: HashSet<(Flx, Flx, RuptureKind)>,
+    /// fluxion -> indices of the edges leaving it, in creation order (the order a scan of
+    /// `edges` would meet them, so searches give the same paths as one).
+    out: Vec<Vec<usize>>,
+    /// fluxion -> the `Start` edges entering it.
+    starts_into: HashMap<Flx, Vec<usize>>,
+    /// Memo of `reachable(x, true)`: the edges are fixed once `create_edges` has run.
+    post_reach: RefCell<HashMap<Flx, Rc<BTreeSet<Flx>>>>,
+    /// Memo of breadth-first search trees (reached fluxion -> edge it was reached by) by start.
+    bfs_trees: RefCell<HashMap<Flx, Rc<HashMap<Flx, usize>>>>,
+    /// Names of fluxions, and the next suffix to try for a taken name (`name_2`, `name_3`...).
+    names: HashSet<String>,
+    name_suffix: HashMap<String, usize>,
+    /// function -> the functions declared directly in it.
+    children: Vec<Vec<FuncId>>,
+    /// function -> indices of the accesses made directly in its body (not in nested functions).
+    accesses_in: Vec<Vec<usize>>,
+    /// Indices of all accesses, by source offset: the accesses inside a byte range are a slice.
+    by_offset: Vec<usize>,
+    /// Functions passed as callbacks of a post site, and of a post site that is not a promise's.
+    post_callbacks: HashSet<FuncId>,
+    node_post_callbacks: HashSet<FuncId>,
+    /// binding -> fluxion -> (read, written), after initialisation.
+    uses: BTreeMap<usize, BTreeMap<Flx, (bool, bool)>>,
+    kinds: HashMap<usize, VarKind>,
+}
+
+pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
+    let mut b = Builder {
+        facts,
+        src,
+        roots: HashMap::new(),
+        fluxions: Vec::new(),
+        attrib_memo: HashMap::new(),
+        in_progress: BTreeSet::new(),
+        edges: Vec::new(),
+        edge_set: HashSet::new(),
+        out: Vec::new(),
+        starts_into: HashMap::new(),
+        post_reach: RefCell::new(HashMap::new()),
+        bfs_trees: RefCell::new(HashMap::new()),
+        names: HashSet::new(),
+        name_suffix: HashMap::new(),
+        children: Vec::new(),
+        accesses_in: Vec::new(),
+        by_offset: Vec::new(),
+        post_callbacks: HashSet::new(),
+        node_post_callbacks: HashSet::new(),
+        uses: BTreeMap::new(),
+        kinds: HashMap::new(),
+    };
+    b.index_facts();
+    b.create_fluxions();
+    b.create_edges();
+    let variables = b.classify();
+    let rupture_points = b.rupture_points();
+    b.finish_streams();
+    b.fill_text();
+    b.fill_hints();
+    let rewrite = b.rewrite();
+    let stateful = b.stateful();
+    let tails = b.tails();
+    Graph {
+        file: file.to_string(),
+        fluxions: b.fluxions,
+        variables,
+        rupture_points,
+        warnings: facts.warnings.clone(),
+        stateful,
+        es_module: facts.is_module,
+        rewrite,
+        tails,
+    }
+}
+
+impl Builder<'_> {
+    /// Lookup tables over the facts, so that no later pass scans every access or site for each
+    /// function (a 3.6 MB bundle has tens of thousands of each).
+    fn index_facts(&mut self) {
+        let facts = self.facts;
+        self.children = vec![Vec::new(); facts.funcs.len()];
+        for (f, func) in facts.funcs.iter().enumerate() {
+            if let Place::In(g, _) = func.parent {
+                self.children[g].push(f);
+            }
+        }
+        self.accesses_in = vec![Vec::new(); facts.funcs.len()];
+        for (i, a) in facts.accesses.iter().enumerate() {
+            if let Place::In(g, _) = a.at {
+                self.accesses_in[g].push(i);
+            }
+        }
+        self.by_offset = (0..facts.accesses.len()).collect();
+        self.by_offset.sort_by_key(|&i| facts.accesses[i].offset);
+        for s in &facts.sites {
+            if s.kind != RuptureKind::Post {
+                continue;
+            }
+            let promise = [".then", ".catch", ".finally"]
+                .iter()
+                .any(|m| s.pattern.ends_with(m));
+            for c in &s.callbacks {
+                if let Callback::Func { func, .. } = c {
+                    self.post_callbacks.insert(*func);
+                    if !promise {
+                        self.node_post_callbacks.insert(*func);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Indices of the accesses whose offset is in `[lo, hi)`.
+    fn accesses_within(&self, (lo, hi): (usize, usize)) -> &[usize] {
+        let offset = |&i: &usize| self.facts.accesses[i].offset;
+        let start = self.by_offset.partition_point(|i| offset(i) < lo);
+        let end = self.by_offset.partition_point(|i| offset(i) < hi);
+        &self.by_offset[start..end.max(start)]
+    }
+}

@@ -1,0 +1,284 @@
+//! Variable classes (scope, stream, share, code, module, resource), `grp_` tags and contexts;
+//! whether the module keeps state a copy would split.
+
+use super::{Builder, Flx, MAIN};
+use crate::analyze::{FuncId, OriginRoot, Place, ResourceKind, Seg};
+use crate::graph::{VarKind, Variable};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+impl Builder<'_> {
+    pub(super) fn classify(&mut self) -> Vec<Variable> {
+        let facts = self.facts;
+        // binding -> fluxion -> (read, written, init-only)
+        let mut uses: BTreeMap<usize, BTreeMap<Flx, (bool, bool)>> = BTreeMap::new();
+        let mut network: BTreeSet<Flx> = BTreeSet::new();
+        for a in &facts.accesses {
+            for part in self.attrib(a.at) {
+                let resource = facts.bindings[a.binding].resource;
+                if resource.is_some_and(ResourceKind::is_network) {
+                    network.insert(part.flx);
+                }
+                let top = facts.bindings[a.binding].decl == Place::Top;
+                if part.init && top {
+                    continue; // initialisation, before any listener fires
+                }
+                let e = uses
+                    .entry(a.binding)
+                    .or_default()
+                    .entry(part.flx)
+                    .or_default();
+                e.0 |= !a.write;
+                e.1 |= a.write;
+            }
+        }
+        for &p in &facts.network_at {
+            for part in self.attrib(p) {
+                network.insert(part.flx);
+            }
+        }
+        self.opaque_accesses(&mut uses);
+        self.uses = uses.clone();
+
+        let mut vars = Vec::new();
+        let mut tags: BTreeMap<Flx, BTreeSet<String>> = BTreeMap::new();
+        let mut contexts: BTreeMap<Flx, Vec<(usize, String)>> = BTreeMap::new();
+        let mut tag_names: BTreeSet<String> = BTreeSet::new();
+        let mut tag_suffix: HashMap<String, usize> = HashMap::new();
+        for (b, binding) in facts.bindings.iter().enumerate() {
+            let decl: BTreeSet<Flx> = match binding.param_of {
+                Some((f, _)) if self.roots.contains_key(&(f, 0)) => [self.roots[&(f, 0)]].into(),
+                _ => self
+                    .attrib(binding.decl)
+                    .into_iter()
+                    .map(|p| p.flx)
+                    .collect(),
+            };
+            let top = binding.decl == Place::Top;
+            let empty = BTreeMap::new();
+            let all = uses.get(&b).unwrap_or(&empty);
+            let users: BTreeMap<Flx, (bool, bool)> = all
+                .iter()
+                .filter(|(x, _)| top || !decl.contains(x))
+                .map(|(x, u)| (*x, *u))
+                .collect();
+            // Listener parameters travel in the message that starts their fluxion.
+            let start_param = binding
+                .param_of
+                .and_then(|(f, _)| self.roots.get(&(f, 0)).copied())
+                .filter(|x| !all.is_empty() && self.starts_into.contains_key(x));
+            if users.is_empty() && start_param.is_none() {
+                continue;
+            }
+            if top && users.keys().all(|&x| x == MAIN) {
+                continue; // module state only main touches
+            }
+            let writers: BTreeSet<Flx> =
+                users.iter().filter(|(_, u)| u.1).map(|(x, _)| *x).collect();
+            // `require('fs')`, `const { readFile } = require('fs')`: every thread loads its own.
+            let is_module = binding.is_import
+                || (!binding.reassigned
+                    && binding.origin.as_ref().is_some_and(|o| {
+                        matches!(o.root, OriginRoot::Module(_)) && !o.segs.contains(&Seg::Call)
+                    }));
+            let is_code = binding.func.is_some() && !binding.reassigned;
+            // A fluxion's own name is not state: it is the fluxion.
+            if is_code
+                && binding
+                    .func
+                    .is_some_and(|f| self.roots.contains_key(&(f, 0)))
+            {
+                continue;
+            }
+            let kind = if binding.resource.is_some() {
+                VarKind::Resource
+            } else if is_module {
+                VarKind::Module
+            } else if top {
+                if users.len() == 1 {
+                    VarKind::Scope
+                } else if is_code {
+                    VarKind::Code
+                } else if writers.is_empty() {
+                    VarKind::Stream
+                } else {
+                    VarKind::Share
+                }
+            } else if writers.is_empty() || self.on_one_post_chain(&decl, users.keys()) {
+                VarKind::Stream
+            } else {
+                VarKind::Share
+            };
+            self.kinds.insert(b, kind);
+            let mut tag = None;
+            match kind {
+                VarKind::Scope | VarKind::Code => {
+                    for &x in users.keys() {
+                        contexts
+                            .entry(x)
+                            .or_default()
+                            .push((binding.offset, binding.name.clone()));
+                    }
+                }
+                VarKind::Share => {
+                    let mut t = format!("grp_{}", binding.name);
+                    if tag_names.contains(&t) {
+                        // Suffixes below the remembered one are all taken (minified bundles
+                        // have thousands of shared `e`s).
+                        let next = tag_suffix.entry(binding.name.clone()).or_insert(2);
+                        let mut i = *next;
+                        loop {
+                            t = format!("grp_{}_{i}", binding.name);
+                            i += 1;
+                            if !tag_names.contains(&t) {
+                                break;
+                            }
+                        }
+                        *next = i;
+                    }
+                    tag_names.insert(t.clone());
+                    let members: BTreeSet<Flx> = users
+                        .keys()
+                        .copied()
+                        .chain(if top { BTreeSet::new() } else { decl.clone() })
+                        .collect();
+                    for &x in &members {
+                        tags.entry(x).or_default().insert(t.clone());
+                        contexts
+                            .entry(x)
+                            .or_default()
+                            .push((binding.offset, binding.name.clone()));
+                    }
+                    tag = Some(t);
+                }
+                VarKind::Stream | VarKind::Resource => {
+                    for &u in users.keys() {
+                        let path = decl.iter().find_map(|&d| self.path(d, u));
+                        for e in path.into_iter().flatten() {
+                            self.edges[e].3.insert(b);
+                        }
+                    }
+                    if let Some(x) = start_param {
+                        for &e in &self.starts_into[&x] {
+                            self.edges[e].3.insert(b);
+                        }
+                    }
+                }
+                VarKind::Module => {}
+            }
+            let name_of = |x: &Flx| self.fluxions[*x].name.clone();
+            vars.push(Variable {
+                name: binding.name.clone(),
+                kind,
+                declared_in: decl
+                    .iter()
+                    .next()
+                    .map(name_of)
+                    .unwrap_or_else(|| "main".into()),
+                loc: self.src.loc(binding.offset),
+                used_by: users.keys().map(name_of).collect(),
+                written_by: writers.iter().map(name_of).collect(),
+                tag,
+                resource: binding.resource,
+            });
+        }
+        for (x, f) in self.fluxions.iter_mut().enumerate() {
+            if network.contains(&x) {
+                f.tags.push("network".into());
+            }
+            f.tags.extend(tags.remove(&x).unwrap_or_default());
+            let mut ctx = contexts.remove(&x).unwrap_or_default();
+            ctx.sort();
+            ctx.dedup();
+            f.context = ctx.into_iter().map(|(_, n)| n).collect();
+        }
+        vars
+    }
+
+    /// True when every user follows a declaring fluxion on one post chain, in a single order:
+    /// each invocation's copy can then be carried along the chain.
+    pub(super) fn on_one_post_chain<'x>(
+        &self,
+        decl: &BTreeSet<Flx>,
+        users: impl Iterator<Item = &'x Flx>,
+    ) -> bool {
+        let users: Vec<Flx> = users.copied().collect();
+        decl.iter().any(|&d| {
+            let down = self.post_reachable(d);
+            users.iter().all(|u| down.contains(u))
+                && users.iter().all(|&a| {
+                    users.iter().all(|&b| {
+                        a == b
+                            || self.post_reachable(a).contains(&b)
+                            || self.post_reachable(b).contains(&a)
+                    })
+                })
+        })
+    }
+
+    /// An opaque function may read and write every variable it can see.
+    pub(super) fn opaque_accesses(
+        &mut self,
+        uses: &mut BTreeMap<usize, BTreeMap<Flx, (bool, bool)>>,
+    ) {
+        let facts = self.facts;
+        for (f, func) in facts.funcs.iter().enumerate() {
+            if !func.opaque {
+                continue;
+            }
+            let mut visible: BTreeSet<FuncId> = BTreeSet::from([f]);
+            let mut p = func.parent;
+            while let Place::In(g, _) = p {
+                visible.insert(g);
+                p = facts.funcs[g].parent;
+            }
+            let parts = self.attrib(Place::In(f, 0));
+            for (b, binding) in facts.bindings.iter().enumerate() {
+                let seen = match binding.decl {
+                    Place::Top => true,
+                    Place::In(g, _) => visible.contains(&g),
+                };
+                if seen {
+                    for part in &parts {
+                        let e = uses.entry(b).or_default().entry(part.flx).or_default();
+                        *e = (true, true);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether a copy of the module on another thread would differ from the main thread's: state
+    /// written by its fluxions, values computed per thread that it exports or that its functions
+    /// read, or top-level state that its (exported) functions change.
+    pub(super) fn stateful(&self) -> bool {
+        let facts = self.facts;
+        let written_in_funcs: HashSet<usize> = facts
+            .accesses
+            .iter()
+            .filter(|w| w.write && matches!(w.at, Place::In(..)))
+            .map(|w| w.binding)
+            .collect();
+        let hidden = facts.accesses.iter().any(|a| {
+            let b = &facts.bindings[a.binding];
+            matches!(a.at, Place::In(..))
+                && b.decl == Place::Top
+                && !b.is_import
+                && b.resource.is_none()
+                && (b.func.is_none() || b.reassigned)
+                && (!b.pure_init
+                    || b.reassigned
+                    || (b.container && written_in_funcs.contains(&a.binding)))
+        });
+        facts.impure_exports
+            || hidden
+            || self.uses.iter().any(|(&b, users)| {
+                let binding = &self.facts.bindings[b];
+                binding.decl == Place::Top
+                    && !matches!(
+                        self.kinds.get(&b),
+                        Some(VarKind::Module | VarKind::Code | VarKind::Resource) | None
+                    )
+                    && users.values().any(|&(_, w)| w)
+            })
+    }
+}
