@@ -65,8 +65,7 @@ impl Declarations<'_> {
         if let Some(&b) = self.ids.get(&id_of(i)) {
             return b; // `var` redeclared, or a function declared twice
         }
-        let b = self.facts.bindings.len();
-        self.facts.bindings.push(Binding {
+        let b = self.facts.bindings.push(Binding {
             name: i.sym.to_string(),
             decl: place,
             offset: self.a.off(i.span.lo),
@@ -88,8 +87,7 @@ impl Declarations<'_> {
     }
 
     fn new_func(&mut self, span: Span, name: Option<String>, is_async: bool) -> FuncId {
-        let f = self.facts.funcs.len();
-        self.facts.funcs.push(Func {
+        let f = self.facts.funcs.push(Func {
             span: self.a.range(span),
             name,
             parent: self.place(),
@@ -457,10 +455,10 @@ impl Visit for Declarations<'_> {
     }
 
     fn visit_var_declarator(&mut self, n: &VarDeclarator) {
-        let before = self.facts.bindings.len();
+        let before = self.facts.bindings.next_id();
         self.bind_pattern(&n.name, n.init.as_deref());
         if self.in_assignable_decl {
-            for b in &mut self.facts.bindings[before..] {
+            for b in self.facts.bindings.since_mut(before) {
                 b.assignable = b.decl == Place::Top;
             }
         }
@@ -469,7 +467,7 @@ impl Visit for Declarations<'_> {
                 self.pending_name = Some(bi.id.sym.to_string());
             }
             // The init's own function, if any, is the first one created while visiting it.
-            let f = self.facts.funcs.len();
+            let f = self.facts.funcs.next_id();
             init.visit_with(self);
             let b = self.ids[&id_of(&bi.id)];
             if is_function_expr(init) {

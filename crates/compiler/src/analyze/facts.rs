@@ -4,9 +4,132 @@
 use crate::diagnostics::Warning;
 use crate::rules::{ParamShape, RuptureKind};
 use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::ops::{Index, IndexMut};
 
-pub type FuncId = usize;
-pub type BindingId = usize;
+/// A typed index into a `Table`: a function's id cannot index the bindings.
+pub trait TypedId: Copy {
+    fn from_index(i: usize) -> Self;
+    fn index(self) -> usize;
+}
+
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(u32);
+
+        impl TypedId for $name {
+            fn from_index(i: usize) -> Self {
+                Self(u32::try_from(i).expect("fewer than 2^32 entries"))
+            }
+            fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// A function (declaration, expression, arrow, method) in `Facts::funcs`.
+    FuncId
+);
+typed_id!(
+    /// A declared name (variable, parameter, function, class, import) in `Facts::bindings`.
+    BindingId
+);
+
+/// A vector indexed by a typed id, as oxc's `IndexVec`.
+#[derive(Clone)]
+pub struct Table<I, T> {
+    items: Vec<T>,
+    id: PhantomData<fn(I)>,
+}
+
+impl<I: TypedId, T> Table<I, T> {
+    pub fn new() -> Self {
+        Table {
+            items: Vec::new(),
+            id: PhantomData,
+        }
+    }
+    /// A table holding `value` for each of `n` ids.
+    pub fn filled(value: T, n: usize) -> Self
+    where
+        T: Clone,
+    {
+        Table {
+            items: vec![value; n],
+            id: PhantomData,
+        }
+    }
+    pub fn push(&mut self, value: T) -> I {
+        self.items.push(value);
+        I::from_index(self.items.len() - 1)
+    }
+    /// The id the next `push` returns.
+    pub fn next_id(&self) -> I {
+        I::from_index(self.items.len())
+    }
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+    pub fn ids(&self) -> impl DoubleEndedIterator<Item = I> + use<I, T> {
+        (0..self.items.len()).map(I::from_index)
+    }
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.items.iter()
+    }
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
+        self.items.iter_mut()
+    }
+    pub fn iter_enumerated(&self) -> impl DoubleEndedIterator<Item = (I, &T)> {
+        self.items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (I::from_index(i), t))
+    }
+    /// The entries from `from` on (those pushed since `from` was `next_id`).
+    pub fn since_mut(&mut self, from: I) -> &mut [T] {
+        &mut self.items[from.index()..]
+    }
+}
+
+impl<I: TypedId, T> Default for Table<I, T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<I, T: std::fmt::Debug> std::fmt::Debug for Table<I, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(&self.items).finish()
+    }
+}
+
+impl<I: TypedId, T> Index<I> for Table<I, T> {
+    type Output = T;
+    fn index(&self, i: I) -> &T {
+        &self.items[i.index()]
+    }
+}
+
+impl<I: TypedId, T> IndexMut<I> for Table<I, T> {
+    fn index_mut(&mut self, i: I) -> &mut T {
+        &mut self.items[i.index()]
+    }
+}
+
+impl<'a, I, T> IntoIterator for &'a Table<I, T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
 
 /// Where a piece of code runs, lexically: module top level, or segment `k` of a function
 /// (segment 0 is the code before the first `await`, segment `k` the code after the k-th).
@@ -190,8 +313,8 @@ pub struct Site {
 
 #[derive(Debug, Default)]
 pub struct Facts {
-    pub funcs: Vec<Func>,
-    pub bindings: Vec<Binding>,
+    pub funcs: Table<FuncId, Func>,
+    pub bindings: Table<BindingId, Binding>,
     pub accesses: Vec<Access>,
     pub fn_refs: Vec<FnRef>,
     pub sites: Vec<Site>,

@@ -66,7 +66,9 @@ impl Analyzer<'_> {
 /// own: the innermost function around each offset, unless a site already registers it.
 fn add_run_time_handlers(facts: &mut Facts, offsets: &[usize], params: ParamShape) {
     for &at in offsets {
-        let Some(func) = (0..facts.funcs.len())
+        let Some(func) = facts
+            .funcs
+            .ids()
             .filter(|&f| facts.funcs[f].span.0 <= at && at < facts.funcs[f].span.1)
             .min_by_key(|&f| facts.funcs[f].span.1 - facts.funcs[f].span.0)
         else {
@@ -136,7 +138,7 @@ fn classify_resources(facts: &mut Facts) {
     for (b, k) in by_param {
         facts.bindings[b].resource = Some(k);
     }
-    for b in 0..facts.bindings.len() {
+    for b in facts.bindings.ids() {
         if facts.bindings[b].resource.is_some() {
             continue;
         }

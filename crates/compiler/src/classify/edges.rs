@@ -44,7 +44,7 @@ impl Builder<'_> {
                 }
             }
         }
-        for f in 0..self.facts.funcs.len() {
+        for f in self.facts.funcs.ids() {
             for k in 1..=self.facts.funcs[f].segments.len() as u32 {
                 let to = self.roots[&(f, k)];
                 let sources: BTreeSet<Flx> = match self.roots.get(&(f, k - 1)) {

@@ -2,7 +2,7 @@
 //! source runs in (attribution), their rupture points, streams and fluxional text.
 
 use super::{Builder, Flx, Part, MAIN};
-use crate::analyze::{Callback, FuncId, Place};
+use crate::analyze::{BindingId, Callback, FuncId, Place};
 use crate::graph::{Fluxion, FluxionKind, Hints, RupturePoint, Stream};
 use crate::rules::RuptureKind;
 use std::collections::{BTreeSet, HashMap};
@@ -61,8 +61,11 @@ impl Builder<'_> {
                 Callback::Dynamic { .. } => None,
             })
             .collect();
-        let with_awaits =
-            (0..self.facts.funcs.len()).filter(|&f| !self.facts.funcs[f].segments.is_empty());
+        let with_awaits = self
+            .facts
+            .funcs
+            .ids()
+            .filter(|&f| !self.facts.funcs[f].segments.is_empty());
         let mut callbacks: Vec<FuncId> = is_callback.iter().copied().chain(with_awaits).collect();
         callbacks.sort_by_key(|&f| self.facts.funcs[f].span.0);
         callbacks.dedup();
@@ -222,7 +225,7 @@ impl Builder<'_> {
         let mut edges = self.edges.clone();
         edges.sort_by_key(|e| (e.0, self.fluxions[e.1].span.0));
         for (from, to, kind, vars) in edges {
-            let mut vars: Vec<usize> = vars.into_iter().collect();
+            let mut vars: Vec<BindingId> = vars.into_iter().collect();
             vars.sort_by_key(|&b| self.facts.bindings[b].offset);
             let stream = Stream {
                 kind,

@@ -20,7 +20,7 @@ impl Builder<'_> {
             ancestors.insert(g);
             p = self.facts.funcs[g].parent;
         }
-        let mut params: BTreeSet<(usize, usize)> = BTreeSet::new();
+        let mut params: BTreeSet<(usize, BindingId)> = BTreeSet::new();
         // The accesses made in `f` and in the functions nested in it.
         let mut subtree = vec![f];
         let mut in_subtree = Vec::new();
@@ -57,7 +57,7 @@ impl Builder<'_> {
         let n = self.fluxions.len();
         let mut hints: Vec<Hints> = vec![Hints::default(); n];
         // Resources: member uses and plain reads, per fluxion.
-        let mut member: BTreeMap<(Flx, usize), MemberSummary> = BTreeMap::new();
+        let mut member: BTreeMap<(Flx, BindingId), MemberSummary> = BTreeMap::new();
         for u in &facts.member_uses {
             if facts.bindings[u.binding].resource.is_none() {
                 continue;
@@ -72,7 +72,7 @@ impl Builder<'_> {
                 e.2 += 1;
             }
         }
-        let mut reads: BTreeMap<(Flx, usize), usize> = BTreeMap::new();
+        let mut reads: BTreeMap<(Flx, BindingId), usize> = BTreeMap::new();
         let mut modules: BTreeMap<Flx, BTreeSet<String>> = BTreeMap::new();
         for a in &facts.accesses {
             let binding = &facts.bindings[a.binding];
@@ -111,7 +111,7 @@ impl Builder<'_> {
             }
         }
         // Written somewhere other than its own declaration (`var n = 0` is not a later write).
-        let written_later: BTreeSet<usize> = facts
+        let written_later: BTreeSet<BindingId> = facts
             .accesses
             .iter()
             .filter(|a| a.write && a.offset != facts.bindings[a.binding].offset)
@@ -243,7 +243,7 @@ impl Builder<'_> {
 
     /// Whether binding `v` is declared inside the function that has `target` as a parameter
     /// (a local of the handler, or of a function within it).
-    pub(super) fn decl_is_within(&self, v: usize, target: usize) -> bool {
+    pub(super) fn decl_is_within(&self, v: BindingId, target: BindingId) -> bool {
         let Some((owner, _)) = self.facts.bindings[target].param_of else {
             return false;
         };

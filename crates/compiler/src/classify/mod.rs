@@ -22,7 +22,7 @@ mod rewrite;
 mod tails;
 mod variables;
 
-use crate::analyze::{Callback, Facts, FuncId, Place};
+use crate::analyze::{BindingId, Callback, Facts, FuncId, Place, Table};
 use crate::graph::{Fluxion, Graph, VarKind};
 use crate::rules::RuptureKind;
 use crate::source::SourceText;
@@ -50,7 +50,7 @@ struct Builder<'a> {
     fluxions: Vec<Fluxion>,
     attrib_memo: HashMap<FuncId, BTreeSet<Part>>,
     in_progress: BTreeSet<FuncId>,
-    edges: Vec<(Flx, Flx, RuptureKind, BTreeSet<usize>)>,
+    edges: Vec<(Flx, Flx, RuptureKind, BTreeSet<BindingId>)>,
     /// Every edge as (from, to, kind): `add_edge` keeps edges unique in O(1).
     edge_set: HashSet<(Flx, Flx, RuptureKind)>,
     /// fluxion -> indices of the edges leaving it, in creation order (the order a scan of
@@ -66,17 +66,17 @@ struct Builder<'a> {
     names: HashSet<String>,
     name_suffix: HashMap<String, usize>,
     /// function -> the functions declared directly in it.
-    children: Vec<Vec<FuncId>>,
+    children: Table<FuncId, Vec<FuncId>>,
     /// function -> indices of the accesses made directly in its body (not in nested functions).
-    accesses_in: Vec<Vec<usize>>,
+    accesses_in: Table<FuncId, Vec<usize>>,
     /// Indices of all accesses, by source offset: the accesses inside a byte range are a slice.
     by_offset: Vec<usize>,
     /// Functions passed as callbacks of a post site, and of a post site that is not a promise's.
     post_callbacks: HashSet<FuncId>,
     node_post_callbacks: HashSet<FuncId>,
     /// binding -> fluxion -> (read, written), after initialisation.
-    uses: BTreeMap<usize, BTreeMap<Flx, (bool, bool)>>,
-    kinds: HashMap<usize, VarKind>,
+    uses: BTreeMap<BindingId, BTreeMap<Flx, (bool, bool)>>,
+    kinds: HashMap<BindingId, VarKind>,
 }
 
 pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
@@ -95,8 +95,8 @@ pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
         bfs_trees: RefCell::new(HashMap::new()),
         names: HashSet::new(),
         name_suffix: HashMap::new(),
-        children: Vec::new(),
-        accesses_in: Vec::new(),
+        children: Table::new(),
+        accesses_in: Table::new(),
         by_offset: Vec::new(),
         post_callbacks: HashSet::new(),
         node_post_callbacks: HashSet::new(),
@@ -132,13 +132,13 @@ impl Builder<'_> {
     /// function (a 3.6 MB bundle has tens of thousands of each).
     fn index_facts(&mut self) {
         let facts = self.facts;
-        self.children = vec![Vec::new(); facts.funcs.len()];
-        for (f, func) in facts.funcs.iter().enumerate() {
+        self.children = Table::filled(Vec::new(), facts.funcs.len());
+        for (f, func) in facts.funcs.iter_enumerated() {
             if let Place::In(g, _) = func.parent {
                 self.children[g].push(f);
             }
         }
-        self.accesses_in = vec![Vec::new(); facts.funcs.len()];
+        self.accesses_in = Table::filled(Vec::new(), facts.funcs.len());
         for (i, a) in facts.accesses.iter().enumerate() {
             if let Place::In(g, _) = a.at {
                 self.accesses_in[g].push(i);

@@ -2,7 +2,7 @@
 
 use super::Builder;
 use crate::abi;
-use crate::analyze::{FuncId, OriginRoot, Place};
+use crate::analyze::{BindingId, FuncId, OriginRoot, Place};
 use crate::graph::{FluxionKind, Tail, VarKind};
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
@@ -20,7 +20,7 @@ impl Builder<'_> {
     pub(super) fn tails(&self) -> Vec<Tail> {
         let facts = self.facts;
         let within = |o: usize, span: (usize, usize)| span.0 <= o && o < span.1;
-        let ctx = |b: usize| {
+        let ctx = |b: BindingId| {
             facts.bindings[b].decl == Place::Top
                 && facts.bindings[b].func.is_none()
                 && matches!(self.kinds.get(&b), Some(VarKind::Scope | VarKind::Share))

@@ -2,7 +2,7 @@
 //! whether the module keeps state a copy would split.
 
 use super::{Builder, Flx, MAIN};
-use crate::analyze::{FuncId, OriginRoot, Place, ResourceKind, Seg};
+use crate::analyze::{BindingId, FuncId, OriginRoot, Place, ResourceKind, Seg};
 use crate::graph::{VarKind, Variable};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -10,7 +10,7 @@ impl Builder<'_> {
     pub(super) fn classify(&mut self) -> Vec<Variable> {
         let facts = self.facts;
         // binding -> fluxion -> (read, written, init-only)
-        let mut uses: BTreeMap<usize, BTreeMap<Flx, (bool, bool)>> = BTreeMap::new();
+        let mut uses: BTreeMap<BindingId, BTreeMap<Flx, (bool, bool)>> = BTreeMap::new();
         let mut network: BTreeSet<Flx> = BTreeSet::new();
         for a in &facts.accesses {
             for part in self.attrib(a.at) {
@@ -44,7 +44,7 @@ impl Builder<'_> {
         let mut contexts: BTreeMap<Flx, Vec<(usize, String)>> = BTreeMap::new();
         let mut tag_names: BTreeSet<String> = BTreeSet::new();
         let mut tag_suffix: HashMap<String, usize> = HashMap::new();
-        for (b, binding) in facts.bindings.iter().enumerate() {
+        for (b, binding) in facts.bindings.iter_enumerated() {
             let decl: BTreeSet<Flx> = match binding.param_of {
                 Some((f, _)) if self.roots.contains_key(&(f, 0)) => [self.roots[&(f, 0)]].into(),
                 _ => self
@@ -218,10 +218,10 @@ impl Builder<'_> {
     /// An opaque function may read and write every variable it can see.
     pub(super) fn opaque_accesses(
         &mut self,
-        uses: &mut BTreeMap<usize, BTreeMap<Flx, (bool, bool)>>,
+        uses: &mut BTreeMap<BindingId, BTreeMap<Flx, (bool, bool)>>,
     ) {
         let facts = self.facts;
-        for (f, func) in facts.funcs.iter().enumerate() {
+        for (f, func) in facts.funcs.iter_enumerated() {
             if !func.opaque {
                 continue;
             }
@@ -232,7 +232,7 @@ impl Builder<'_> {
                 p = facts.funcs[g].parent;
             }
             let parts = self.attrib(Place::In(f, 0));
-            for (b, binding) in facts.bindings.iter().enumerate() {
+            for (b, binding) in facts.bindings.iter_enumerated() {
                 let seen = match binding.decl {
                     Place::Top => true,
                     Place::In(g, _) => visible.contains(&g),
@@ -252,7 +252,7 @@ impl Builder<'_> {
     /// read, or top-level state that its (exported) functions change.
     pub(super) fn stateful(&self) -> bool {
         let facts = self.facts;
-        let written_in_funcs: HashSet<usize> = facts
+        let written_in_funcs: HashSet<BindingId> = facts
             .accesses
             .iter()
             .filter(|w| w.write && matches!(w.at, Place::In(..)))
