@@ -262,6 +262,25 @@ function childEnv(values, nameOf = (k) => k) {
 }
 
 /**
+ * An environment for a child process (`fluxion verify`'s runs): `base` (this process's by
+ * default) with the given settings by key set, or removed where the value is undefined.
+ * @param {Record<string, string | undefined>} values key -> text, e.g. { placement: 'eager' }
+ * @param {NodeJS.ProcessEnv} [base]
+ */
+function envWith(values, base = process.env) {
+  const env = { ...base };
+  for (const def of SETTINGS) {
+    if (!(def.key in values)) continue;
+    delete env[def.env];
+    if (values[def.key] !== undefined) {
+      parseSetting(def, values[def.key], def.key, 'verify');
+      env[def.env] = String(values[def.key]);
+    }
+  }
+  return env;
+}
+
+/**
  * V8 young-generation cap of each worker, in MB (Worker `resourceLimits.maxYoungGenerationSizeMb`),
  * from `workerYoungMb`; 0 (the default) leaves V8's default. Without a cap, V8 grows a busy worker's
  * new space as the main thread's, and what a large young generation holds until its next scavenge
@@ -330,6 +349,7 @@ function forFile(file) {
 }
 
 module.exports = {
+  envWith,
   validate,
   forFile,
   SETTINGS,
