@@ -64,7 +64,8 @@ export interface FluxionSettings {
 /** The settings in use (validated on first call; throws FluxionConfigError on a bad one). */
 export function settings(): Readonly<FluxionSettings>;
 
-export type EmitFormat = 'flx' | 'json' | 'dot';
+/** svg: a picture laid out by dagre, as the dashboard draws the graph. */
+export type EmitFormat = 'flx' | 'json' | 'dot' | 'svg';
 
 export interface CompileOptions {
   /** Used in messages and to find the project configuration. Default `<input>`. */

@@ -1,6 +1,6 @@
 'use strict';
-// The live dashboard (setting `dashboard`: `fluxion run app.js --dashboard [port]`,
-// FLUXION_DASHBOARD=port): a page that shows the app as fluxions, where each runs and its load.
+// The live dashboard (setting `dashboard`: `fluxion run app.js --dashboard [port]`, or its
+// environment variable): a page that shows the app as fluxions, where each runs and its load.
 // Loaded only when the setting is on (lib/hook/register.js), on the main thread; with it off,
 // nothing of this folder is required.
 const config = require('../config');
@@ -31,7 +31,7 @@ function start(options = {}) {
     },
     (err) => {
       running = null;
-      process.emitWarning(`the dashboard cannot listen on ${host}:${port}: ${err.message}; the app runs without it`, { code: 'FLUXION_DASHBOARD' });
+      process.emitWarning(`the dashboard cannot listen on ${host}:${port}: ${err.message}; the app runs without it`, { code: 'FLUXION_DASHBOARD_UNAVAILABLE' });
       return null;
     },
   );

@@ -12,6 +12,7 @@ const crypto = require('node:crypto');
 
 const PUBLIC = path.join(__dirname, 'public');
 const COOKIE = 'fluxion_dashboard';
+const TOKEN_VARIABLE = require('../config').SETTINGS.find((d) => d.key === 'dashboardToken').env;
 
 /** The files a page may ask for, and where they are. */
 function assets() {
@@ -80,7 +81,7 @@ function listen({ host, port, token, loopback, feed: makeFeed }) {
     }
     const auth = authorised(req, url);
     if (!auth.ok) {
-      res.writeHead(401, { ...HEADERS, 'Content-Type': 'text/plain' }).end('fluxion dashboard: open it with ?token=<FLUXION_DASHBOARD_TOKEN>\n');
+      res.writeHead(401, { ...HEADERS, 'Content-Type': 'text/plain' }).end(`fluxion dashboard: open it with ?token=<${TOKEN_VARIABLE}>\n`);
       return;
     }
     const headers = { ...HEADERS };
