@@ -49,7 +49,7 @@ export interface FluxionSettings {
   readonly strict: boolean;
   /** FLUXION_CACHE. */
   readonly cache: boolean;
-  /** FLUXION_CACHE_DIR; null: node_modules/.cache/fluxion, else the temp dir. */
+  /** FLUXION_CACHE_DIR; null: node_modules/.cache/fluxion, else fluxion-cache-UID in the temp dir. */
   readonly cacheDir: string | null;
   /** FLUXION_STATS_FILE (`%p`: the process id); null: none. */
   readonly statsFile: string | null;

@@ -1,6 +1,7 @@
 'use strict';
 // `fluxion compile <file|dir> [--emit flx|json|dot]`: prints each module's fluxion graph.
 // `fluxion run <app.js> [--<setting> value]`: runs an app. `fluxion help settings`: the settings.
+// `fluxion verify -- <test command>`: the user's tests plain and under fluxion (lib/verify/).
 // Help and run's options are made from the settings table (lib/config.js).
 const fs = require('node:fs');
 const path = require('node:path');
@@ -62,6 +63,8 @@ const USAGE = `usage:
       Every setting in detail.
   fluxion idl <schema.pcc> --lang ts|js|python [--out DIR]
       Generate typed GoT classes from a schema (the thesis's IDL; see docs/versions.md).
+  fluxion verify [--placements auto,eager] [--timeout S] -- <test command...>
+      Run your tests plain and under fluxion; print the tests whose outcome differs (fluxion verify --help).
   fluxion --version
   fluxion --help
 
@@ -100,6 +103,8 @@ function main(argv, io = {}) {
   const out = io.out || process.stdout;
   const err = io.err || process.stderr;
   if (argv[0] === 'idl') return require('./got/idl').idlCommand(argv.slice(1), { out, err });
+  // verify takes the user's command after `--` with options of its own: it parses its arguments.
+  if (argv[0] === 'verify') return require('./verify/cli').main(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({

@@ -144,8 +144,9 @@ const SETTINGS = [
   },
   {
     key: 'cacheDir', env: 'FLUXION_CACHE_DIR', type: 'path', default: null,
-    defaultText: 'node_modules/.cache/fluxion, else the temp dir',
-    description: 'where compiled modules are cached',
+    defaultText: 'node_modules/.cache/fluxion, else fluxion-cache-UID in the temp dir',
+    // The checks are the cache's (lib/hook/cache.js): the path is only text here.
+    description: 'where compiled modules are cached; a folder not owned by you or writable by group or others is refused (no cache, one warning)',
   },
   {
     // The live dashboard (lib/dashboard/): off by default, and then nothing of it is loaded.

@@ -9,6 +9,16 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
+/// A label of several lines: each line quoted on its own, joined by Graphviz's `\n` (which a
+/// quoted string must keep as an escape, not as an escaped backslash).
+fn quote_lines(lines: &[String]) -> String {
+    let quoted: Vec<String> = lines
+        .iter()
+        .map(|l| l.replace('\\', "\\\\").replace('"', "\\\""))
+        .collect();
+    format!("\"{}\"", quoted.join("\\n"))
+}
+
 pub fn print(graph: &Graph) -> String {
     let mut out = format!(
         "digraph {} {{\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n",
@@ -16,15 +26,15 @@ pub fn print(graph: &Graph) -> String {
     );
     let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for f in &graph.fluxions {
-        let mut label = f.name.clone();
+        let mut label = vec![f.name.clone()];
         if !f.context.is_empty() {
-            label.push_str(&format!("\\n{{{}}}", f.context.join(", ")));
+            label.push(format!("{{{}}}", f.context.join(", ")));
         }
         let style = if f.opaque { ", style=dashed" } else { "" };
         out.push_str(&format!(
             "  {} [label={}{style}];\n",
             quote(&f.name),
-            quote(&label)
+            quote_lines(&label)
         ));
         for t in &f.tags {
             groups.entry(t).or_default().push(&f.name);
