@@ -53,12 +53,19 @@ export interface FluxionSettings {
   readonly cacheDir: string | null;
   /** FLUXION_STATS_FILE (`%p`: the process id); null: none. */
   readonly statsFile: string | null;
+  /** FLUXION_DASHBOARD: the live dashboard's port (0: any free one); null: off. */
+  readonly dashboard: number | null;
+  /** FLUXION_DASHBOARD_HOST: its address (default 127.0.0.1; other than loopback needs a token). */
+  readonly dashboardHost: string;
+  /** FLUXION_DASHBOARD_TOKEN: the secret the dashboard asks for; null: none (loopback only). */
+  readonly dashboardToken: string | null;
 }
 
 /** The settings in use (validated on first call; throws FluxionConfigError on a bad one). */
 export function settings(): Readonly<FluxionSettings>;
 
-export type EmitFormat = 'flx' | 'json' | 'dot';
+/** svg: a picture laid out by dagre, as the dashboard draws the graph. */
+export type EmitFormat = 'flx' | 'json' | 'dot' | 'svg';
 
 export interface CompileOptions {
   /** Used in messages and to find the project configuration. Default `<input>`. */

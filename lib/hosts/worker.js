@@ -348,6 +348,24 @@ if (!isMainThread && workerData && workerData.slot !== undefined) {
   });
   require('../hook/register').install({ worker: true });
   transport.onMessage(onMessage);
+  if (require('../config').settings().dashboard !== null) reportLoad();
+}
+
+/**
+ * The dashboard is on: this worker's event-loop delay goes to the main thread once a second
+ * (perf_hooks' histogram, sampled every 10 ms; nothing of it runs when the dashboard is off).
+ */
+function reportLoad() {
+  const { monitorEventLoopDelay } = require('node:perf_hooks');
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  // The histogram records the time between its 10 ms samples: the delay is what exceeds 10 ms.
+  const late = (ns) => Math.max(0, ns / 1e6 - 10);
+  setInterval(() => {
+    if (!h.count) return;
+    transport.send(0, { t: M.LOAD, from: threadId, delayMs: late(h.mean), maxDelayMs: late(h.max) });
+    h.reset();
+  }, 1000).unref();
 }
 
 module.exports = { handleOf };

@@ -1,13 +1,14 @@
 'use strict';
 // Runs the user's test command once in one configuration: plain, or with fluxion preloaded
 // through NODE_OPTIONS (so it reaches every Node process the command starts: npm, the runner, its
-// workers) and FLUXION_PLACEMENT set. The whole process group is killed at the time limit.
+// workers) and the placement setting given. The whole process group is killed at the time limit.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { instrument } = require('./command');
 const { read } = require('./outcomes');
+const config = require('../config');
 
 const REGISTER = path.join(__dirname, '..', '..', 'register.js');
 const NODE_TEST_REPORTER = path.join(__dirname, 'reporters', 'node-test.js');
@@ -33,7 +34,8 @@ async function runOnce(command, cfg, o) {
   const reportFile = path.join(tmp, 'report.json');
   const nodeTestFile = path.join(tmp, 'node-test.jsonl');
   const { runner, argv, via } = instrument(command, { cwd: o.cwd, reportFile });
-  const env = { ...(o.env || process.env) };
+  // fluxion's placement for this run, set or removed; the rest of the caller's environment.
+  const env = config.envWith({ placement: cfg.placement }, o.env);
   const nodeOptions = [
     env.NODE_OPTIONS || '',
     `--test-reporter=${quote(NODE_TEST_REPORTER)}`,
@@ -41,8 +43,6 @@ async function runOnce(command, cfg, o) {
     ...(cfg.fluxion ? ['-r', quote(o.register || REGISTER)] : []),
   ];
   env.NODE_OPTIONS = nodeOptions.filter(Boolean).join(' ');
-  delete env.FLUXION_PLACEMENT;
-  if (cfg.placement) env.FLUXION_PLACEMENT = cfg.placement;
   // As `npm run` does: the project's own binaries (mocha, jest) are found by name.
   env.PATH = [path.join(o.cwd, 'node_modules', '.bin'), env.PATH].filter(Boolean).join(path.delimiter);
   const t0 = Date.now();

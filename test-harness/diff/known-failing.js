@@ -8,14 +8,13 @@
 // listen:http (2), routing-setting (3), startup-callback (5), unclonable-body (8),
 // load-constant (10), custom-error (12), headers-sent (13), top-timer (14), then-chain and
 // helper-module (found by the harness); then by the merge of the Express-suite work (8d52775):
-// middleware-chain and req-objects (functions and objects with methods hung on req/res).
+// middleware-chain and req-objects (functions and objects with methods hung on req/res); then
+// block-state under fluxionize (the run-time compiler keeps block variables' users on the main
+// thread), alias-write (a write through a local alias writes its object), session (a write into
+// an object a middleware hung on req keeps the handler on the main thread) and emitter-after (a
+// callback that changes an object it was handed runs with its caller).
 
 /** @type {Record<string, { item: number | null, config: string, what: string }>} */
-const KNOWN_FAILING_FEATURES = {
-  'block-state': { item: 15, config: 'eager/fluxionize', what: 'a handler in a top-level block, compiled from the live router (fluxionize), runs on a worker without the block\'s variables: ReferenceError, 500' },
-  'alias-write': { item: null, config: 'eager/register', what: 'writes through a local alias of a module-level object are not seen as writes: state split per thread' },
-  session: { item: null, config: 'eager/register', what: 'a session object from a module-level Map, hung on req by middleware and mutated in the route: changes lost' },
-  'emitter-after': { item: null, config: 'eager/register', what: 'an emitter listener changes an object after the response: it changes a worker\'s copy, the state never sees it' },
-};
+const KNOWN_FAILING_FEATURES = {};
 
 module.exports = { KNOWN_FAILING_FEATURES };

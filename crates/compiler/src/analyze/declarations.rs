@@ -117,17 +117,31 @@ impl Declarations<'_> {
     }
 
     /// The origin of an expression, in terms of bindings (resolved later, lazily).
-    /// The binding a member path starts from (`db.pets[id]` -> `db`), computed keys included.
+    /// The binding whose object a value may be (or be part of): `store` for `store`,
+    /// `db.pets[id]`, `sessions.get(sid)`, `sessions.get(sid) || new Session()`.
     fn member_root(&self, e: &Expr) -> Option<BindingId> {
-        let Expr::Member(m) = strip_parens(e) else {
-            return None;
-        };
-        let mut obj = strip_parens(&m.obj);
-        while let Expr::Member(inner) = obj {
-            obj = strip_parens(&inner.obj);
-        }
-        match obj {
+        match strip_parens(e) {
             Expr::Ident(i) => self.ids.get(&id_of(i)).copied(),
+            Expr::Member(m) => self.member_root(&m.obj),
+            Expr::Call(c) => match &c.callee {
+                Callee::Expr(callee) => match strip_parens(callee) {
+                    Expr::Member(m) => self.member_root(&m.obj),
+                    _ => None,
+                },
+                _ => None,
+            },
+            Expr::Bin(b)
+                if matches!(
+                    b.op,
+                    BinaryOp::LogicalOr | BinaryOp::NullishCoalescing | BinaryOp::LogicalAnd
+                ) =>
+            {
+                self.member_root(&b.left)
+                    .or_else(|| self.member_root(&b.right))
+            }
+            Expr::Cond(c) => self
+                .member_root(&c.cons)
+                .or_else(|| self.member_root(&c.alt)),
             _ => None,
         }
     }

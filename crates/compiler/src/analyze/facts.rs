@@ -328,6 +328,9 @@ pub struct Facts {
     pub require_at: Vec<Place>,
     pub member_uses: Vec<MemberUse>,
     pub stores: Vec<Store>,
+    /// Writes into an object held by a property of a binding (`req.session.views += 1`,
+    /// `req.cart.items.push(x)`): the binding, that first property, where.
+    pub member_writes: Vec<(BindingId, String, Place)>,
     pub warnings: Vec<Warning>,
     /// Directives (`'use strict'`) end here: code inserted at the top goes after them.
     pub prologue_end: usize,

@@ -114,6 +114,28 @@ pub(super) fn root_ident(e: &Expr) -> Option<&Ident> {
     }
 }
 
+/// `req.session.views` -> (`req`, "session"): the root identifier and the property right after it,
+/// when the chain goes at least one property further (a write into that property's object).
+pub(super) fn into_member(e: &Expr, min_depth: usize) -> Option<(&Ident, String)> {
+    let Expr::Member(outer) = strip_parens(e) else {
+        return None;
+    };
+    let mut chain = vec![outer];
+    let mut obj = strip_parens(&outer.obj);
+    while let Expr::Member(m) = obj {
+        chain.push(m);
+        obj = strip_parens(&m.obj);
+    }
+    let Expr::Ident(root) = obj else {
+        return None;
+    };
+    if chain.len() < min_depth {
+        return None;
+    }
+    let first = chain.last()?;
+    Some((root, prop_name(&first.prop)?))
+}
+
 pub(super) fn require_module(call: &CallExpr) -> Option<String> {
     let Callee::Expr(callee) = &call.callee else {
         return None;

@@ -54,15 +54,50 @@ impl Uses<'_> {
         self.ids.get(&id_of(i)).copied()
     }
 
+    /// `req.session.views = x` (depth 2: into req.session's object), or a method of unknown
+    /// effect called on `req.cart` (depth 1: its receiver is req.cart's object).
+    fn note_member_write(&mut self, target: &Expr, min_depth: usize) {
+        if let Some((root, prop)) = into_member(target, min_depth) {
+            if let Some(b) = self.binding(root) {
+                let at = self.place();
+                self.facts.member_writes.push((b, prop, at));
+            }
+        }
+    }
+
     fn access(&mut self, i: &Ident, write: bool) {
         if let Some(b) = self.binding(i) {
             let at = self.place();
+            let offset = self.a.off(i.span.lo);
             self.facts.accesses.push(Access {
                 binding: b,
                 at,
                 write,
-                offset: self.a.off(i.span.lo),
+                offset,
             });
+            // A write through a local that holds another binding's object (`const s = store;
+            // s.n += 1`) writes that object too.
+            let mut seen = b;
+            for _ in 0..4 {
+                // Not into a handler's parameters (`const body = req.body; body.x = 1` changes the
+                // request, which travels back on its own).
+                let Some(r) = self.facts.bindings[seen]
+                    .member_of
+                    .filter(|&r| r != seen && self.facts.bindings[r].param_of.is_none())
+                else {
+                    break;
+                };
+                if !write {
+                    break;
+                }
+                self.facts.accesses.push(Access {
+                    binding: r,
+                    at,
+                    write,
+                    offset,
+                });
+                seen = r;
+            }
         }
     }
 
@@ -215,6 +250,7 @@ impl Uses<'_> {
                 if let Some(i) = root_ident(other) {
                     self.access(i, true);
                 }
+                self.note_member_write(other, 2);
             }
         }
     }
@@ -334,6 +370,7 @@ impl Uses<'_> {
         ) {
             // A method of unknown effect called on a binding may mutate it.
             self.access(root, true);
+            self.note_member_write(&m.obj, 1);
         }
         if let Some(path) = path {
             if matches!(method.as_str(), "listen" | "createServer") && path.len() >= 2 {
