@@ -53,6 +53,11 @@ export interface FluxionSettings {
   readonly cacheDir: string | null;
   /** FLUXION_STATS_FILE (`%p`: the process id); null: none. */
   readonly statsFile: string | null;
+  /** FLUXION_GOT_TOKEN: the token GoT servers require and remote dataframes present; null: none. */
+  readonly gotToken: string | null;
+  /** FLUXION_GOT_ORIGINS: comma-separated WebSocket origins GoT servers accept (`*`: any);
+   *  null: the server's own host. */
+  readonly gotOrigins: string | null;
 }
 
 /** The settings in use (validated on first call; throws FluxionConfigError on a bad one). */
