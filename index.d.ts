@@ -49,21 +49,31 @@ export interface FluxionSettings {
   readonly strict: boolean;
   /** FLUXION_CACHE. */
   readonly cache: boolean;
-  /** FLUXION_CACHE_DIR; null: node_modules/.cache/fluxion, else the temp dir. */
+  /** FLUXION_CACHE_DIR; null: node_modules/.cache/fluxion, else fluxion-cache-UID in the temp dir. */
   readonly cacheDir: string | null;
   /** FLUXION_STATS_FILE (`%p`: the process id); null: none. */
   readonly statsFile: string | null;
+<<<<<<< HEAD
   /** FLUXION_GOT_TOKEN: the token GoT servers require and remote dataframes present; null: none. */
   readonly gotToken: string | null;
   /** FLUXION_GOT_ORIGINS: comma-separated WebSocket origins GoT servers accept (`*`: any);
    *  null: the server's own host. */
   readonly gotOrigins: string | null;
+=======
+  /** FLUXION_DASHBOARD: the live dashboard's port (0: any free one); null: off. */
+  readonly dashboard: number | null;
+  /** FLUXION_DASHBOARD_HOST: its address (default 127.0.0.1; other than loopback needs a token). */
+  readonly dashboardHost: string;
+  /** FLUXION_DASHBOARD_TOKEN: the secret the dashboard asks for; null: none (loopback only). */
+  readonly dashboardToken: string | null;
+>>>>>>> main
 }
 
 /** The settings in use (validated on first call; throws FluxionConfigError on a bad one). */
 export function settings(): Readonly<FluxionSettings>;
 
-export type EmitFormat = 'flx' | 'json' | 'dot';
+/** svg: a picture laid out by dagre, as the dashboard draws the graph. */
+export type EmitFormat = 'flx' | 'json' | 'dot' | 'svg';
 
 export interface CompileOptions {
   /** Used in messages and to find the project configuration. Default `<input>`. */

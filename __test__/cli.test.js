@@ -35,7 +35,7 @@ test('a syntax error exits 1 with file:line:col and a code frame', () => {
 });
 
 test('bad usage exits 2 and says what is wrong', () => {
-  expect(run('compile', path.join(fixtures, 'figure5.js'), '--emit', 'svg').stderr).toMatch(/--emit must be one of flx, json, dot/);
+  expect(run('compile', path.join(fixtures, 'figure5.js'), '--emit', 'png').stderr).toMatch(/--emit must be one of flx, json, dot, svg/);
   expect(run('compile', '/nonexistent.js').status).toBe(2);
   expect(run('frobnicate').stderr).toMatch(/unknown command "frobnicate"/);
   expect(run('--help').stdout).toMatch(/fluxion compile <file\|dir>/);

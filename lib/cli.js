@@ -1,6 +1,7 @@
 'use strict';
 // `fluxion compile <file|dir> [--emit flx|json|dot]`: prints each module's fluxion graph.
 // `fluxion run <app.js> [--<setting> value]`: runs an app. `fluxion help settings`: the settings.
+// `fluxion verify -- <test command>`: the user's tests plain and under fluxion (lib/verify/).
 // Help and run's options are made from the settings table (lib/config.js).
 const fs = require('node:fs');
 const path = require('node:path');
@@ -32,16 +33,38 @@ function wrap(text, width) {
   return lines;
 }
 
+/** `fluxion run app.js --dashboard` without a port. */
+const DEFAULT_DASHBOARD_PORT = 7331;
+
+/**
+ * `--dashboard` may come without its port (before the app's own arguments, `--`): it gets the
+ * default one, so that parseArgs sees an option with a value.
+ * @param {string[]} argv
+ */
+function withDashboardPort(argv) {
+  const out = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') return out.concat(argv.slice(i));
+    out.push(argv[i]);
+    if (argv[i] === '--dashboard' && !/^\d+$/.test(argv[i + 1] || '')) out.push(String(DEFAULT_DASHBOARD_PORT));
+  }
+  return out;
+}
+
 const USAGE = `usage:
-  fluxion compile <file|dir> [--emit flx|json|dot] [--include-node-modules]
-      Print the fluxion graph of a module (or of every .js/.cjs/.mjs/.ts file under a directory).
+  fluxion compile <file|dir> [--emit flx|json|dot|svg] [--include-node-modules]
+      Print the fluxion graph of a module (or of every .js/.cjs/.mjs/.ts file under a directory);
+      svg: a picture (one for a directory), laid out as the dashboard does.
   fluxion run <app.js> [--<setting> value ...] [-- app arguments]
       Run an app with its fluxions on worker threads (same as node -r fluxion/register app.js),
       e.g. fluxion run app.js --workers 2 --placement eager
+      --dashboard [port]: the live dashboard on http://127.0.0.1:<port>/ (default ${DEFAULT_DASHBOARD_PORT})
   fluxion help settings
       Every setting in detail.
   fluxion idl <schema.pcc> --lang ts|js|python [--out DIR]
       Generate typed GoT classes from a schema (the thesis's IDL; see docs/versions.md).
+  fluxion verify [--placements auto,eager] [--timeout S] -- <test command...>
+      Run your tests plain and under fluxion; print the tests whose outcome differs (fluxion verify --help).
   fluxion --version
   fluxion --help
 
@@ -80,10 +103,12 @@ function main(argv, io = {}) {
   const out = io.out || process.stdout;
   const err = io.err || process.stderr;
   if (argv[0] === 'idl') return require('./got/idl').idlCommand(argv.slice(1), { out, err });
+  // verify takes the user's command after `--` with options of its own: it parses its arguments.
+  if (argv[0] === 'verify') return require('./verify/cli').main(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: withDashboardPort(argv),
       allowPositionals: true,
       options: {
         emit: { type: 'string', default: 'flx' },
@@ -133,6 +158,7 @@ function main(argv, io = {}) {
     return 2;
   }
   const files = stat.isDirectory() ? [...walk(target, values['include-node-modules'])] : [target];
+  if (values.emit === 'svg') return compileSvg(files, target, out, err);
   let failed = 0;
   const outputs = [];
   for (const file of files) {
@@ -155,6 +181,26 @@ function main(argv, io = {}) {
       if (files.length > 1) out.write('\n');
     }
   }
+  return failed ? 1 : 0;
+}
+
+/** `--emit svg`: one picture for every module given (a directory's modules side by side). */
+function compileSvg(files, target, out, err) {
+  let failed = 0;
+  const modules = [];
+  for (const file of files) {
+    try {
+      const source = fs.readFileSync(file, 'utf8');
+      const { output, warnings } = compile(source, { filename: file, emit: 'json' });
+      for (const w of warnings) err.write(`${w.file}:${w.line}:${w.column}: warning: ${w.message}\n`);
+      modules.push({ file, graph: JSON.parse(output), source });
+    } catch (e) {
+      failed++;
+      err.write(`${e.message}\n`);
+      if (!e.code) throw e;
+    }
+  }
+  out.write(require('./dashboard/svg').svgOf(modules, { title: target }));
   return failed ? 1 : 0;
 }
 
@@ -192,4 +238,4 @@ function run(app, args, values, err) {
   });
 }
 
-module.exports = { main, USAGE, SETTINGS_HELP, optionOf };
+module.exports = { main, USAGE, SETTINGS_HELP, optionOf, withDashboardPort, DEFAULT_DASHBOARD_PORT };

@@ -3,11 +3,12 @@ const native = require('./native');
 const config = require('./config');
 const { FluxionSyntaxError, FluxionConfigError, FluxionInternalError } = require('./errors');
 
-const EMITS = ['flx', 'json', 'dot'];
+// svg is drawn in JS from the json graph (lib/dashboard/svg.js: the dashboard's layout).
+const EMITS = ['flx', 'json', 'dot', 'svg'];
 
 /**
  * Compiles one module's source into its fluxion graph, printed as `flx` (the paper's fluxional
- * language), `json` or `dot`.
+ * language), `json`, `dot` or `svg` (a picture laid out by dagre, as the dashboard draws it).
  * @param {string} source
  * @param {import('../index').CompileOptions} [options]
  * @returns {import('../index').CompileResult}
@@ -29,7 +30,7 @@ function compile(source, options = {}) {
   const rp = cfg.rupturePoints || {};
   const result = native.load().compile(source, {
     filename,
-    emit,
+    emit: emit === 'svg' ? 'json' : emit,
     rupturePoints: { start: rp.start || [], post: rp.post || [] },
   });
   if (result.error) {
@@ -37,6 +38,11 @@ function compile(source, options = {}) {
     if (e.kind === 'syntax') throw new FluxionSyntaxError(e);
     if (e.kind === 'config') throw new FluxionConfigError(e.key, e.message, 'options.config');
     throw new FluxionInternalError(e.message, e.file);
+  }
+  if (emit === 'svg') {
+    const { svgOf } = require('./dashboard/svg');
+    const output = svgOf([{ file: filename, graph: JSON.parse(result.output), source }], { title: filename });
+    return { output, warnings: result.warnings };
   }
   return { output: result.output, warnings: result.warnings };
 }

@@ -78,7 +78,7 @@ const DEFAULT_WORKER_YOUNG_MB = 0;
  * @typedef {object} SettingDef
  * @property {keyof import('../index').FluxionSettings} key
  * @property {string} env
- * @property {'integer'|'number'|'enum'|'flag'|'path'|'text'} type
+ * @property {'integer'|'number'|'enum'|'flag'|'path'|'host'|'token'|'text'} type
  * @property {RegExp} [pattern] for 'text': what the whole value must match
  * @property {boolean} [secret] errors say how long the value is, never the value
  * @property {number} [min]
@@ -146,8 +146,27 @@ const SETTINGS = [
   },
   {
     key: 'cacheDir', env: 'FLUXION_CACHE_DIR', type: 'path', default: null,
-    defaultText: 'node_modules/.cache/fluxion, else the temp dir',
-    description: 'where compiled modules are cached',
+    defaultText: 'node_modules/.cache/fluxion, else fluxion-cache-UID in the temp dir',
+    // The checks are the cache's (lib/hook/cache.js): the path is only text here.
+    description: 'where compiled modules are cached; a folder not owned by you or writable by group or others is refused (no cache, one warning)',
+  },
+  {
+    // The live dashboard (lib/dashboard/): off by default, and then nothing of it is loaded.
+    key: 'dashboard', env: 'FLUXION_DASHBOARD', type: 'integer', min: 0, max: 65535, default: null,
+    allowed: 'a TCP port from 1 to 65535, or 0 for any free port',
+    defaultText: 'off',
+    description: 'serve the live dashboard (the fluxion graph, where each fluxion runs, its load) on this port; `fluxion run --dashboard` alone: 7331',
+  },
+  {
+    key: 'dashboardHost', env: 'FLUXION_DASHBOARD_HOST', type: 'host', default: '127.0.0.1',
+    allowed: 'an IP address or a host name; other than loopback only with FLUXION_DASHBOARD_TOKEN',
+    description: 'the address the dashboard listens on (loopback by default: it shows the app\'s code structure and load)',
+  },
+  {
+    key: 'dashboardToken', env: 'FLUXION_DASHBOARD_TOKEN', type: 'token', default: null,
+    allowed: 'at least 16 characters (letters, digits, - _ . ~)',
+    defaultText: 'unset',
+    description: 'secret the dashboard asks for (`?token=`) when set; required when it listens on an address other than loopback',
   },
   {
     key: 'statsFile', env: 'FLUXION_STATS_FILE', type: 'path', default: null,
@@ -231,6 +250,13 @@ function parseSetting(def, raw, name = def.env, source = 'environment') {
     case 'text':
       if (!def.pattern.test(text)) throw bad();
       return text;
+    case 'host':
+      // An address to bind: an IPv4/IPv6 literal or a host name (no scheme, port or path).
+      if (!/^[A-Za-z0-9.:-]+$/.test(text) || text.length > 253) throw bad();
+      return text;
+    case 'token':
+      if (!/^[A-Za-z0-9._~-]{16,}$/.test(text)) throw bad();
+      return text;
     default:
       return String(raw);
   }
@@ -244,7 +270,29 @@ function parseSetting(def, raw, name = def.env, source = 'environment') {
 function load(env = process.env) {
   const out = {};
   for (const def of SETTINGS) out[def.key] = parseSetting(def, env[def.env]);
+  checkTogether(out);
   return Object.freeze(out);
+}
+
+/** Loopback addresses: the dashboard may listen there without a token. */
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/i;
+
+/**
+ * Rules between settings: the dashboard on an address other than loopback (anyone who reaches
+ * the machine would see the app's structure and load) needs a token.
+ * @param {Record<string, unknown>} s
+ * @param {string} [source]
+ */
+function checkTogether(s, source = 'environment', nameOf = (key) => SETTINGS.find((d) => d.key === key).env) {
+  if (s.dashboard !== null && s.dashboard !== undefined && s.dashboardHost && !LOOPBACK.test(String(s.dashboardHost)) && !s.dashboardToken) {
+    const tokenName = nameOf('dashboardToken');
+    throw new FluxionConfigError(
+      nameOf('dashboardHost'),
+      `listening on ${s.dashboardHost} (not loopback) needs a token: set ${tokenName} too`,
+      source,
+      { allowed: `a loopback address, or any address with ${tokenName}`, given: String(s.dashboardHost) },
+    );
+  }
 }
 
 let current = null;
@@ -270,11 +318,35 @@ function settings() {
  */
 function childEnv(values, nameOf = (k) => k) {
   const env = { ...process.env };
+  const parsed = {};
   for (const def of SETTINGS) {
     const raw = values[def.key];
-    if (raw === undefined) continue;
-    parseSetting(def, raw, nameOf(def.key), 'command line');
+    if (raw === undefined) {
+      parsed[def.key] = parseSetting(def, env[def.env]);
+      continue;
+    }
+    parsed[def.key] = parseSetting(def, raw, nameOf(def.key), 'command line');
     env[def.env] = String(raw);
+  }
+  checkTogether(parsed, 'command line', (key) => (values[key] !== undefined ? nameOf(key) : SETTINGS.find((d) => d.key === key).env));
+  return env;
+}
+
+/**
+ * An environment for a child process (`fluxion verify`'s runs): `base` (this process's by
+ * default) with the given settings by key set, or removed where the value is undefined.
+ * @param {Record<string, string | undefined>} values key -> text, e.g. { placement: 'eager' }
+ * @param {NodeJS.ProcessEnv} [base]
+ */
+function envWith(values, base = process.env) {
+  const env = { ...base };
+  for (const def of SETTINGS) {
+    if (!(def.key in values)) continue;
+    delete env[def.env];
+    if (values[def.key] !== undefined) {
+      parseSetting(def, values[def.key], def.key, 'verify');
+      env[def.env] = String(values[def.key]);
+    }
   }
   return env;
 }
@@ -348,6 +420,7 @@ function forFile(file) {
 }
 
 module.exports = {
+  envWith,
   validate,
   forFile,
   SETTINGS,
@@ -361,4 +434,5 @@ module.exports = {
   nodeOptions,
   workerResourceLimits,
   DEFAULT_WORKER_YOUNG_MB,
+  LOOPBACK,
 };

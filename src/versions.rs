@@ -631,6 +631,68 @@ impl NativeDataframe {
     pub fn store_versions(&self) -> napi::Result<u32> {
         Ok(self.store.version_count(&self.app).map_err(version_err)? as u32)
     }
+
+    /// The store's version graph for this app as it is now (what garbage collection kept: the
+    /// root, the head and the versions some dataframe holds), newest first, at most `limit`
+    /// versions reached from the head through parents. For pictures of the history (the
+    /// dashboard); the ids are those `version` and `commit()` give.
+    #[napi]
+    pub fn store_graph(&self, limit: u32) -> napi::Result<NativeStoreGraph> {
+        let head = self.store.head(&self.app).map_err(version_err)?;
+        self.store
+            .with_graph(&self.app, |g| {
+                let mut out = Vec::new();
+                let mut seen = std::collections::HashSet::new();
+                let mut queue = std::collections::VecDeque::new();
+                let mut starts = g.leaves();
+                starts.retain(|v| *v != head);
+                starts.insert(0, head);
+                for v in starts {
+                    if seen.insert(v) {
+                        queue.push_back(v);
+                    }
+                }
+                while let Some(v) = queue.pop_front() {
+                    if out.len() >= limit as usize {
+                        break;
+                    }
+                    let parents = g.parents(v).map(<[VersionId]>::to_vec).unwrap_or_default();
+                    for p in &parents {
+                        if seen.insert(*p) {
+                            queue.push_back(*p);
+                        }
+                    }
+                    out.push(NativeVersionNode {
+                        version: v.to_string(),
+                        parents: parents.iter().map(ToString::to_string).collect(),
+                        refs: g.refs(v) as u32,
+                    });
+                }
+                NativeStoreGraph {
+                    head: head.to_string(),
+                    total: g.len() as u32,
+                    versions: out,
+                }
+            })
+            .map_err(version_err)
+    }
+}
+
+/// One version of a store's graph: its parents and how many holders keep it from collection.
+#[napi(object)]
+pub struct NativeVersionNode {
+    pub version: String,
+    pub parents: Vec<String>,
+    pub refs: u32,
+}
+
+/// A store's version graph (see `NativeDataframe::store_graph`).
+#[napi(object)]
+pub struct NativeStoreGraph {
+    pub head: String,
+    /// Versions the graph holds (the root included).
+    pub total: u32,
+    pub versions: Vec<NativeVersionNode>,
 }
 
 pub struct SyncTask {

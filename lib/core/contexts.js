@@ -4,6 +4,7 @@
 // for every thread); a thread that becomes a context's host — a replacement for a worker that
 // died, or the destination of a move — checks the last committed version out first.
 const v8 = require('node:v8');
+const inflight = require('./inflight');
 
 const modules = new Map(); // file -> { names, get(i), set(i, v) }
 const committed = new Map(); // group -> bytes this thread last committed or restored
@@ -41,8 +42,9 @@ let flushScheduled = false;
 
 /**
  * After a run on this thread: the group's variables are committed once the current event-loop
- * turn ends, so that a burst of runs costs one commit (a worker that dies loses at most the runs
- * of its last turn, whose responses had not been written either).
+ * turn ends, so that a burst of runs costs one commit, or earlier, when an answer is about to
+ * leave the thread (lib/hosts/worker.js commitBeforeAnswer): a worker that dies loses at most the
+ * writes of its current turn that no answer has shown yet (their requests are answered 500).
  */
 function commit(group, file, vars) {
   dirty.set(group, [file, vars]);
@@ -57,7 +59,9 @@ function flush(only) {
   if (typeof only !== 'string') flushScheduled = false;
   for (const [group, [file, vars]] of dirty) {
     if (typeof only === 'string' && group !== only) continue;
-    dirty.delete(group);
+    // A group with an async run still going (between its awaits) stays dirty: the code after an
+    // await writes it again, and the answer it then sends must find those writes committed.
+    if (!inflight.pending(group)) dirty.delete(group);
     commitNow(group, file, vars);
   }
 }

@@ -121,6 +121,8 @@ function install(options = {}) {
     require('../hosts/main').attach(require('../frameworks/express'));
     watchServers();
     require('../stats-file').install();
+    // The live dashboard: only required when it is on (off, it costs nothing).
+    if (config.settings().dashboard !== null) require('../dashboard').start();
   }
 }
 

@@ -13,6 +13,7 @@ const native = require('../native');
 const config = require('../config');
 const inflight = require('../core/inflight');
 const { decodeError } = require('../wire/values');
+const timeline = require('./timeline');
 
 const pool = { workers: [], started: false, next: 0, config: {}, crashHook: null };
 /**
@@ -63,9 +64,10 @@ const fileOfGroup = (group) => group.slice(0, group.lastIndexOf('#'));
  * what it was sent and commits. The new host checks the context out before its first run.
  * @param {string} group a group key (`<file>#grp_x`, `<file>#<fluxion id>`), or a fluxion id
  * @param {number} to the thread id of a worker, or 0 for the main thread
+ * @param {string} [by] who asked, for the timeline: 'moveContext' (the API) or 'rebalance'
  * @returns {Promise<number>} the new host
  */
-function moveContext(group, to) {
+function moveContext(group, to, by = 'moveContext') {
   if (!isGroupKey(group)) {
     const p = group.includes('#') ? runtime.placementOf(group) : null;
     if (p && p.where === 'group') group = p.group;
@@ -75,6 +77,7 @@ function moveContext(group, to) {
   if (moves.has(group)) return Promise.reject(new Error(`fluxion: ${group} is already moving`));
   const from = runtime.hostOf(group);
   if (from === to) return Promise.resolve(to);
+  const moved = () => timeline.record({ kind: 'move', group, from, to, by });
   if (from === 0) {
     // New requests for the group wait in its queue while async runs still going here finish
     // (they write this thread's variables); then the variables are committed for the new host.
@@ -89,12 +92,16 @@ function moveContext(group, to) {
       moves.delete(group);
       broadcastHosts();
       for (const m of queue) transport.send(to, m);
+      moved();
       return to;
     });
   }
   runtime.state.moving.set(group, []);
   return new Promise((resolve) => {
-    moves.set(group, resolve);
+    moves.set(group, (host) => {
+      moved();
+      resolve(host);
+    });
     transport.send(from, { t: M.DRAIN_GROUP, group, to });
   });
 }
@@ -117,18 +124,20 @@ function spawn(slot) {
   w.inflight = 0;
   transport.attach(w);
   w.on('error', (err) => {
+    w.crashed = (err && err.message) || String(err);
     // A throw the app did not catch, in a fluxion on this worker: in the original it would have
     // reached the process. Keep that meaning.
     pool.crashHook ? pool.crashHook(err) : process.nextTick(() => {
       throw err;
     });
   });
-  w.on('exit', () => {
+  w.on('exit', (code) => {
     transport.detach(id);
     const i = pool.workers.indexOf(w);
     failRequests(id);
     if (i >= 0 && pool.started) {
       pool.workers[i] = spawn(i);
+      timeline.record({ kind: 'replace', slot: i, from: id, to: pool.workers[i].threadId, why: w.crashed ? `crashed: ${w.crashed}` : `exited (code ${code})` });
       // Its contexts go to its replacement, which checks out their last committed versions.
       for (const [g, t] of runtime.state.groupHosts) if (t === id) runtime.state.groupHosts.set(g, pool.workers[i].threadId);
       broadcastSlots();
@@ -155,7 +164,7 @@ function start() {
       const p = runtime.state.placements.get(id);
       return p && p.where === 'group' ? p.group : null;
     },
-    move: moveContext,
+    move: (group, to) => moveContext(group, to, 'rebalance'),
     highMicros: adaptive.HIGH,
     // Under eager, contexts start on workers and stay there.
     home: runtime.mode() === 'auto',
@@ -371,6 +380,9 @@ function onMessage(msg) {
       if (done) done(msg.to);
       break;
     }
+    case M.LOAD:
+      loads.set(msg.from, { delayMs: msg.delayMs, maxDelayMs: msg.maxDelayMs, at: Date.now() });
+      break;
     case M.UNDELIVERABLE:
       if (msg.msg && msg.msg.t === M.POST) runtime.runPost(msg.msg, resolveHandle);
       break;
@@ -405,6 +417,28 @@ function terminateWorker(which) {
   return w.terminate();
 }
 
+const loads = new Map(); // worker thread id -> its last load report (setting dashboard)
+
+/**
+ * Each worker's load, for the dashboard: its event-loop utilisation as Node measures it from
+ * this thread (cumulative: callers take differences) and its event-loop delay as it last
+ * reported it (workers report only while the dashboard setting is on).
+ * @returns {{ slot: number, threadId: number, inflight: number, elu: { idle: number, active: number } | null, delayMs: number | null, maxDelayMs: number | null }[]}
+ */
+function workerLoad() {
+  return pool.workers.map((w, slot) => {
+    let elu = null;
+    try {
+      const e = w.performance.eventLoopUtilization();
+      elu = { idle: e.idle, active: e.active };
+    } catch {
+      // not started yet, or already stopped
+    }
+    const l = loads.get(w.threadId);
+    return { slot, threadId: w.threadId, inflight: w.inflight, elu, delayMs: l ? l.delayMs : null, maxDelayMs: l ? l.maxDelayMs : null };
+  });
+}
+
 function workers() {
   const groups = new Set();
   for (const p of runtime.state.placements.values()) if (p.where === 'group') groups.add(p.group);
@@ -437,5 +471,6 @@ module.exports = {
   touch,
   terminateWorker,
   workers,
+  workerLoad,
   moveContext,
 };

@@ -9,6 +9,7 @@ const transport = require('../transport');
 // The framework's views of req and res (lib/frameworks/adapter.js), named by the main thread.
 const views = require(`../frameworks/${(workerData && workerData.framework) || 'express'}/views`);
 const runtime = require('../core/runtime');
+const contexts = require('../core/contexts');
 const speculate = require('../optimistic/speculate');
 
 const proxies = new WeakMap(); // proxy object -> handle
@@ -17,11 +18,23 @@ function handleOf(v) {
   return (v !== null && (typeof v === 'object' || typeof v === 'function') && proxies.get(v)) || null;
 }
 
+/**
+ * Commits the contexts this thread wrote before anything about them leaves it. A response (or a
+ * next()) is the outside world seeing the writes of the run that made it: if it left first and
+ * the worker died before the end-of-turn commit, the replacement would restart from a value the
+ * client never saw, and answer the same count twice. Committed first, a kill costs only writes
+ * whose requests are then answered 500 (issue 15, __test__/faults.test.js).
+ */
+function commitBeforeAnswer() {
+  contexts.flush();
+}
+
 function nextProxy(h, reqRef, snapRef) {
   const next = function next(err) {
     const req = reqRef();
     const res = req && req.res;
     if (res && res.__fluxionFlush) res.__fluxionFlush();
+    commitBeforeAnswer();
     transport.send(0, {
       t: M.NEXT,
       h: h.id,
@@ -38,6 +51,7 @@ function resProxy(h, state, settings, reqRef, snapRef) {
   const res = views.proxyResponse(state, settings, (ops) => {
     const req = reqRef && reqRef();
     const changes = req ? views.requestChanges(req, snapRef()) : {};
+    commitBeforeAnswer();
     try {
       transport.send(0, { t: M.RES, h: h.id, ops, changes });
     } catch (err) {
@@ -282,7 +296,7 @@ function onMessage(msg) {
       // from now on its messages go to the new host.
       runtime.state.groupHosts.set(msg.group, msg.to);
       require('../core/inflight').idle(msg.group).then(() => {
-        require('../core/contexts').release(msg.group);
+        contexts.release(msg.group);
         transport.send(0, { t: M.GROUP_DRAINED, group: msg.group, to: msg.to });
       });
       break;
@@ -334,6 +348,24 @@ if (!isMainThread && workerData && workerData.slot !== undefined) {
   });
   require('../hook/register').install({ worker: true });
   transport.onMessage(onMessage);
+  if (require('../config').settings().dashboard !== null) reportLoad();
+}
+
+/**
+ * The dashboard is on: this worker's event-loop delay goes to the main thread once a second
+ * (perf_hooks' histogram, sampled every 10 ms; nothing of it runs when the dashboard is off).
+ */
+function reportLoad() {
+  const { monitorEventLoopDelay } = require('node:perf_hooks');
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  // The histogram records the time between its 10 ms samples: the delay is what exceeds 10 ms.
+  const late = (ns) => Math.max(0, ns / 1e6 - 10);
+  setInterval(() => {
+    if (!h.count) return;
+    transport.send(0, { t: M.LOAD, from: threadId, delayMs: late(h.mean), maxDelayMs: late(h.max) });
+    h.reset();
+  }, 1000).unref();
 }
 
 module.exports = { handleOf };

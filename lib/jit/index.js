@@ -494,6 +494,12 @@ function compileHandler(fn, opts = {}) {
     names.push(s.name);
     values.push(value);
   }
+  if (!reason) {
+    // A variable of a block of the module's top level: the worker's copy of the module cannot
+    // reach it (the block's scope is not the module's).
+    const block = f.hints.state.find((s) => s.blockScoped);
+    if (block) reason = `uses ${block.name}, declared in a block of the module's top level (only that block reaches it)`;
+  }
   if (!reason) reason = writtenModuleReason(graph, f);
   if (!reason) reason = modulesReason(f, file, opts.extraStateless, true);
   const reqProps = f.hints.resources.filter((r) => r.kind === 'request').flatMap((r) => r.props);

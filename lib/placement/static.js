@@ -26,6 +26,8 @@ function pinReason(f, moduleInfo, extraStateless = new Set()) {
   if (h.dynamicRequire) return 'calls require() while it runs';
   // `req.user = users[id]`: elsewhere the request would carry a copy, and writes to it be lost.
   if (h.storesState && h.storesState.length) return `stores ${h.storesState[0]} on the request or response`;
+  // `req.session.views += 1`: on a copy of req the write would land in a copy of the session.
+  if (h.writesInto && h.writesInto.length) return `writes into ${h.writesInto[0]}, an object earlier middleware put there (other requests may share it)`;
   for (const r of h.resources) {
     if (r.kind === 'request') {
       if (r.escapes) return `passes ${r.name} on`;
@@ -99,7 +101,12 @@ function rootsOf(graph) {
       seen.add(f.id);
       const [pid, callee] = up;
       const pf = graph.fluxions.find((g) => g.id === pid);
-      const folds = !f.hints.registered || SAME_TURN.test(callee) || (pf && pf.kind === 'main');
+      // A callback that changes an object it was handed (`order.status = 'shipped'` in a timer
+      // set by the listener that got `order`) changes its caller's object: it runs with it.
+      const writesUpstream =
+        f.hints.state.some((st) => st.kind === 'stream' && st.write) ||
+        (graph.variables || []).some((v) => v.kind === 'stream' && v.declaredIn !== f.name && (v.writtenBy || []).includes(f.name));
+      const folds = !f.hints.registered || SAME_TURN.test(callee) || (pf && pf.kind === 'main') || writesUpstream;
       if (pf && folds) root = rootOf(pf, seen);
     }
     roots.set(f.id, root);
@@ -117,7 +124,7 @@ function foldedHints(graph, rootId, roots) {
   const members = graph.fluxions.filter((g) => roots.get(g.id) === rootId);
   const root = graph.fluxions.find((g) => g.id === rootId);
   const h = root.hints;
-  const out = { ...h, state: [...h.state], resources: [...h.resources], modules: [...h.modules], storesState: [...(h.storesState || [])] };
+  const out = { ...h, state: [...h.state], resources: [...h.resources], modules: [...h.modules], storesState: [...(h.storesState || [])], writesInto: [...(h.writesInto || [])] };
   let opaque = Boolean(root.opaque);
   const tags = new Set(root.tags);
   // Variables declared inside the logical handler (`const user = await lookup()`) are its locals:
@@ -130,6 +137,7 @@ function foldedHints(graph, rootId, roots) {
     out.resources.push(...m.hints.resources);
     out.modules.push(...m.hints.modules);
     out.storesState.push(...(m.hints.storesState || []));
+    out.writesInto.push(...(m.hints.writesInto || []));
     out.dynamicRequire = out.dynamicRequire || m.hints.dynamicRequire;
     out.usesThis = out.usesThis || m.hints.usesThis;
     opaque = opaque || Boolean(m.opaque);

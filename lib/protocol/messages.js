@@ -114,6 +114,13 @@ const TABLE = {
     fields: { group: 'group key', to: 'new host' },
     doc: 'the old host is done with the context: send its queued messages to the new host',
   },
+  load: {
+    from: 'worker',
+    to: 'main',
+    handler: 'hosts/main.js onMessage',
+    fields: { from: 'worker thread', delayMs: 'mean event-loop delay over the last second (ms)', maxDelayMs: 'its maximum' },
+    doc: "the worker's event-loop delay, once a second while the dashboard is on",
+  },
   undeliverable: {
     from: 'any',
     to: 'main',

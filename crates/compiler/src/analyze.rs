@@ -213,6 +213,9 @@ pub struct Facts {
     pub require_at: Vec<Place>,
     pub member_uses: Vec<MemberUse>,
     pub stores: Vec<Store>,
+    /// Writes into an object held by a property of a binding (`req.session.views += 1`,
+    /// `req.cart.items.push(x)`): the binding, that first property, where.
+    pub member_writes: Vec<(BindingId, String, Place)>,
     pub warnings: Vec<Warning>,
     /// Directives (`'use strict'`) end here: code inserted at the top goes after them.
     pub prologue_end: usize,
@@ -387,6 +390,28 @@ fn root_ident(e: &Expr) -> Option<&Ident> {
         },
         _ => None,
     }
+}
+
+/// `req.session.views` -> (`req`, "session"): the root identifier and the property right after it,
+/// when the chain goes at least one property further (a write into that property's object).
+fn into_member(e: &Expr, min_depth: usize) -> Option<(&Ident, String)> {
+    let Expr::Member(outer) = strip_parens(e) else {
+        return None;
+    };
+    let mut chain = vec![outer];
+    let mut obj = strip_parens(&outer.obj);
+    while let Expr::Member(m) = obj {
+        chain.push(m);
+        obj = strip_parens(&m.obj);
+    }
+    let Expr::Ident(root) = obj else {
+        return None;
+    };
+    if chain.len() < min_depth {
+        return None;
+    }
+    let first = chain.last()?;
+    Some((root, prop_name(&first.prop)?))
 }
 
 fn require_module(call: &CallExpr) -> Option<String> {
@@ -611,17 +636,31 @@ impl Declarations<'_> {
     }
 
     /// The origin of an expression, in terms of bindings (resolved later, lazily).
-    /// The binding a member path starts from (`db.pets[id]` -> `db`), computed keys included.
+    /// The binding whose object a value may be (or be part of): `store` for `store`,
+    /// `db.pets[id]`, `sessions.get(sid)`, `sessions.get(sid) || new Session()`.
     fn member_root(&self, e: &Expr) -> Option<BindingId> {
-        let Expr::Member(m) = strip_parens(e) else {
-            return None;
-        };
-        let mut obj = strip_parens(&m.obj);
-        while let Expr::Member(inner) = obj {
-            obj = strip_parens(&inner.obj);
-        }
-        match obj {
+        match strip_parens(e) {
             Expr::Ident(i) => self.ids.get(&id_of(i)).copied(),
+            Expr::Member(m) => self.member_root(&m.obj),
+            Expr::Call(c) => match &c.callee {
+                Callee::Expr(callee) => match strip_parens(callee) {
+                    Expr::Member(m) => self.member_root(&m.obj),
+                    _ => None,
+                },
+                _ => None,
+            },
+            Expr::Bin(b)
+                if matches!(
+                    b.op,
+                    BinaryOp::LogicalOr | BinaryOp::NullishCoalescing | BinaryOp::LogicalAnd
+                ) =>
+            {
+                self.member_root(&b.left)
+                    .or_else(|| self.member_root(&b.right))
+            }
+            Expr::Cond(c) => self
+                .member_root(&c.cons)
+                .or_else(|| self.member_root(&c.alt)),
             _ => None,
         }
     }
@@ -1179,15 +1218,50 @@ impl Uses<'_> {
         self.ids.get(&id_of(i)).copied()
     }
 
+    /// `req.session.views = x` (depth 2: into req.session's object), or a method of unknown
+    /// effect called on `req.cart` (depth 1: its receiver is req.cart's object).
+    fn note_member_write(&mut self, target: &Expr, min_depth: usize) {
+        if let Some((root, prop)) = into_member(target, min_depth) {
+            if let Some(b) = self.binding(root) {
+                let at = self.place();
+                self.facts.member_writes.push((b, prop, at));
+            }
+        }
+    }
+
     fn access(&mut self, i: &Ident, write: bool) {
         if let Some(b) = self.binding(i) {
             let at = self.place();
+            let offset = self.a.off(i.span.lo);
             self.facts.accesses.push(Access {
                 binding: b,
                 at,
                 write,
-                offset: self.a.off(i.span.lo),
+                offset,
             });
+            // A write through a local that holds another binding's object (`const s = store;
+            // s.n += 1`) writes that object too.
+            let mut seen = b;
+            for _ in 0..4 {
+                // Not into a handler's parameters (`const body = req.body; body.x = 1` changes the
+                // request, which travels back on its own).
+                let Some(r) = self.facts.bindings[seen]
+                    .member_of
+                    .filter(|&r| r != seen && self.facts.bindings[r].param_of.is_none())
+                else {
+                    break;
+                };
+                if !write {
+                    break;
+                }
+                self.facts.accesses.push(Access {
+                    binding: r,
+                    at,
+                    write,
+                    offset,
+                });
+                seen = r;
+            }
         }
     }
 
@@ -1340,6 +1414,7 @@ impl Uses<'_> {
                 if let Some(i) = root_ident(other) {
                     self.access(i, true);
                 }
+                self.note_member_write(other, 2);
             }
         }
     }
@@ -1459,6 +1534,7 @@ impl Uses<'_> {
         ) {
             // A method of unknown effect called on a binding may mutate it.
             self.access(root, true);
+            self.note_member_write(&m.obj, 1);
         }
         if let Some(path) = path {
             if matches!(method.as_str(), "listen" | "createServer") && path.len() >= 2 {

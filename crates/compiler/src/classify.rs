@@ -934,6 +934,28 @@ impl Builder<'_> {
                 }
             }
         }
+        // Writes into what a request or response property holds, other than the request's own
+        // data (its body, query, params, headers, cookies) and `res.locals`, which travel back.
+        for (b, prop, at) in &facts.member_writes {
+            let own = match facts.bindings[*b].resource {
+                Some(ResourceKind::Request) => matches!(
+                    prop.as_str(),
+                    "body" | "query" | "params" | "headers" | "cookies" | "signedCookies"
+                ),
+                Some(ResourceKind::Response) => prop == "locals",
+                _ => true,
+            };
+            if own {
+                continue;
+            }
+            let name = format!("{}.{prop}", facts.bindings[*b].name);
+            for part in self.attrib(*at) {
+                let list = &mut hints[part.flx].writes_into;
+                if !list.contains(&name) {
+                    list.push(name.clone());
+                }
+            }
+        }
         for &at in &facts.require_at {
             for part in self.attrib(at) {
                 hints[part.flx].dynamic_require = true;

@@ -106,6 +106,9 @@ pub struct Hints {
     /// State variables whose values it stores on a request or response (`req.user = users[id]`):
     /// a copy of the request would hold a copy of that state, and writes to it would be lost.
     pub stores_state: Vec<String>,
+    /// Properties of the request or response whose objects it writes into (`req.session.views
+    /// += 1`): objects earlier middleware put there, which other requests may share.
+    pub writes_into: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
