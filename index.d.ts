@@ -53,20 +53,17 @@ export interface FluxionSettings {
   readonly cacheDir: string | null;
   /** FLUXION_STATS_FILE (`%p`: the process id); null: none. */
   readonly statsFile: string | null;
-<<<<<<< HEAD
-  /** FLUXION_GOT_TOKEN: the token GoT servers require and remote dataframes present; null: none. */
-  readonly gotToken: string | null;
-  /** FLUXION_GOT_ORIGINS: comma-separated WebSocket origins GoT servers accept (`*`: any);
-   *  null: the server's own host. */
-  readonly gotOrigins: string | null;
-=======
   /** FLUXION_DASHBOARD: the live dashboard's port (0: any free one); null: off. */
   readonly dashboard: number | null;
   /** FLUXION_DASHBOARD_HOST: its address (default 127.0.0.1; other than loopback needs a token). */
   readonly dashboardHost: string;
   /** FLUXION_DASHBOARD_TOKEN: the secret the dashboard asks for; null: none (loopback only). */
   readonly dashboardToken: string | null;
->>>>>>> main
+  /** FLUXION_GOT_TOKEN: the token GoT servers require and remote dataframes present; null: none. */
+  readonly gotToken: string | null;
+  /** FLUXION_GOT_ORIGINS: comma-separated WebSocket origins GoT servers accept (`*`: any);
+   *  null: the server's own host. */
+  readonly gotOrigins: string | null;
 }
 
 /** The settings in use (validated on first call; throws FluxionConfigError on a bad one). */
