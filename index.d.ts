@@ -59,6 +59,11 @@ export interface FluxionSettings {
   readonly dashboardHost: string;
   /** FLUXION_DASHBOARD_TOKEN: the secret the dashboard asks for; null: none (loopback only). */
   readonly dashboardToken: string | null;
+  /** FLUXION_GOT_TOKEN: the token GoT servers require and remote dataframes present; null: none. */
+  readonly gotToken: string | null;
+  /** FLUXION_GOT_ORIGINS: comma-separated WebSocket origins GoT servers accept (`*`: any);
+   *  null: the server's own host. */
+  readonly gotOrigins: string | null;
 }
 
 /** The settings in use (validated on first call; throws FluxionConfigError on a bad one). */

@@ -87,6 +87,9 @@ export interface DataframeOptions {
   maxFrameBytes?: number
   /** Remote: deepest CBOR nesting accepted from the server (default 64). */
   maxDepth?: number
+  /** Remote: the server's token, sent in each connection's first frame (default:
+   *  FLUXION_GOT_TOKEN; null: none). */
+  token?: string | null
 }
 
 export interface AwaitResult {
@@ -149,7 +152,7 @@ export declare class Dataframe<Types extends ReadonlyArray<PccSet> = ReadonlyArr
 }
 
 export interface ServeOptions {
-  /** Default 127.0.0.1. */
+  /** Default 127.0.0.1. Any other than loopback needs a token or allowUnauthenticated. */
   host?: string
   /** Default 0: any free port. */
   port?: number
@@ -159,10 +162,35 @@ export interface ServeOptions {
   maxDepth?: number
   /** Longest a fetch with Wait may block, in ms (default 30000). */
   maxWaitMs?: number
-  /** Time allowed for the rest of a frame once it started, in ms (default 10000). */
+  /** Deadline for a whole frame (or WebSocket handshake) from its first byte, in ms, however
+   *  slowly its bytes come (default 10000); a new connection's first byte must come within it
+   *  too. Past it: status 400 and a close. */
   frameTimeoutMs?: number
-  /** Connections beyond this get status 503 (default 256). */
+  /** Longest a connection may wait between frames before it is closed, in ms (default 120000). */
+  idleMs?: number
+  /** Open connections at most (default 256). When full, the connection idle the longest is
+   *  closed for the new one; only when none is idle does the new one get status 503. */
   maxConnections?: number
+  /** Fetched-but-unacknowledged versions one connection may hold (default 16); the oldest is
+   *  released beyond. */
+  maxUnacked?: number
+  /** Longest a fetched version stays held without its ack, in ms (default 60000). */
+  unackedMs?: number
+  /** The token clients must present: in the first frame (field 10), or in the WebSocket
+   *  handshake (subprotocol `fluxion-got-token.<token>`, or `Authorization: Bearer`).
+   *  16-256 characters of A-Z a-z 0-9 - . _ ~. Default: FLUXION_GOT_TOKEN; null: none. */
+  token?: string | null
+  /** Serve connections that present no token even though a token is set (a wrong token is
+   *  still refused). Spacetime 2.1 clients cannot send a token: serving them with a token set
+   *  needs this. Also needed to listen beyond loopback without a token. */
+  allowUnauthenticated?: boolean
+  /** WebSocket origins allowed (`scheme://host[:port]`), `["*"]` for any page. Default:
+   *  FLUXION_GOT_ORIGINS, else pages of the server's own host (any port). Others get HTTP 403. */
+  origins?: string[] | string
+  /** The dataframes (apps) served. Default: every one but fluxion's internal ones
+   *  (`fluxion-…`, e.g. fluxion-contexts); `dataframe.serve()`: that dataframe's. An internal
+   *  one named here is served read-only. */
+  apps?: string[]
 }
 
 /** A GoT server on Rust threads of this process: TCP and WebSocket on one port. */

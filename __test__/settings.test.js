@@ -16,7 +16,7 @@ const BIN = path.join(ROOT, 'bin', 'fluxion.js');
 const APP = "console.log('app started'); require('http').createServer().listen(0, () => { console.log('listening'); process.exit(0); })";
 
 /** A value each kind of setting refuses (paths accept any text). */
-const BAD = { integer: '1.5', number: 'fast', enum: 'sometimes', flag: 'maybe' };
+const BAD = { integer: '1.5', number: 'fast', enum: 'sometimes', flag: 'maybe', text: 'maybe' };
 
 function cleanEnv(extra) {
   const env = { ...process.env, FLUXION_CACHE: '0' };
@@ -34,7 +34,9 @@ describe.each(config.SETTINGS.filter((d) => BAD[d.type]).map((d) => [d.env, d]))
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(env);
     expect(lines[0]).toContain(config.allowedText(def));
-    expect(lines[0]).toContain(`"${bad}"`);
+    // A secret (the GoT token) is never echoed: only its length.
+    if (def.secret) expect(lines[0]).toContain(`<${bad.length} characters>`);
+    else expect(lines[0]).toContain(`"${bad}"`);
   });
 
   test('from the API: a FluxionConfigError with a code, the key, what it accepts and what was given', () => {
@@ -45,7 +47,9 @@ describe.each(config.SETTINGS.filter((d) => BAD[d.type]).map((d) => [d.env, d]))
       err = e;
     }
     expect(err).toBeInstanceOf(FluxionConfigError);
-    expect(err).toMatchObject({ code: 'FLUXION_CONFIG', key: env, allowed: config.allowedText(def), given: BAD[def.type] });
+    const given = def.secret ? `<${BAD[def.type].length} characters>` : BAD[def.type];
+    expect(err).toMatchObject({ code: 'FLUXION_CONFIG', key: env, allowed: config.allowedText(def), given });
+    if (def.secret) expect(err.message).not.toContain(BAD[def.type]);
   });
 });
 

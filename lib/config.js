@@ -78,7 +78,9 @@ const DEFAULT_WORKER_YOUNG_MB = 0;
  * @typedef {object} SettingDef
  * @property {keyof import('../index').FluxionSettings} key
  * @property {string} env
- * @property {'integer'|'number'|'enum'|'flag'|'path'|'host'|'token'} type
+ * @property {'integer'|'number'|'enum'|'flag'|'path'|'host'|'token'|'text'} type
+ * @property {RegExp} [pattern] for 'text': what the whole value must match
+ * @property {boolean} [secret] errors say how long the value is, never the value
  * @property {number} [min]
  * @property {number} [max]
  * @property {string[]} [values] for 'enum'
@@ -171,6 +173,18 @@ const SETTINGS = [
     defaultText: 'unset',
     description: 'write stats() as JSON to this file when the process exits, also on SIGINT/SIGTERM; %p is replaced by the process id',
   },
+  {
+    key: 'gotToken', env: 'FLUXION_GOT_TOKEN', type: 'text', secret: true, pattern: /^[A-Za-z0-9._~-]{16,256}$/, default: null,
+    allowed: '16 to 256 characters of A-Z a-z 0-9 - . _ ~',
+    defaultText: 'unset: no token',
+    description: 'the token GoT servers (serve()) require from clients and remote dataframes present; e.g. node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"',
+  },
+  {
+    key: 'gotOrigins', env: 'FLUXION_GOT_ORIGINS', type: 'text', pattern: /^\s*(\*|https?:\/\/[^,\s/]+)\s*(,\s*https?:\/\/[^,\s/]+\s*)*$/, default: null,
+    allowed: 'comma-separated origins such as https://app.example:8443, or *',
+    defaultText: 'unset: the server\'s own host',
+    description: 'web pages (WebSocket Origin) GoT servers accept; * accepts any page',
+  },
 ];
 
 const FLAG_VALUES = { 1: true, true: true, yes: true, on: true, 0: false, false: false, no: false, off: false };
@@ -210,7 +224,9 @@ function defaultText(def) {
 function parseSetting(def, raw, name = def.env, source = 'environment') {
   if (raw === undefined || raw === '') return typeof def.default === 'function' ? def.default() : def.default;
   const text = String(raw).trim();
-  const bad = () => new FluxionConfigError(name, `must be ${allowedText(def)} (got "${raw}")`, source, { allowed: allowedText(def), given: String(raw) });
+  const given = def.secret ? `<${String(raw).length} characters>` : String(raw);
+  const shown = def.secret ? given : `"${raw}"`;
+  const bad = () => new FluxionConfigError(name, `must be ${allowedText(def)} (got ${shown})`, source, { allowed: allowedText(def), given });
   switch (def.type) {
     case 'integer': {
       if (!/^\d+$/.test(text)) throw bad();
@@ -231,6 +247,9 @@ function parseSetting(def, raw, name = def.env, source = 'environment') {
       if (v === undefined) throw bad();
       return v;
     }
+    case 'text':
+      if (!def.pattern.test(text)) throw bad();
+      return text;
     case 'host':
       // An address to bind: an IPv4/IPv6 literal or a host name (no scheme, port or path).
       if (!/^[A-Za-z0-9.:-]+$/.test(text) || text.length > 253) throw bad();

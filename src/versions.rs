@@ -14,7 +14,8 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use fluxion_got_protocol::{
-    ClientError, HandlerConfig, Limits, Remote, RemoteOptions, Server, ServerConfig,
+    AuthPolicy, ClientError, HandlerConfig, Limits, OriginPolicy, Remote, RemoteOptions,
+    ServedApps, Server, ServerConfig, Token,
 };
 use fluxion_versions::{
     merge_fn, theirs_wins, Dataframe, DimKind, Error, MergeFn, MergeOutcome, Object, Schema, Store,
@@ -215,6 +216,14 @@ pub struct NativeDataframeOptions {
     pub timeout_ms: Option<u32>,
     pub max_frame_bytes: Option<u32>,
     pub max_depth: Option<u32>,
+    /// The server's token, presented in each connection's first frame.
+    pub token: Option<String>,
+}
+
+fn token_of(token: Option<&str>) -> napi::Result<Option<Token>> {
+    token
+        .map(|t| Token::new(t).map_err(|e| arg_err(format!("token: {e}"))))
+        .transpose()
 }
 
 fn schema_of(types: &[NativeTypeDef]) -> napi::Result<Schema> {
@@ -291,7 +300,9 @@ impl NativeDataframe {
             }
             Some(addr) => {
                 let o = options.as_ref();
+                let token = token_of(o.and_then(|o| o.token.as_deref()))?;
                 let opts = RemoteOptions {
+                    token,
                     timeout: Duration::from_millis(
                         o.and_then(|o| o.timeout_ms).unwrap_or(30_000).into(),
                     ),
@@ -818,6 +829,7 @@ impl Task for WaitTask {
 // ------------------------------------------------------------------ the server
 
 #[napi(object)]
+#[derive(Default)]
 pub struct NativeServeOptions {
     pub host: Option<String>,
     /// 0 or absent: any free port.
@@ -826,9 +838,27 @@ pub struct NativeServeOptions {
     pub max_depth: Option<u32>,
     /// Longest a fetch with Wait may block, in milliseconds (default 30000).
     pub max_wait_ms: Option<u32>,
-    /// Time allowed for the rest of a frame once it started, in milliseconds (default 10000).
+    /// Deadline for a whole frame from its first byte, in milliseconds (default 10000).
     pub frame_timeout_ms: Option<u32>,
+    /// Longest wait between frames before the connection is closed (default 120000).
+    pub idle_ms: Option<u32>,
     pub max_connections: Option<u32>,
+    /// Fetched-but-unacknowledged versions a connection may hold (default 16).
+    pub max_unacked: Option<u32>,
+    /// Longest a fetched version stays held without its ack, in milliseconds (default 60000).
+    pub unacked_ms: Option<u32>,
+    /// The token clients must present.
+    pub token: Option<String>,
+    /// Serve connections that present no token (Spacetime clients) even with a token set.
+    pub allow_unauthenticated: Option<bool>,
+    /// Allowed WebSocket origins; `["*"]`: any; absent or empty: the same host.
+    pub origins: Option<Vec<String>>,
+    /// The served apps; absent: every app but the internal ones.
+    pub apps: Option<Vec<String>>,
+}
+
+fn millis_or(ms: Option<u32>, default: Duration) -> Duration {
+    ms.map_or(default, |m| Duration::from_millis(m.into()))
 }
 
 /// A GoT server (TCP and WebSocket on one port) over the process-wide store.
@@ -843,27 +873,24 @@ pub struct NativeGotServer {
 impl NativeGotServer {
     #[napi(constructor)]
     pub fn new(options: Option<NativeServeOptions>) -> napi::Result<Self> {
-        let o = options.unwrap_or(NativeServeOptions {
-            host: None,
-            port: None,
-            max_frame_bytes: None,
-            max_depth: None,
-            max_wait_ms: None,
-            frame_timeout_ms: None,
-            max_connections: None,
-        });
+        let o = options.unwrap_or_default();
         let d = ServerConfig::default();
         let config = ServerConfig {
             limits: limits_of(o.max_frame_bytes, o.max_depth),
             handler: HandlerConfig {
-                max_wait: o
-                    .max_wait_ms
-                    .map_or(d.handler.max_wait, |m| Duration::from_millis(m.into())),
+                max_wait: millis_or(o.max_wait_ms, d.handler.max_wait),
             },
-            frame_timeout: o
-                .frame_timeout_ms
-                .map_or(d.frame_timeout, |m| Duration::from_millis(m.into())),
+            frame_timeout: millis_or(o.frame_timeout_ms, d.frame_timeout),
+            idle_timeout: millis_or(o.idle_ms, d.idle_timeout),
             max_connections: o.max_connections.map_or(d.max_connections, |m| m as usize),
+            max_unacked: o.max_unacked.map_or(d.max_unacked, |m| m as usize),
+            unacked_timeout: millis_or(o.unacked_ms, d.unacked_timeout),
+            auth: AuthPolicy {
+                token: token_of(o.token.as_deref())?,
+                allow_unauthenticated: o.allow_unauthenticated.unwrap_or(false),
+            },
+            origins: OriginPolicy::from_list(o.origins.as_deref().unwrap_or_default()),
+            apps: o.apps.map_or(ServedApps::Public, ServedApps::named),
         };
         let host = o.host.unwrap_or_else(|| "127.0.0.1".into());
         let port = o.port.unwrap_or(0);

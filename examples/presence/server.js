@@ -8,7 +8,7 @@
 const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Dataframe, pccSet, primaryKey } = require('../..');
+const { Dataframe, pccSet, primaryKey, settings } = require('../..');
 
 // The thesis's IDL: class Presence { primary str pkey; int count; str users }.
 const Presence = pccSet('Presence', { pkey: primaryKey('str'), count: 'int', users: 'str' });
@@ -36,7 +36,9 @@ async function start({ httpPort = 0, gotPort = 0, app = 'PresenceApp', log = con
     const url = new URL(req.url, 'http://x');
     if (url.pathname === '/config.json') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ ws: `ws://127.0.0.1:${got.port}`, app }));
+      // With a GoT token set (FLUXION_GOT_TOKEN), the page gets it from the server that served
+      // it (a real app would hand it out after a login); the GoT server checks the page's Origin.
+      return res.end(JSON.stringify({ ws: `ws://127.0.0.1:${got.port}`, app, token: settings().gotToken || undefined }));
     }
     const f = FILES[url.pathname];
     if (!f) {

@@ -93,13 +93,13 @@ class Dataframe {
   /**
    * @param {string} name the GoT app name
    * @param {ReadonlyArray<{name: string, key: string, dims: ReadonlyArray<{name: string, kind: string}>}>} types
-   * @param {{remote?: string, mergeFn?: Function, timeoutMs?: number, maxFrameBytes?: number, maxDepth?: number}} [options]
+   * @param {{remote?: string, mergeFn?: Function, timeoutMs?: number, maxFrameBytes?: number, maxDepth?: number, token?: string | null}} [options]
    */
   constructor(name, types, options = {}) {
     if (!Array.isArray(types)) {
       throw new GotError('GOT_INVALID', 'new Dataframe(name, types): types must be an array of pccSet types');
     }
-    const { remote, mergeFn, timeoutMs, maxFrameBytes, maxDepth } = options || {};
+    const { remote, mergeFn, timeoutMs, maxFrameBytes, maxDepth, token } = options || {};
     if (mergeFn !== undefined && mergeFn !== null && typeof mergeFn !== 'function') {
       throw new GotError('GOT_INVALID', 'mergeFn must be a function (original, yours, theirs, typeName) => object | null');
     }
@@ -110,6 +110,8 @@ class Dataframe {
       timeoutMs,
       maxFrameBytes,
       maxDepth,
+      // The server's token (default: the gotToken setting), sent in each connection's first frame.
+      token: this.remote === null ? undefined : (token === undefined ? require('../config').settings().gotToken : token) || undefined,
     };
     let nativeDf;
     try {
@@ -337,15 +339,17 @@ class Dataframe {
   }
 
   /**
-   * Serves the process-wide store (this dataframe's app among its apps) over the GoT
-   * protocol: TCP and WebSocket on one port. Not for remote dataframes.
+   * Serves this dataframe's app of the process-wide store (or the apps named in
+   * `options.apps`) over the GoT protocol: TCP and WebSocket on one port. Not for remote
+   * dataframes.
    * @returns {import('./server').GotServer}
    */
   serve(options = {}) {
     if (this.remote) {
       throw new GotError('GOT_INVALID', 'serve(): a remote dataframe mirrors another server; serve from a local dataframe');
     }
-    return require('./server').serve(options);
+    const o = options || {};
+    return require('./server').serve({ ...o, apps: o.apps === undefined ? [this.name] : o.apps });
   }
 
   /** The newest local version. */

@@ -1,9 +1,10 @@
 'use strict';
 // The GoT protocol server, running on Rust threads inside this process and serving the
 // process-wide store: length-prefixed CBOR frames over TCP, and the same frames (one per binary
-// message) over WebSocket, on one port. See docs/protocol.md.
+// message) over WebSocket, on one port. See docs/protocol.md ("Security").
 const native = require('../native');
-const { translate } = require('./errors');
+const { settings } = require('../config');
+const { GotError, translate } = require('./errors');
 
 /** A running server: `port`, `url` (got://), `wsUrl` (ws://), `close()`. */
 class GotServer {
@@ -29,24 +30,71 @@ class GotServer {
   }
 }
 
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
+const TOKEN = /^[A-Za-z0-9._~-]{16,256}$/;
+const MS_OPTIONS = ['maxWaitMs', 'frameTimeoutMs', 'idleMs', 'unackedMs'];
+const COUNT_OPTIONS = ['maxFrameBytes', 'maxDepth', 'maxConnections', 'maxUnacked'];
+
+function invalid(msg) {
+  return new GotError('GOT_INVALID', `serve(): ${msg}`);
+}
+
+/** The options, checked, with the token and origins of the settings as defaults. */
+function nativeOptions(o) {
+  for (const k of [...MS_OPTIONS, ...COUNT_OPTIONS]) {
+    const v = o[k];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= 0xffffffff)) {
+      throw invalid(`${k} must be a positive integer, found ${String(v)}`);
+    }
+  }
+  const s = settings();
+  const token = o.token === undefined ? s.gotToken : o.token;
+  if (token !== null && token !== undefined && (typeof token !== 'string' || !TOKEN.test(token))) {
+    throw invalid('token must be 16 to 256 characters of A-Z a-z 0-9 - . _ ~ (e.g. crypto.randomBytes(32).toString("base64url"))');
+  }
+  let origins = o.origins === undefined ? s.gotOrigins : o.origins;
+  if (typeof origins === 'string') origins = origins.split(',').map((x) => x.trim());
+  if (origins !== null && origins !== undefined && (!Array.isArray(origins) || origins.some((x) => typeof x !== 'string'))) {
+    throw invalid('origins must be an array of origins such as "https://app.example:8443", or ["*"]');
+  }
+  const { apps } = o;
+  if (apps !== undefined && (!Array.isArray(apps) || apps.some((a) => typeof a !== 'string' || a === ''))) {
+    throw invalid('apps must be an array of dataframe (app) names');
+  }
+  const host = o.host === undefined ? '127.0.0.1' : o.host;
+  const allowUnauthenticated = o.allowUnauthenticated === true;
+  if (!token && !allowUnauthenticated && !LOOPBACK.test(host)) {
+    throw invalid(
+      `listening on ${host} (beyond this machine) needs a token (serve({ token }), or the gotToken setting: fluxion help settings), or allowUnauthenticated: true to serve anyone who connects`
+    );
+  }
+  return {
+    host,
+    port: o.port === undefined ? 0 : o.port,
+    maxFrameBytes: o.maxFrameBytes,
+    maxDepth: o.maxDepth,
+    maxWaitMs: o.maxWaitMs,
+    frameTimeoutMs: o.frameTimeoutMs,
+    idleMs: o.idleMs,
+    maxConnections: o.maxConnections,
+    maxUnacked: o.maxUnacked,
+    unackedMs: o.unackedMs,
+    token: token || undefined,
+    allowUnauthenticated,
+    origins: origins || undefined,
+    apps,
+  };
+}
+
 /**
- * Starts a server on `host` (default 127.0.0.1) and `port` (default 0: any free port).
- * @param {{port?: number, host?: string, maxFrameBytes?: number, maxDepth?: number,
- *   maxWaitMs?: number, frameTimeoutMs?: number, maxConnections?: number}} [options]
+ * Starts a server on `host` (default 127.0.0.1) and `port` (default 0: any free port). Serves
+ * the dataframes named in `apps` (default: every one but fluxion's internal `fluxion-…` ones).
+ * @param {import('../../versions').ServeOptions} [options]
  */
 function serve(options = {}) {
-  const o = options || {};
+  const opts = nativeOptions(options || {});
   try {
-    const server = new (native.load().NativeGotServer)({
-      host: o.host === undefined ? '127.0.0.1' : o.host,
-      port: o.port === undefined ? 0 : o.port,
-      maxFrameBytes: o.maxFrameBytes,
-      maxDepth: o.maxDepth,
-      maxWaitMs: o.maxWaitMs,
-      frameTimeoutMs: o.frameTimeoutMs,
-      maxConnections: o.maxConnections,
-    });
-    return new GotServer(server);
+    return new GotServer(new (native.load().NativeGotServer)(opts));
   } catch (e) {
     throw translate(e);
   }

@@ -22,6 +22,7 @@ use fluxion_versions::{Diff, PushRequest, Schema, Store, VersionId};
 use parking_lot::Mutex;
 use thiserror::Error;
 
+use crate::auth::Token;
 use crate::codec::Limits;
 use crate::frame::{status, Frame};
 use crate::io::{read_frame, write_frame, ReadError};
@@ -59,6 +60,8 @@ pub enum ClientError {
 pub fn status_text(code: u16) -> &'static str {
     match code {
         status::OK => "ok",
+        status::UNAUTHORIZED => "the server requires its token (serve({ token }); the client's token option or FLUXION_GOT_TOKEN)",
+        status::FORBIDDEN => "the server serves this app read-only",
         status::BAD_REQUEST => "bad request: malformed, truncated or incomplete frame",
         status::NOT_FOUND => "no such app on the server",
         status::TIMEOUT => "timed out waiting for a change",
@@ -79,6 +82,11 @@ pub struct Connection {
     addr: String,
     limits: Limits,
     pending_acks: usize,
+    /// Sent with the first frame, then `None`.
+    token: Option<Token>,
+    /// Whether an answer was read on this connection (a pooled connection the server closed
+    /// while it was idle fails before any answer).
+    answered: bool,
 }
 
 impl Connection {
@@ -107,7 +115,24 @@ impl Connection {
             addr: addr.to_owned(),
             limits,
             pending_acks: 0,
+            token: None,
+            answered: false,
         })
+    }
+
+    /// Presents `token` with the connection's first frame.
+    pub fn with_token(mut self, token: Option<Token>) -> Connection {
+        self.token = token;
+        self
+    }
+
+    /// Writes a frame, with the token if it is the connection's first.
+    fn write(&mut self, frame: &Frame) -> Result<(), ClientError> {
+        let r = match self.token.take() {
+            Some(t) => write_frame(&mut self.stream, &frame.clone().with_token(&t)),
+            None => write_frame(&mut self.stream, frame),
+        };
+        r.map_err(|e| self.io_err(ReadError::Io(e)))
     }
 
     fn io_err(&self, source: ReadError) -> ClientError {
@@ -121,6 +146,7 @@ impl Connection {
         while self.pending_acks > 0 {
             let reply = read_frame(&mut self.stream, &self.limits).map_err(|e| self.io_err(e))?;
             self.pending_acks -= 1;
+            self.answered = true;
             let code = reply.status.unwrap_or(status::INTERNAL);
             if code != status::OK {
                 return Err(ClientError::Status {
@@ -137,7 +163,7 @@ impl Connection {
     /// timeout (for a fetch with Wait).
     pub fn request(&mut self, frame: &Frame, extra: Duration) -> Result<Frame, ClientError> {
         self.drain_acks()?;
-        write_frame(&mut self.stream, frame).map_err(|e| self.io_err(ReadError::Io(e)))?;
+        self.write(frame)?;
         let base = self.stream.read_timeout().ok().flatten();
         if !extra.is_zero() {
             let _ = self.stream.set_read_timeout(base.map(|b| b + extra));
@@ -146,31 +172,57 @@ impl Connection {
         if !extra.is_zero() {
             let _ = self.stream.set_read_timeout(base);
         }
-        reply.map_err(|e| self.io_err(e))
+        let reply = reply.map_err(|e| self.io_err(e))?;
+        self.answered = true;
+        Ok(reply)
+    }
+
+    /// Whether `e` says the server had closed this (reused) connection before it read the
+    /// request: the server closes idle connections (idle timeout, or to make room) without
+    /// reading from them, so the request can be sent again on a new connection.
+    fn closed_while_idle(&self, e: &ClientError) -> bool {
+        let ClientError::Io { source, .. } = e else {
+            return false;
+        };
+        self.answered
+            && match source {
+                ReadError::Closed => true,
+                ReadError::Io(e) => matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::BrokenPipe
+                        | io::ErrorKind::UnexpectedEof
+                ),
+                _ => false,
+            }
     }
 
     /// Sends an acknowledgement without waiting for its answer.
     pub fn send_ack(&mut self, frame: &Frame) -> Result<(), ClientError> {
-        write_frame(&mut self.stream, frame).map_err(|e| self.io_err(ReadError::Io(e)))?;
+        self.write(frame)?;
         self.pending_acks += 1;
         Ok(())
     }
 }
 
 /// Client options.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RemoteOptions {
     /// Connection and answer timeout.
     pub timeout: Duration,
     pub limits: Limits,
+    /// The server's token, presented in each connection's first frame.
+    pub token: Option<Token>,
 }
 
 impl Default for RemoteOptions {
-    /// 30 s, default limits.
+    /// 30 s, default limits, no token.
     fn default() -> Self {
         RemoteOptions {
             timeout: Duration::from_secs(30),
             limits: Limits::default(),
+            token: None,
         }
     }
 }
@@ -231,20 +283,34 @@ impl Remote {
         *self.known.lock()
     }
 
+    fn connect(&self) -> Result<Connection, ClientError> {
+        let o = &self.options;
+        Ok(Connection::connect(&self.addr, o.timeout, o.limits)?.with_token(o.token.clone()))
+    }
+
     /// Runs `f` on a pooled connection (a new one if none is idle); the connection goes back to
-    /// the pool only if `f` succeeded, since after an error the stream may be out of step.
+    /// the pool only if `f` succeeded, since after an error the stream may be out of step. A
+    /// pooled connection the server closed while it sat idle is replaced and `f` runs again
+    /// (the server had not read the request).
     fn with_conn<R>(
         &self,
-        f: impl FnOnce(&mut Connection) -> Result<R, ClientError>,
+        mut f: impl FnMut(&mut Connection) -> Result<R, ClientError>,
     ) -> Result<R, ClientError> {
-        let pooled = self.pool.lock().pop();
-        let mut conn = match pooled {
-            Some(c) => c,
-            None => Connection::connect(&self.addr, self.options.timeout, self.options.limits)?,
-        };
-        let r = f(&mut conn)?;
-        self.pool.lock().push(conn);
-        Ok(r)
+        loop {
+            let pooled = self.pool.lock().pop();
+            let (mut conn, reused) = match pooled {
+                Some(c) => (c, true),
+                None => (self.connect()?, false),
+            };
+            match f(&mut conn) {
+                Ok(r) => {
+                    self.pool.lock().push(conn);
+                    return Ok(r);
+                }
+                Err(e) if reused && conn.closed_while_idle(&e) => continue,
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     fn check(&self, reply: &Frame, request: &'static str) -> Result<(), ClientError> {
@@ -350,8 +416,9 @@ impl Remote {
             .map_err(|e| self.local(e))?
             .map_err(|e| self.local(e))?;
         let app = self.app.clone();
+        let frame = Frame::push(&app, from, head, diff);
         let server_head = self.with_conn(|c| {
-            let reply = c.request(&Frame::push(&app, from, head, diff), Duration::ZERO)?;
+            let reply = c.request(&frame, Duration::ZERO)?;
             self.check(&reply, "push")?;
             reply
                 .end_version

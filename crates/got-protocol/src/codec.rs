@@ -6,6 +6,7 @@ use ciborium::value::Value as Cbor;
 use fluxion_versions::{Change, ChangeKind, Diff, Key, Object, Value, VersionId};
 use thiserror::Error;
 
+use crate::auth::Token;
 use crate::frame::{Field, Frame, RequestType};
 
 /// Bounds the decoder enforces.
@@ -95,6 +96,7 @@ pub(crate) fn encoded_len_bound(f: &Frame) -> usize {
     // Every fixed field: 1-byte key + at most 9 bytes; versions are 36-character texts.
     let mut n = 4 + 1 + 9 * 11 + 2 * 40;
     n += f.app_name.as_ref().map_or(0, |a| a.len() + 9);
+    n += f.token.as_ref().map_or(0, |t| t.as_str().len() + 9);
     n += f
         .types
         .as_ref()
@@ -261,6 +263,7 @@ fn put_frame(out: &mut Vec<u8>, f: &Frame) {
         f.status.is_some(),
         f.types.is_some(),
         f.if_head.is_some(),
+        f.token.is_some(),
     ]
     .iter()
     .filter(|x| **x)
@@ -309,6 +312,10 @@ fn put_frame(out: &mut Vec<u8>, f: &Frame) {
     if let Some(h) = f.if_head {
         field(out, Field::IfHead);
         out.push(if h { 0xf5 } else { 0xf4 });
+    }
+    if let Some(t) = &f.token {
+        field(out, Field::Token);
+        put_text(out, t.as_str());
     }
 }
 
@@ -458,6 +465,10 @@ fn frame_from_cbor(v: Cbor) -> Result<Frame, FrameError> {
             Field::IfHead => match v {
                 Cbor::Bool(b) => f.if_head = Some(b),
                 v => return Err(wrong("a bool", &v)),
+            },
+            Field::Token => match v {
+                Cbor::Text(s) => f.token = Some(Token::presented(s)),
+                v => return Err(wrong("text", &v)),
             },
         }
     }

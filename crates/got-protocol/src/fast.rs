@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use fluxion_versions::{Change, ChangeKind, Diff, Dims, Key, Object, Value, VersionId};
 
+use crate::auth::Token;
 use crate::frame::{Frame, RequestType};
 
 struct Reader<'a> {
@@ -87,7 +88,7 @@ impl<'a> Reader<'a> {
     fn frame(&mut self) -> Option<Frame> {
         let n = self.count(MAP)?;
         let mut f = Frame::default();
-        let mut seen = [false; 10];
+        let mut seen = [false; 11];
         for _ in 0..n {
             let code = usize::try_from(self.uint()?).ok()?;
             if std::mem::replace(seen.get_mut(code)?, true) {
@@ -123,6 +124,7 @@ impl<'a> Reader<'a> {
                     f.types = Some(names);
                 }
                 9 => f.if_head = Some(self.boolean()?),
+                10 => f.token = Some(Token::presented(self.text()?.to_owned())),
                 _ => return None,
             }
         }

@@ -4,6 +4,8 @@ use std::fmt;
 
 use fluxion_versions::{Diff, VersionId};
 
+use crate::auth::Token;
+
 /// Field numbers of a frame (the integer keys of its CBOR map).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Field {
@@ -17,10 +19,11 @@ pub enum Field {
     Status = 7,
     Types = 8,
     IfHead = 9,
+    Token = 10,
 }
 
 impl Field {
-    pub const ALL: [Field; 10] = [
+    pub const ALL: [Field; 11] = [
         Field::AppName,
         Field::Data,
         Field::RequestType,
@@ -31,6 +34,7 @@ impl Field {
         Field::Status,
         Field::Types,
         Field::IfHead,
+        Field::Token,
     ];
 
     pub fn code(self) -> u8 {
@@ -57,6 +61,7 @@ impl fmt::Display for Field {
             Field::Status => "Status",
             Field::Types => "Types",
             Field::IfHead => "IfHead",
+            Field::Token => "Token",
         };
         write!(f, "{name} ({})", self.code())
     }
@@ -92,7 +97,13 @@ pub mod status {
     pub const OK: u16 = 200;
     /// A field the request type needs is missing, or the frame is not a request.
     pub const BAD_REQUEST: u16 = 400;
-    /// No app of that name.
+    /// The connection's first frame (or its WebSocket handshake) carries no token, or not the
+    /// server's.
+    pub const UNAUTHORIZED: u16 = 401;
+    /// A push to an app the server serves read-only (an internal app named explicitly), or a
+    /// WebSocket page whose origin is not allowed (an HTTP answer, before any frame).
+    pub const FORBIDDEN: u16 = 403;
+    /// No app of that name (or not one this server serves).
     pub const NOT_FOUND: u16 = 404;
     /// Wait was set and nothing changed before the timeout.
     pub const TIMEOUT: u16 = 408;
@@ -137,6 +148,8 @@ pub struct Frame {
     pub types: Option<Vec<String>>,
     /// 9: for a push, apply it only if StartVersion is the head (else 412).
     pub if_head: Option<bool>,
+    /// 10: the server's token, in a connection's first frame (see [`crate::auth`]).
+    pub token: Option<Token>,
 }
 
 impl Frame {
@@ -185,6 +198,12 @@ impl Frame {
     /// Sets IfHead: the push applies only if StartVersion is still the head.
     pub fn with_if_head(mut self) -> Frame {
         self.if_head = Some(true);
+        self
+    }
+
+    /// Sets Token (a connection's first frame to a server that requires one).
+    pub fn with_token(mut self, token: &Token) -> Frame {
+        self.token = Some(token.clone());
         self
     }
 

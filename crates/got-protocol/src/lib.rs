@@ -81,19 +81,28 @@
 //! `{0, 3, 4: head, 7: 200}` (the head differs from the client's version when the server had
 //! to merge; the next fetch brings the merge). See [`handle_with`] for the details.
 
+pub mod apps;
+pub mod auth;
 pub mod client;
 pub mod codec;
+mod conns;
 mod fast;
 pub mod frame;
 pub mod handler;
+mod holds;
 pub mod io;
+pub mod origin;
 mod pool;
 pub mod server;
 pub mod spacetime;
+pub mod timed;
 
+pub use apps::{Access, ServedApps, INTERNAL_PREFIX};
+pub use auth::{AuthPolicy, Token, TokenError};
 pub use client::{status_text, ClientError, Connection, Remote, RemoteOptions};
 pub use codec::{decode, decode_body_generic, encode, encode_into, FrameError, Limits};
 pub use frame::{status, Field, Frame, RequestType};
 pub use handler::{handle, handle_with, status_for, HandlerConfig};
 pub use io::{read_frame, write_frame, ReadError};
+pub use origin::{OriginError, OriginPolicy};
 pub use server::{Server, ServerConfig};

@@ -10,9 +10,23 @@
 //! with an error [`status`] and the connection is closed: a client that sent garbage cannot be
 //! trusted to be in sync with the byte stream any more. A fetch that times out (408) is a normal
 //! answer and keeps the connection.
+//!
+//! # Hardening
+//!
+//! * A token ([`AuthPolicy`]): the first frame (field 10) or the WebSocket handshake (a
+//!   `fluxion-got-token.<token>` subprotocol or `Authorization: Bearer`) must carry it;
+//!   otherwise 401 and a close.
+//! * WebSocket `Origin` allow-list ([`OriginPolicy`], default: the same host): a foreign page
+//!   gets HTTP 403 before any frame.
+//! * An idle timeout between frames and a deadline for each whole frame ([`crate::timed`]).
+//! * A connection limit; when full, the connection idle the longest is closed for the new one
+//!   ([`crate::conns`]); 503 only when none is idle.
+//! * At most [`ServerConfig::max_unacked`] fetched-but-unacknowledged versions per connection,
+//!   each held at most [`ServerConfig::unacked_timeout`] ([`crate::holds`]).
+//! * Only the apps of [`ServerConfig::apps`]: internal ones (`fluxion-…`) never unless named,
+//!   and then read-only ([`crate::apps`]).
 
-use std::collections::HashMap;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -20,36 +34,64 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use fluxion_versions::Store;
-use parking_lot::Mutex;
+use thiserror::Error;
+use tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tungstenite::http::{HeaderValue, StatusCode};
 use tungstenite::protocol::WebSocketConfig;
 use tungstenite::{Message, WebSocket};
 
+use crate::apps::{Access, ServedApps};
+use crate::auth::{handshake_token, AuthPolicy, Verdict, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX};
 use crate::codec::{decode, encode, FrameError, Limits};
+use crate::conns::Connections;
 use crate::frame::{status, Frame, RequestType};
 use crate::handler::{handle_with, HandlerConfig};
+use crate::holds::Unacked;
 use crate::io::{read_frame, read_frame_bytes, write_frame, ReadError};
+use crate::origin::{OriginError, OriginPolicy};
 use crate::spacetime;
+use crate::timed::{ConnState, TimedStream};
 
-/// Server-side bounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Server-side bounds and policies.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServerConfig {
     pub limits: Limits,
     pub handler: HandlerConfig,
-    /// Once the first byte of a frame (or of the WebSocket handshake) has arrived, the rest must
-    /// arrive within this time, so that a stalled client cannot hold a thread forever.
+    /// Deadline for a whole frame (or the WebSocket handshake, or a Spacetime ack byte) from
+    /// its first byte, however its bytes are spread out; a new connection's first byte must
+    /// come within this time too.
     pub frame_timeout: Duration,
-    /// Connections beyond this many are answered 503 and closed.
+    /// Longest a connection may wait between frames before it is closed.
+    pub idle_timeout: Duration,
+    /// Open connections at most; when full, the one idle the longest is closed for a new one.
     pub max_connections: usize,
+    /// Fetched-but-unacknowledged versions a connection may hold; the oldest is released
+    /// beyond this.
+    pub max_unacked: usize,
+    /// Longest a fetched version stays held without its ack.
+    pub unacked_timeout: Duration,
+    pub auth: AuthPolicy,
+    /// Which pages may open a WebSocket.
+    pub origins: OriginPolicy,
+    pub apps: ServedApps,
 }
 
 impl Default for ServerConfig {
-    /// Default [`Limits`] and [`HandlerConfig`], 10 s frame timeout, 256 connections.
+    /// Default [`Limits`] and [`HandlerConfig`], 10 s frame deadline, 120 s idle timeout,
+    /// 256 connections, 16 unacknowledged fetches held at most 60 s, no token, same-host
+    /// origins, every app but the internal ones.
     fn default() -> Self {
         ServerConfig {
             limits: Limits::default(),
             handler: HandlerConfig::default(),
             frame_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(120),
             max_connections: 256,
+            max_unacked: 16,
+            unacked_timeout: Duration::from_secs(60),
+            auth: AuthPolicy::open(),
+            origins: OriginPolicy::SameHost,
+            apps: ServedApps::Public,
         }
     }
 }
@@ -59,7 +101,8 @@ struct Shared {
     config: ServerConfig,
     stopping: AtomicBool,
     next_id: AtomicU64,
-    conns: Mutex<HashMap<u64, TcpStream>>,
+    epoch: Instant,
+    conns: Connections,
 }
 
 /// A running server; [`Server::close`] (or drop) stops it.
@@ -76,7 +119,8 @@ impl std::fmt::Debug for Server {
 }
 
 impl Server {
-    /// Binds `addr` (port 0 picks a free port) and serves every app of `store`.
+    /// Binds `addr` (port 0 picks a free port) and serves the apps of `store` that
+    /// `config.apps` names.
     pub fn bind(
         store: Store,
         addr: impl ToSocketAddrs,
@@ -89,7 +133,8 @@ impl Server {
             config,
             stopping: AtomicBool::new(false),
             next_id: AtomicU64::new(0),
-            conns: Mutex::new(HashMap::new()),
+            epoch: Instant::now(),
+            conns: Connections::default(),
         });
         let s = shared.clone();
         let accept = thread::Builder::new()
@@ -108,7 +153,7 @@ impl Server {
 
     /// Number of open connections.
     pub fn connections(&self) -> usize {
-        self.shared.conns.lock().len()
+        self.shared.conns.len()
     }
 
     /// Stops accepting, closes every connection and joins the accept thread. Idempotent.
@@ -129,9 +174,7 @@ impl Server {
         if let Some(t) = self.accept.take() {
             let _ = t.join();
         }
-        for (_, s) in self.shared.conns.lock().drain() {
-            let _ = s.shutdown(Shutdown::Both);
-        }
+        self.shared.conns.close_all();
     }
 }
 
@@ -146,37 +189,37 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         if shared.stopping.load(Ordering::SeqCst) {
             break;
         }
-        let Ok(mut stream) = stream else {
+        let Ok(stream) = stream else {
             // EMFILE and friends: back off instead of spinning.
             thread::sleep(Duration::from_millis(10));
             continue;
         };
         let _ = stream.set_nodelay(true);
         let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
-        {
-            let mut conns = shared.conns.lock();
-            if conns.len() >= shared.config.max_connections {
-                drop(conns);
-                let _ = stream.write_all(&encode(&error_frame(status::UNAVAILABLE)));
-                let _ = stream.shutdown(Shutdown::Both);
-                continue;
-            }
-            match stream.try_clone() {
-                Ok(c) => {
-                    conns.insert(id, c);
-                }
-                Err(_) => continue,
-            }
+        let state = Arc::new(ConnState::new(shared.epoch));
+        let Ok(handle) = stream.try_clone() else {
+            continue;
+        };
+        let admitted = shared
+            .conns
+            .admit(id, handle, state.clone(), shared.config.max_connections);
+        if admitted.is_err() {
+            let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+            let _ = write_frame(&mut &stream, &error_frame(status::UNAVAILABLE));
+            let _ = stream.shutdown(Shutdown::Both);
+            continue;
         }
         let s = shared.clone();
         let spawned = thread::Builder::new()
             .name(format!("got-conn-{id}"))
             .spawn(move || {
-                serve_connection(stream, &s);
-                s.conns.lock().remove(&id);
+                let c = &s.config;
+                let timed = TimedStream::new(stream, c.idle_timeout, c.frame_timeout, state);
+                serve_connection(timed, &s);
+                s.conns.remove(id);
             });
         if spawned.is_err() {
-            shared.conns.lock().remove(&id);
+            shared.conns.remove(id);
         }
     }
 }
@@ -196,36 +239,106 @@ fn status_for_read(e: &ReadError) -> u16 {
     }
 }
 
-/// Answers one decoded frame; the flag says whether the connection may stay open.
-fn answer(shared: &Shared, frame: Frame) -> (Frame, bool) {
-    let is_push = frame.request_type == Some(RequestType::Push);
-    let app = frame.app_name.clone();
-    let store = &shared.store;
-    let config = &shared.config.handler;
-    // A bug in the handler must cost one connection, not the process.
-    let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        handle_with(store, frame, config)
-    }))
-    .unwrap_or_else(|_| error_frame(status::INTERNAL));
-    let code = reply.status.unwrap_or(status::INTERNAL);
-    if code == status::OK && is_push {
-        // Pushes are what grows a graph: collecting here keeps it to the referenced versions.
-        if let Some(app) = app {
-            let _ = store.gc(&app);
-        }
-    }
-    let keep = matches!(
-        code,
-        status::OK | status::TIMEOUT | status::PRECONDITION_FAILED
-    );
-    (reply, keep)
+/// One connection's standing: authenticated yet, and the versions it fetched without acking.
+struct Session<'a> {
+    shared: &'a Shared,
+    authenticated: bool,
+    unacked: Unacked,
 }
 
-fn serve_connection(stream: TcpStream, shared: &Shared) {
-    let timeout = shared.config.frame_timeout;
-    let _ = stream.set_read_timeout(Some(timeout));
+impl<'a> Session<'a> {
+    fn new(shared: &'a Shared) -> Session<'a> {
+        let c = &shared.config;
+        Session {
+            shared,
+            authenticated: false,
+            unacked: Unacked::new(c.max_unacked, c.unacked_timeout),
+        }
+    }
+
+    /// Refusal of a frame before the handler sees it: the reply keeps the request's AppName
+    /// and StartVersion.
+    fn refuse(frame: &Frame, code: u16) -> (Frame, bool) {
+        let reply = Frame {
+            app_name: frame.app_name.clone(),
+            start_version: frame.start_version,
+            status: Some(code),
+            ..Frame::default()
+        };
+        (reply, false)
+    }
+
+    /// The token check: the first frame must carry the token (unless the handshake did); a
+    /// later frame that carries one must carry the right one.
+    fn admits(&mut self, frame: &Frame) -> bool {
+        let presented = frame.token.as_ref().map(|t| t.as_str());
+        if self.authenticated && presented.is_none() {
+            return true;
+        }
+        match self.shared.config.auth.check(presented) {
+            Verdict::Allowed => {
+                self.authenticated = true;
+                true
+            }
+            Verdict::Missing | Verdict::Wrong => false,
+        }
+    }
+
+    /// Answers one decoded frame; the flag says whether the connection may stay open.
+    fn answer(&mut self, frame: Frame) -> (Frame, bool) {
+        let shared = self.shared;
+        let store = &shared.store;
+        self.unacked.expire(store);
+        if !self.admits(&frame) {
+            return Self::refuse(&frame, status::UNAUTHORIZED);
+        }
+        let kind = frame.request_type;
+        if let Some(app) = frame.app_name.as_deref() {
+            match shared.config.apps.access(app) {
+                Access::Hidden => return Self::refuse(&frame, status::NOT_FOUND),
+                Access::ReadOnly if kind == Some(RequestType::Push) => {
+                    return Self::refuse(&frame, status::FORBIDDEN)
+                }
+                Access::ReadOnly | Access::ReadWrite => {}
+            }
+        }
+        let config = &shared.config.handler;
+        // A bug in the handler must cost one connection, not the process.
+        let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            handle_with(store, frame, config)
+        }))
+        .unwrap_or_else(|_| error_frame(status::INTERNAL));
+        let code = reply.status.unwrap_or(status::INTERNAL);
+        if code == status::OK {
+            if let (Some(app), Some(end)) = (reply.app_name.as_deref(), reply.end_version) {
+                match kind {
+                    Some(RequestType::Fetch) => self.unacked.fetched(store, app, end),
+                    Some(RequestType::Ack) => self.unacked.acked(app, end),
+                    // Pushes are what grows a graph: collecting here keeps it to the
+                    // referenced versions.
+                    Some(RequestType::Push) => {
+                        let _ = store.gc(app);
+                    }
+                    None => {}
+                }
+            }
+        }
+        let keep = matches!(
+            code,
+            status::OK | status::TIMEOUT | status::PRECONDITION_FAILED
+        );
+        (reply, keep)
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        self.unacked.release_all(&self.shared.store);
+    }
+}
+
+fn serve_connection(mut stream: TimedStream, shared: &Shared) {
     let mut head = [0u8; 4];
-    let deadline = Instant::now() + timeout;
     // Both protocols share the port: a WebSocket starts with an HTTP GET, and "GET " read as a
     // frame length is 1.2 GB, more than any sane frame limit.
     let is_ws = loop {
@@ -233,48 +346,45 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
             Ok(0) => return,
             Ok(4) => break &head == b"GET ",
             Ok(n) if head[..n] != b"GET "[..n] => break false,
-            Ok(_) if Instant::now() < deadline => thread::sleep(Duration::from_millis(1)),
-            Ok(_) => return,
+            Ok(_) => thread::sleep(Duration::from_millis(1)),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(_) => return,
         }
     };
+    let mut session = Session::new(shared);
     if is_ws {
-        serve_ws(stream, shared);
+        serve_ws(stream, &mut session);
     } else {
-        serve_tcp(stream, shared);
+        serve_tcp(stream, &mut session);
     }
 }
 
-fn serve_tcp(mut stream: TcpStream, shared: &Shared) {
+fn serve_tcp(mut stream: TimedStream, session: &mut Session<'_>) {
+    let shared = session.shared;
     let limits = shared.config.limits;
     let mut first_frame = true;
     loop {
         if shared.stopping.load(Ordering::SeqCst) {
             return;
         }
-        // Idle between frames for as long as the client likes; the frame timeout starts with
-        // the frame's first byte.
-        let _ = stream.set_read_timeout(None);
-        let mut first = [0u8; 1];
-        match stream.read(&mut first) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        let _ = stream.set_read_timeout(Some(shared.config.frame_timeout));
         let result = if std::mem::take(&mut first_frame) {
             // The first frame says which dialect the client speaks: the thesis's, or
             // Spacetime 2.1's (see `spacetime`), for the whole connection.
-            match read_frame_bytes(&mut (&first[..]).chain(&mut stream), &limits) {
+            match read_frame_bytes(&mut stream, &limits) {
                 Ok(bytes) if spacetime::is_spacetime(&bytes[4..], &limits) => {
-                    spacetime::serve(
-                        stream,
-                        &shared.store,
-                        &limits,
-                        shared.config.handler.max_wait,
-                        &shared.stopping,
-                        bytes[4..].to_vec(),
-                    );
+                    // Spacetime clients cannot present a token.
+                    if shared.config.auth.serves_tokenless() {
+                        let ctx = spacetime::Context {
+                            store: &shared.store,
+                            limits: &limits,
+                            max_wait: shared.config.handler.max_wait,
+                            stopping: &shared.stopping,
+                            apps: &shared.config.apps,
+                        };
+                        spacetime::serve(stream, &ctx, bytes[4..].to_vec());
+                    } else {
+                        let _ = stream.get_ref().shutdown(Shutdown::Both);
+                    }
                     return;
                 }
                 Ok(bytes) => decode(&bytes, &limits)
@@ -283,31 +393,111 @@ fn serve_tcp(mut stream: TcpStream, shared: &Shared) {
                 Err(e) => Err(e),
             }
         } else {
-            read_frame(&mut (&first[..]).chain(&mut stream), &limits)
+            read_frame(&mut stream, &limits)
         };
         let (reply, keep) = match result {
-            Ok(frame) => answer(shared, frame),
-            Err(ReadError::Closed) => return,
+            Ok(frame) => session.answer(frame),
+            // Closed, idle timeout or evicted before a byte of a frame: no answer.
+            Err(ReadError::Closed | ReadError::Io(_)) => return,
             Err(e) => (error_frame(status_for_read(&e)), false),
         };
         if write_frame(&mut stream, &reply).is_err() || !keep {
-            let _ = stream.shutdown(Shutdown::Both);
+            let _ = stream.get_ref().shutdown(Shutdown::Both);
             return;
         }
+        stream.idle();
     }
 }
 
-fn serve_ws(stream: TcpStream, shared: &Shared) {
+/// Why a WebSocket handshake is refused (an HTTP answer, before any frame).
+#[derive(Debug, Error)]
+enum HandshakeRefusal {
+    #[error(transparent)]
+    Origin(#[from] OriginError),
+    #[error("the GoT token in this WebSocket handshake is not the server's")]
+    Token,
+}
+
+impl HandshakeRefusal {
+    fn status(&self) -> StatusCode {
+        match self {
+            HandshakeRefusal::Origin(_) => StatusCode::FORBIDDEN,
+            HandshakeRefusal::Token => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    fn response(&self) -> ErrorResponse {
+        let mut r = ErrorResponse::new(Some(format!("{self}\n")));
+        *r.status_mut() = self.status();
+        r.headers_mut().insert(
+            "content-type",
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        r
+    }
+}
+
+/// The handshake's checks: origin, then the token if it carries one; picks the subprotocol.
+/// Returns whether the handshake authenticated the connection.
+fn check_handshake(
+    config: &ServerConfig,
+    req: &Request,
+    resp: &mut Response,
+) -> Result<bool, HandshakeRefusal> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    config.origins.check(header("origin"), header("host"))?;
+    let offered: Vec<&str> = req
+        .headers()
+        .get_all("sec-websocket-protocol")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let authenticated = match handshake_token(offered.iter().copied(), header("authorization")) {
+        Some(t) if config.auth.check(Some(t)) != Verdict::Allowed => {
+            return Err(HandshakeRefusal::Token)
+        }
+        Some(_) => true,
+        None => false,
+    };
+    // A browser that offered subprotocols fails the connection unless one is selected.
+    let chosen = offered.iter().find(|p| **p == SUBPROTOCOL).or_else(|| {
+        offered
+            .iter()
+            .find(|p| p.starts_with(TOKEN_SUBPROTOCOL_PREFIX))
+    });
+    if let Some(p) = chosen.and_then(|p| HeaderValue::from_str(p).ok()) {
+        resp.headers_mut().insert("sec-websocket-protocol", p);
+    }
+    Ok(authenticated)
+}
+
+fn serve_ws(stream: TimedStream, session: &mut Session<'_>) {
+    let shared = session.shared;
     let limits = shared.config.limits;
     let mut config = WebSocketConfig::default();
     // One message is one frame with its 4-byte prefix.
     config.max_message_size = Some(limits.max_frame_bytes.saturating_add(4));
     config.max_frame_size = Some(limits.max_frame_bytes.saturating_add(4));
-    let Ok(mut ws) = tungstenite::accept_with_config(stream, Some(config)) else {
+    let mut authenticated = false;
+    // tungstenite's callback type: its error is the HTTP answer.
+    #[allow(clippy::result_large_err)]
+    let callback = |req: &Request, mut resp: Response| -> Result<Response, ErrorResponse> {
+        match check_handshake(&shared.config, req, &mut resp) {
+            Ok(a) => {
+                authenticated = a;
+                Ok(resp)
+            }
+            Err(refusal) => Err(refusal.response()),
+        }
+    };
+    let accepted = tungstenite::accept_hdr_with_config(stream, callback, Some(config));
+    let Ok(mut ws) = accepted else {
         return;
     };
-    // A WebSocket client may stay idle (a presence page); tungstenite reads whole messages.
-    let _ = ws.get_ref().set_read_timeout(None);
+    session.authenticated = authenticated;
+    ws.get_mut().idle();
     loop {
         if shared.stopping.load(Ordering::SeqCst) {
             return;
@@ -322,7 +512,10 @@ fn serve_ws(stream: TcpStream, shared: &Shared) {
         };
         let bytes = match msg {
             Message::Binary(b) => b,
-            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {
+                ws.get_mut().idle();
+                continue;
+            }
             Message::Close(_) => {
                 let _ = ws.flush();
                 return;
@@ -333,7 +526,7 @@ fn serve_ws(stream: TcpStream, shared: &Shared) {
             }
         };
         let (reply, keep) = match decode(&bytes, &limits) {
-            Ok((frame, used)) if used == bytes.len() => answer(shared, frame),
+            Ok((frame, used)) if used == bytes.len() => session.answer(frame),
             Ok(_) => (error_frame(status::BAD_REQUEST), false),
             Err(FrameError::TooLarge { .. }) => (error_frame(status::TOO_LARGE), false),
             Err(_) => (error_frame(status::BAD_REQUEST), false),
@@ -346,10 +539,11 @@ fn serve_ws(stream: TcpStream, shared: &Shared) {
             let _ = ws.flush();
             return;
         }
+        ws.get_mut().idle();
     }
 }
 
-fn close_ws(ws: &mut WebSocket<TcpStream>, code: u16) {
+fn close_ws(ws: &mut WebSocket<TimedStream>, code: u16) {
     let _ = ws.send(Message::Binary(encode(&error_frame(code)).into()));
     let _ = ws.close(None);
     let _ = ws.flush();

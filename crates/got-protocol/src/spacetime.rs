@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::Shutdown;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -29,7 +29,9 @@ use fluxion_versions::{
 };
 use thiserror::Error;
 
+use crate::apps::{Access, ServedApps};
 use crate::codec::Limits;
+use crate::timed::TimedStream;
 
 /// Spacetime's field numbers.
 mod field {
@@ -415,7 +417,7 @@ fn frame(entries: Vec<(i128, Cbor)>) -> Vec<u8> {
 
 /// Reads one frame body (after its 4-byte length); `None` when the client closed the
 /// connection at a frame boundary.
-fn read_body(stream: &mut TcpStream, limits: &Limits) -> io::Result<Option<Vec<u8>>> {
+fn read_body(stream: &mut impl Read, limits: &Limits) -> io::Result<Option<Vec<u8>>> {
     let mut prefix = [0u8; 4];
     match stream.read_exact(&mut prefix) {
         Ok(()) => {}
@@ -434,22 +436,28 @@ fn read_body(stream: &mut TcpStream, limits: &Limits) -> io::Result<Option<Vec<u
     Ok(Some(body))
 }
 
+/// What a Spacetime connection is served from.
+pub struct Context<'a> {
+    pub store: &'a Store,
+    pub limits: &'a Limits,
+    /// Longest a pull with Wait may block.
+    pub max_wait: Duration,
+    pub stopping: &'a AtomicBool,
+    /// The apps served; a request for another one closes the connection (as an unknown app).
+    pub apps: &'a ServedApps,
+}
+
 /// Serves a Spacetime 2.1 client on `stream`, starting with the already read `first` frame
 /// body, until it closes the connection or sends something that cannot be served (the
-/// connection is closed then: Spacetime has no error answer).
-pub fn serve(
-    mut stream: TcpStream,
-    store: &Store,
-    limits: &Limits,
-    max_wait: Duration,
-    stopping: &AtomicBool,
-    first: Vec<u8>,
-) {
+/// connection is closed then: Spacetime has no error answer). Each frame and each ack byte
+/// must arrive within the stream's frame deadline, and the next frame within its idle
+/// timeout.
+pub fn serve(mut stream: TimedStream, ctx: &Context<'_>, first: Vec<u8>) {
     let mut next = Some(first);
     loop {
         let Some(body) = next.take() else {
-            let _ = stream.set_read_timeout(None);
-            match read_body(&mut stream, limits) {
+            stream.idle();
+            match read_body(&mut stream, ctx.limits) {
                 Ok(Some(b)) => {
                     next = Some(b);
                     continue;
@@ -457,25 +465,30 @@ pub fn serve(
                 _ => break,
             }
         };
-        if stopping.load(Ordering::SeqCst) {
+        if ctx.stopping.load(Ordering::SeqCst) {
             break;
         }
-        let served = parse_request(&body, limits)
+        let served = parse_request(&body, ctx.limits)
             .map_err(|e| e.to_string())
-            .and_then(|req| serve_one(&mut stream, store, max_wait, req));
+            .and_then(|req| serve_one(&mut stream, ctx, req));
         if served.is_err() {
             break;
         }
     }
-    let _ = stream.shutdown(Shutdown::Both);
+    let _ = stream.get_ref().shutdown(Shutdown::Both);
 }
 
-fn serve_one(
-    stream: &mut TcpStream,
-    store: &Store,
-    max_wait: Duration,
-    req: Request,
-) -> Result<(), String> {
+fn check_access(apps: &ServedApps, app: &str, push: bool) -> Result<(), String> {
+    match apps.access(app) {
+        Access::Hidden => Err(format!("app {app:?} is not served")),
+        Access::ReadOnly if push => Err(format!("app {app:?} is served read-only")),
+        Access::ReadOnly | Access::ReadWrite => Ok(()),
+    }
+}
+
+fn serve_one(stream: &mut TimedStream, ctx: &Context<'_>, req: Request) -> Result<(), String> {
+    let store = ctx.store;
+    let max_wait = ctx.max_wait;
     let io_err = |e: io::Error| e.to_string();
     let store_err = |e: Error| e.to_string();
     match req {
@@ -485,6 +498,7 @@ fn serve_one(
             wait,
             timeout,
         } => {
+            check_access(ctx.apps, &app, false)?;
             let schema = store.schema(&app).map_err(store_err)?;
             let from = version_id(&version).map_err(|e| e.to_string())?;
             let wait = wait.then(|| {
@@ -515,6 +529,7 @@ fn serve_one(
                 Err(e) => return Err(store_err(e)),
             };
             let head = reply.head;
+            let held = store.with_graph(&app, |g| g.contains(head)) == Ok(true);
             let f = frame(vec![
                 (field::APP_NAME, Cbor::Text(app.clone())),
                 (field::DATA, diff_to_spacetime(&reply.diff, &schema)),
@@ -524,16 +539,23 @@ fn serve_one(
                 ),
                 (field::STATUS, Cbor::Integer(SUCCESS.into())),
             ]);
-            stream.write_all(&f).map_err(io_err)?;
+            // The ack byte must come within the frame deadline; without it the version kept
+            // for the client is released.
             let mut ack = [0u8; 1];
-            stream.read_exact(&mut ack).map_err(io_err)?;
+            let acked = stream
+                .write_all(&f)
+                .and_then(|()| stream.begin_frame())
+                .and_then(|()| stream.read_exact(&mut ack));
+            if let Err(e) = acked {
+                if held && !head.is_root() {
+                    let _ = store.release_if_held(&app, head);
+                }
+                return Err(io_err(e));
+            }
             // The client now holds `head` (kept for it by the fetch) and let go of `from`.
             if ack[0] != 0 && head != from && !from.is_root() {
                 let _ = store.release_if_held(&app, from);
-            } else if head == from
-                && !from.is_root()
-                && store.with_graph(&app, |g| g.contains(head)) == Ok(true)
-            {
+            } else if head == from && !from.is_root() && held {
                 let _ = store.release_if_held(&app, head);
             }
             Ok(())
@@ -545,6 +567,7 @@ fn serve_one(
             data,
             wait,
         } => {
+            check_access(ctx.apps, &app, true)?;
             if !wait {
                 stream.write_all(&[1]).map_err(io_err)?;
             }

@@ -82,6 +82,7 @@ fn sample_frames() -> Vec<Frame> {
             status: Some(200),
             types: Some(vec![]),
             if_head: Some(false),
+            token: Some(fluxion_got_protocol::Token::presented("a-token".into())),
         },
         Frame::push("GotCounter", v, VersionId::random(), sample_diff()).with_if_head(),
         Frame::default(),
@@ -390,8 +391,8 @@ fn field_errors_are_typed() {
         FrameError::BadKey { found: "text" }
     );
     assert_eq!(
-        err(map(vec![(i(10), t("a"))])),
-        FrameError::UnknownField(10)
+        err(map(vec![(i(11), t("a"))])),
+        FrameError::UnknownField(11)
     );
     assert_eq!(
         err(map(vec![(i(9), t("a"))])),

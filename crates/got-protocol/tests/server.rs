@@ -206,11 +206,14 @@ fn connection_limit_answers_503_and_close_stops_everything() {
         ..ServerConfig::default()
     };
     let (_store, mut server, addr) = setup(config);
-    let first = TcpStream::connect(&addr).unwrap();
+    // The first connection is busy (inside a frame): an idle one would be closed to make room.
+    let mut first = TcpStream::connect(&addr).unwrap();
+    first.write_all(&[0, 0]).unwrap();
     let t = Instant::now();
     while server.connections() < 1 && t.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(5));
     }
+    std::thread::sleep(Duration::from_millis(100));
     assert_eq!(statuses(exchange(&addr, &[], false)), [503]);
     server.close();
     let mut buf = [0u8; 1];

@@ -118,7 +118,7 @@
   }
 
   // ------------------------------------------------------------------ frames
-  const FIELD = { app: 0, data: 1, type: 2, start: 3, end: 4, wait: 5, waitTimeout: 6, status: 7, types: 8 };
+  const FIELD = { app: 0, data: 1, type: 2, start: 3, end: 4, wait: 5, waitTimeout: 6, status: 7, types: 8, ifHead: 9, token: 10 };
   const REQUEST = { fetch: 0, push: 1, ack: 2 };
   const EVENT = { new: 0, modify: 1, delete: 2 };
 
@@ -168,11 +168,16 @@
     return state;
   }
 
-  /** A GoT client over WebSocket: one request at a time, answers in order. */
+  /**
+   * A GoT client over WebSocket: one request at a time, answers in order. With a token, the
+   * handshake offers it as the subprotocol `fluxion-got-token.<token>` (browsers cannot set an
+   * Authorization header on a WebSocket).
+   */
   class GotSocket {
-    constructor(url, WebSocketImpl) {
+    constructor(url, WebSocketImpl, options) {
       const WS = WebSocketImpl || root.WebSocket;
-      this.ws = new WS(url);
+      const token = options && options.token;
+      this.ws = token ? new WS(url, ['fluxion-got', 'fluxion-got-token.' + token]) : new WS(url);
       this.ws.binaryType = 'arraybuffer';
       this.queue = [];
       this.opened = new Promise((resolve, reject) => {
