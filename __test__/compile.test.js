@@ -71,7 +71,7 @@ describe('compile()', () => {
 
   test('bad arguments are clear errors', () => {
     expect(() => fluxion.compile(42)).toThrow(/source must be a string/);
-    expect(() => fluxion.compile('', { emit: 'svg' })).toThrow(/`emit`: unknown format "svg"/);
+    expect(() => fluxion.compile('', { emit: 'png' })).toThrow(/`emit`: unknown format "png"/);
   });
 });
 
