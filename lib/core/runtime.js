@@ -6,7 +6,7 @@ const M = require('../protocol/messages').kinds;
 const path = require('node:path');
 const { threadId } = require('node:worker_threads');
 const native = require('../native');
-const { placeModule } = require('../placement/static');
+const { placeModule, moduleWriters, isRelative } = require('../placement/static');
 const transport = require('../transport');
 const wire = require('../wire/values');
 const contexts = require('./contexts');
@@ -98,25 +98,28 @@ function recordMessage(fullId, out, cpuMicros) {
  * graphs loaded so far; the specs a writing fluxion uses stand for the module it writes.
  * @returns {Set<string>} resolved file names
  */
+let written = { graphs: -1, files: new Set() };
 function writtenModules() {
-  const out = new Set();
+  // Graphs are only ever added: recompute when one was.
+  if (written.graphs === state.graphs.size) return written.files;
+  const files = new Set();
   for (const [file, g] of state.graphs) {
-    const writers = new Set();
-    for (const v of g.variables || []) if (v.kind === 'module' && v.writtenBy && v.writtenBy.length) for (const w of v.writtenBy) writers.add(w);
+    const writers = moduleWriters(g);
     if (!writers.size) continue;
     for (const f of g.fluxions) {
       if (!writers.has(f.name)) continue;
       for (const spec of f.hints.modules) {
-        if (!spec.startsWith('.') && !spec.startsWith('/')) continue;
+        if (!isRelative(spec)) continue;
         try {
-          out.add(require.resolve(spec, { paths: [path.dirname(file)] }));
+          files.add(require.resolve(spec, { paths: [path.dirname(file)] }));
         } catch {
           // not resolvable from here: not a module of this app
         }
       }
     }
   }
-  return out;
+  written = { graphs: state.graphs.size, files };
+  return files;
 }
 
 function placementOf(fullId) {

@@ -14,7 +14,7 @@ const { fileURLToPath } = require('node:url');
 const cache = require('../hook/cache');
 const express = require('../frameworks/express/views');
 const native = require('../native');
-const { pinReason, logicalFluxions } = require('../placement/static');
+const { pinReason, logicalFluxions, moduleWriters, isRelative } = require('../placement/static');
 const replica = require('../optimistic/replica');
 const realm = require('../realm');
 
@@ -329,12 +329,14 @@ function valueIn(info, name) {
 function writtenModuleReason(graph, f) {
   // Only the app's own modules (a relative require): a method call on a package's object counts
   // as a write in the compiler's facts (`crypto.createHash()`), which says nothing of state.
-  if (!f.hints.modules.some((m) => m.startsWith('.') || m.startsWith('/'))) return null;
+  if (!f.hints.modules.some(isRelative)) return null;
+  const writers = moduleWriters(graph);
+  if (!writers.size) return null;
   const root = f.root || f.id;
   const names = new Set(graph.fluxions.filter((g) => (g.root || g.id) === root || g.id === f.id).map((g) => g.name));
   names.add(f.name);
   for (const v of graph.variables || []) {
-    if (v.kind !== 'module' || !v.writtenBy || !v.writtenBy.length) continue;
+    if (v.kind !== 'module' || !(v.writtenBy || []).length) continue;
     if ([...(v.usedBy || []), ...v.writtenBy].some((n) => names.has(n))) return `uses module ${v.name}, whose objects handlers write`;
   }
   return null;

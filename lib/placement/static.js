@@ -230,4 +230,18 @@ function placeModule(graph, file, moduleInfo, extraStateless) {
   return out;
 }
 
-module.exports = { placeModule, pinReason, logicalFluxions, rootsOf, SAME_TURN };
+/**
+ * The fluxions of a module that write through one of its module bindings (`db.pets[id].name =
+ * x` with `const db = require('./db')`): the objects of the modules they use are state.
+ * @returns {Set<string>} fluxion names
+ */
+function moduleWriters(graph) {
+  const out = new Set();
+  for (const v of graph.variables || []) if (v.kind === 'module') for (const w of v.writtenBy || []) out.add(w);
+  return out;
+}
+
+/** A relative (the app's own) module specifier. */
+const isRelative = (spec) => spec.startsWith('.') || spec.startsWith('/');
+
+module.exports = { moduleWriters, isRelative, placeModule, pinReason, logicalFluxions, rootsOf, SAME_TURN };
