@@ -14,6 +14,7 @@ pub mod parse;
 pub mod rules;
 pub mod source;
 pub mod tails;
+pub mod timings;
 
 pub use diagnostics::{CompileError, Warning};
 pub use graph::Graph;
@@ -87,12 +88,23 @@ pub fn transform(
 ) -> Result<(emit::js::JsOutput, Graph), CompileError> {
     let graph = analyze(file, text, options)?;
     if options.tails && !graph.tails.is_empty() {
-        let split = tails::apply(text, &graph.tails);
+        let split = timings::time("tails", || tails::apply(text, &graph.tails));
         if let Ok(graph) = analyze(file, &split, options) {
-            return Ok((emit::js::emit(&graph, &split, runtime), graph));
+            let js = timings::time("emit", || emit::js::emit(&graph, &split, runtime));
+            return Ok((js, graph));
         }
     }
-    Ok((emit::js::emit(&graph, text, runtime), graph))
+    let js = timings::time("emit", || emit::js::emit(&graph, text, runtime));
+    Ok((js, graph))
+}
+
+/// Parses `text` only (no analysis): whether it is JavaScript (or TypeScript, by the file's
+/// extension) the compiler accepts. Used to check that emitted code parses again.
+pub fn parse_only(file: &str, text: &str) -> Result<(), CompileError> {
+    GLOBALS.set(&Globals::new(), || {
+        let src = source::SourceText::new(text);
+        parse::parse(file, text, &src).map(|_| ())
+    })
 }
 
 /// Compiles one module and prints its graph in the requested format.

@@ -43,7 +43,7 @@ pub fn parse(file: &str, text: &str, src: &SourceText) -> Result<Parsed, Compile
         None,
     );
     let mut parser = Parser::new_from(lexer);
-    let result = parser.parse_program();
+    let result = crate::timings::time("parse", || parser.parse_program());
     let syntax_error = |e: swc_core::ecma::parser::error::Error| {
         let offset = (e.span().lo.0.saturating_sub(start.0)) as usize;
         let loc = src.loc(offset);
@@ -63,7 +63,9 @@ pub fn parse(file: &str, text: &str, src: &SourceText) -> Result<Parsed, Compile
     let unresolved_mark = Mark::new();
     let top_level_mark = Mark::new();
     let ts = matches!(syntax_for(file), Syntax::Typescript(_));
-    program.mutate(resolver(unresolved_mark, top_level_mark, ts));
+    crate::timings::time("resolve", || {
+        program.mutate(resolver(unresolved_mark, top_level_mark, ts))
+    });
     Ok(Parsed {
         program,
         start,

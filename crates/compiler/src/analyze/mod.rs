@@ -39,7 +39,7 @@ impl Analyzer<'_> {
             in_var_decl: false,
             top_block_depth: 0,
         };
-        program.visit_with(&mut d);
+        crate::timings::time("declarations", || program.visit_with(&mut d));
         for id in &d.reassigned {
             if let Some(&b) = d.ids.get(id) {
                 d.facts.bindings[b].reassigned = true;
@@ -53,11 +53,11 @@ impl Analyzer<'_> {
             stack: Vec::new(),
             site_by_call: HashMap::new(),
         };
-        program.visit_with(&mut u);
+        crate::timings::time("uses", || program.visit_with(&mut u));
         let mut facts = u.facts;
         add_run_time_handlers(&mut facts, self.handlers, ParamShape::Express);
         add_run_time_handlers(&mut facts, self.functions, ParamShape::None);
-        classify_resources(&mut facts);
+        crate::timings::time("resources", || classify_resources(&mut facts));
         facts
     }
 }

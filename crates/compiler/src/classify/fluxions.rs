@@ -123,13 +123,7 @@ impl Builder<'_> {
         };
         let func = &self.facts.funcs[f];
         let (parent, iife, bound) = (func.parent, func.is_iife, func.binding.is_some());
-        let refs: Vec<_> = self
-            .facts
-            .fn_refs
-            .iter()
-            .filter(|r| r.func == f)
-            .copied()
-            .collect();
+        let refs = std::mem::take(&mut self.refs_to[f]);
         let mut out = BTreeSet::new();
         for r in &refs {
             match r.at {
@@ -166,6 +160,7 @@ impl Builder<'_> {
                 }
             }
         }
+        self.refs_to[f] = refs;
         self.in_progress.remove(&f);
         self.attrib_memo.insert(f, out.clone());
         out

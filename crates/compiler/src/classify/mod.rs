@@ -22,7 +22,7 @@ mod rewrite;
 mod tails;
 mod variables;
 
-use crate::analyze::{BindingId, Callback, Facts, FuncId, Place, Table};
+use crate::analyze::{BindingId, Callback, Facts, FnRef, FuncId, Place, Table};
 use crate::graph::{Fluxion, Graph, VarKind};
 use crate::rules::RuptureKind;
 use crate::source::SourceText;
@@ -67,6 +67,8 @@ struct Builder<'a> {
     name_suffix: HashMap<String, usize>,
     /// function -> the functions declared directly in it.
     children: Table<FuncId, Vec<FuncId>>,
+    /// function -> the references to it, in source order (`attrib_func` once per function).
+    refs_to: Table<FuncId, Vec<FnRef>>,
     /// function -> indices of the accesses made directly in its body (not in nested functions).
     accesses_in: Table<FuncId, Vec<usize>>,
     /// Indices of all accesses, by source offset: the accesses inside a byte range are a slice.
@@ -96,6 +98,7 @@ pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
         names: HashSet::new(),
         name_suffix: HashMap::new(),
         children: Table::new(),
+        refs_to: Table::new(),
         accesses_in: Table::new(),
         by_offset: Vec::new(),
         post_callbacks: HashSet::new(),
@@ -103,17 +106,18 @@ pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
         uses: BTreeMap::new(),
         kinds: HashMap::new(),
     };
-    b.index_facts();
-    b.create_fluxions();
-    b.create_edges();
-    let variables = b.classify();
-    let rupture_points = b.rupture_points();
-    b.finish_streams();
-    b.fill_text();
-    b.fill_hints();
-    let rewrite = b.rewrite();
-    let stateful = b.stateful();
-    let tails = b.tails();
+    use crate::timings::time;
+    time("c.index", || b.index_facts());
+    time("c.fluxions", || b.create_fluxions());
+    time("c.edges", || b.create_edges());
+    let variables = time("c.variables", || b.classify());
+    let rupture_points = time("c.ruptures", || b.rupture_points());
+    time("c.streams", || b.finish_streams());
+    time("c.text", || b.fill_text());
+    time("c.hints", || b.fill_hints());
+    let rewrite = time("c.rewrite", || b.rewrite());
+    let stateful = time("c.stateful", || b.stateful());
+    let tails = time("c.tails", || b.tails());
     Graph {
         file: file.to_string(),
         fluxions: b.fluxions,
@@ -137,6 +141,10 @@ impl Builder<'_> {
             if let Place::In(g, _) = func.parent {
                 self.children[g].push(f);
             }
+        }
+        self.refs_to = Table::filled(Vec::new(), facts.funcs.len());
+        for r in &facts.fn_refs {
+            self.refs_to[r.func].push(*r);
         }
         self.accesses_in = Table::filled(Vec::new(), facts.funcs.len());
         for (i, a) in facts.accesses.iter().enumerate() {

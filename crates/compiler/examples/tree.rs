@@ -1,0 +1,221 @@
+//! The compiler over a whole installed dependency tree (issue 15): every .js/.cjs/.mjs file
+//! under the given directories goes through what the require hook runs (`transform`, tails on:
+//! parse → analyze → classify → emit JS and its source map), then its emitted JS is parsed again.
+//!
+//!   cargo run --release -p fluxion-compiler --example tree -- node_modules [--slowest N] [--timings]
+//!
+//! MB/s counts the compile alone (the sum of per-file `transform` times, not reading, re-parsing
+//! or process start-up). A panic is caught and reported with its file; a source that does not
+//! parse is counted apart (it is not JavaScript Node would load either); emitted JS that does not
+//! parse is a compiler bug. Prints a summary, the slowest files, and one JSON line last.
+//! `--timings` adds the compile time per pass (summed over the tree) and for each slow file.
+//! `--out DIR` writes each file's emitted JS, source map and graph JSON under DIR (to compare the
+//! output of two compiler versions byte for byte: `diff -r`).
+//! Symlinks are followed and each file is compiled once (`node_modules/.bin` points into it).
+use fluxion_compiler::{timings, transform, Options};
+use std::collections::HashSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        let Ok(real) = p.canonicalize() else {
+            continue; // a dangling symlink
+        };
+        if !seen.insert(real.clone()) {
+            continue;
+        }
+        if real.is_dir() {
+            walk(&p, seen, out);
+        } else if matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("js" | "cjs" | "mjs")
+        ) {
+            out.push(p);
+        }
+    }
+}
+
+/// Whether `code` parses as JavaScript (as a module or a script, as the file name says).
+fn reparses(file: &str, code: &str) -> Result<(), String> {
+    fluxion_compiler::parse_only(file, code).map_err(|e| e.to_string())
+}
+
+struct FileResult {
+    file: String,
+    bytes: usize,
+    time: Duration,
+    passes: Vec<(&'static str, Duration)>,
+}
+
+fn main() {
+    let mut dirs = Vec::new();
+    let mut slowest = 10;
+    let mut show_timings = false;
+    let mut out_dir: Option<PathBuf> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--slowest" => {
+                slowest = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("--slowest takes a number of files")
+            }
+            "--timings" => show_timings = true,
+            "--out" => out_dir = Some(args.next().expect("--out takes a directory").into()),
+            _ => dirs.push(PathBuf::from(a)),
+        }
+    }
+    if dirs.is_empty() {
+        eprintln!("usage: tree <dir>... [--slowest N] [--timings]");
+        std::process::exit(2);
+    }
+    timings::enable(show_timings);
+    // A caught panic is reported below with its file; the default hook would print it unlabelled.
+    std::panic::set_hook(Box::new(|_| {}));
+    let (mut files, mut seen) = (Vec::new(), HashSet::new());
+    for d in &dirs {
+        walk(d, &mut seen, &mut files);
+    }
+    let options = Options {
+        tails: true,
+        ..Options::default()
+    };
+    let (mut results, mut not_utf8, mut syntax, mut panics, mut bad_emit) =
+        (Vec::new(), 0, Vec::new(), Vec::new(), Vec::new());
+    let mut totals: Vec<(&'static str, Duration)> = Vec::new();
+    for path in &files {
+        let file = path.display().to_string();
+        let Ok(text) = std::fs::read_to_string(path) else {
+            not_utf8 += 1;
+            continue;
+        };
+        timings::take();
+        let start = Instant::now();
+        let out = catch_unwind(AssertUnwindSafe(|| {
+            transform(&file, &text, "fluxion/runtime", &options)
+        }));
+        let time = start.elapsed();
+        let passes = timings::take();
+        for (name, d) in &passes {
+            match totals.iter_mut().find(|(n, _)| n == name) {
+                Some(t) => t.1 += *d,
+                None => totals.push((name, *d)),
+            }
+        }
+        match out {
+            Err(p) => {
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                panics.push(format!("{file}: {msg}"));
+            }
+            Ok(Err(e)) => syntax.push(e.to_string().lines().next().unwrap_or("").to_string()),
+            Ok(Ok((js, graph))) => {
+                if let Some(dir) = &out_dir {
+                    let base = dir.join(file.trim_start_matches('/'));
+                    std::fs::create_dir_all(base.parent().expect("a file has a folder"))
+                        .expect("--out folder writable");
+                    let json = fluxion_compiler::emit::json::print(&graph);
+                    for (ext, text) in [("out.js", &js.code), ("map", &js.map), ("json", &json)] {
+                        let mut name = base.clone().into_os_string();
+                        name.push(format!(".{ext}"));
+                        std::fs::write(name, text).expect("--out writable");
+                    }
+                }
+                if let Err(e) = reparses(&file, &js.code) {
+                    bad_emit.push(format!("{file}: {}", e.lines().next().unwrap_or("")));
+                }
+            }
+        }
+        results.push(FileResult {
+            file,
+            bytes: text.len(),
+            time,
+            passes,
+        });
+    }
+    let bytes: usize = results.iter().map(|r| r.bytes).sum();
+    let secs: f64 = results.iter().map(|r| r.time.as_secs_f64()).sum();
+    results.sort_by(|a, b| b.time.cmp(&a.time));
+    let over_1s = results
+        .iter()
+        .filter(|r| r.time.as_secs_f64() > 1.0)
+        .count();
+    for e in &syntax {
+        eprintln!("source syntax error: {e}");
+    }
+    for e in &panics {
+        eprintln!("PANIC: {e}");
+    }
+    for e in &bad_emit {
+        eprintln!("EMITTED JS DOES NOT PARSE: {e}");
+    }
+    let pass_line = |passes: &[(&str, Duration)]| {
+        passes
+            .iter()
+            .map(|(n, d)| format!("{n} {:.3}", d.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!("slowest files (compile time, size):");
+    for r in results.iter().take(slowest) {
+        print!(
+            "  {:>7.3} s  {:>6.2} MB  {}",
+            r.time.as_secs_f64(),
+            r.bytes as f64 / 1e6,
+            r.file
+        );
+        if show_timings {
+            print!("\n             {}", pass_line(&r.passes));
+        }
+        println!();
+    }
+    if show_timings {
+        println!("per pass over the tree (s): {}", pass_line(&totals));
+    }
+    println!(
+        "{} files, {:.1} MB, compiled in {:.2} s: {:.1} MB/s (goal >= 20); slowest {:.3} s, {} over 1 s; \
+         {} panics, {} emitted files that do not re-parse, {} sources that do not parse, {} not UTF-8",
+        results.len(),
+        bytes as f64 / 1e6,
+        secs,
+        bytes as f64 / 1e6 / secs,
+        results.first().map_or(0.0, |r| r.time.as_secs_f64()),
+        over_1s,
+        panics.len(),
+        bad_emit.len(),
+        syntax.len(),
+        not_utf8
+    );
+    println!(
+        "{{\"files\":{},\"bytes\":{},\"seconds\":{:.3},\"mbPerSec\":{:.1},\"slowest\":{:.3},\"slowestFile\":{},\"over1s\":{},\"panics\":{},\"reparseFailures\":{},\"sourceSyntaxErrors\":{},\"notUtf8\":{}}}",
+        results.len(),
+        bytes,
+        secs,
+        bytes as f64 / 1e6 / secs,
+        results.first().map_or(0.0, |r| r.time.as_secs_f64()),
+        serde_json_str(results.first().map_or("", |r| r.file.as_str())),
+        over_1s,
+        panics.len(),
+        bad_emit.len(),
+        syntax.len(),
+        not_utf8
+    );
+    if !panics.is_empty() || !bad_emit.is_empty() {
+        std::process::exit(1);
+    }
+}
+
+fn serde_json_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
