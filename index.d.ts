@@ -124,6 +124,8 @@ export interface FluxionGraph {
     context: string[];
     streams: Array<{ kind: RuptureKind; to: string; vars: string[] }>;
     loc: Loc;
+    /** For a route handler: its method and path as the source says (`GET /count`, `USE /`). */
+    route?: string;
     span: [number, number];
     opaque: boolean;
     hints: FluxionHints;
@@ -192,6 +194,10 @@ export interface FluxionStats {
    * with `~<n>` for the n-th closure a factory made of the same code.
    */
   id: string;
+  /** For a route handler: its method and path, for people (`GET /count`, `POST <dynamic>`). */
+  route?: string | null;
+  /** Where its code is: `file:line:column` (modules compiled as they load). */
+  source?: string | null;
   /**
    * `replicated` (with `compiled at run time`, or `optimistic on replicas: <n> committed,
    * <n> conflicts, <n> unfinished` for handlers run on copies of a shared object), `group <key>`

@@ -11,6 +11,10 @@ use std::time::Instant;
 struct Named {
     id: String,
     placement: String,
+    /// For people: the method and path of a route handler (`GET /count`).
+    route: Option<String>,
+    /// Where its code is: `file:line:column`.
+    source: Option<String>,
 }
 
 /// Ids are interned once per thread (`stats_intern`), so that the per-run calls pass a number
@@ -77,6 +81,8 @@ fn intern(t: &mut Names, id: &str) -> u32 {
     t.rows.push(Named {
         id: id.to_string(),
         placement: String::new(),
+        route: None,
+        source: None,
     });
     t.index.insert(id.to_string(), i);
     i
@@ -133,6 +139,10 @@ pub struct ThreadExecutions {
 #[napi(object)]
 pub struct FluxionStats {
     pub id: String,
+    /// The method and path of a route handler (`GET /count`), when it is one.
+    pub route: Option<String>,
+    /// Where its code is (`file:line:column`), when known.
+    pub source: Option<String>,
     pub placement: String,
     pub messages_in: f64,
     pub messages_out: f64,
@@ -248,17 +258,38 @@ pub fn stats_placement(id: String, placement: String) {
     t.rows[i].placement = placement;
 }
 
+/// What people read about fluxion `id`: its route and its place in the source. A later call
+/// with a route replaces it (the running router knows a mounted path the source does not).
+#[napi]
+pub fn stats_describe(id: String, route: Option<String>, source: Option<String>) {
+    let mut t = lock(&NAMES);
+    let i = intern(&mut t, &id) as usize;
+    if route.is_some() {
+        t.rows[i].route = route;
+    }
+    if source.is_some() {
+        t.rows[i].source = source;
+    }
+}
+
 #[napi]
 pub fn stats_snapshot() -> Vec<FluxionStats> {
-    let named: Vec<(String, String)> = lock(&NAMES)
+    let named: Vec<(String, String, Option<String>, Option<String>)> = lock(&NAMES)
         .rows
         .iter()
-        .map(|n| (n.id.clone(), n.placement.clone()))
+        .map(|n| {
+            (
+                n.id.clone(),
+                n.placement.clone(),
+                n.route.clone(),
+                n.source.clone(),
+            )
+        })
         .collect();
     let mut out: Vec<FluxionStats> = named
         .into_iter()
         .enumerate()
-        .map(|(i, (id, placement))| {
+        .map(|(i, (id, placement, route, source))| {
             let (c, per_thread) = gather(i);
             let mean = |micros: f64| {
                 if c.executions > 0 {
@@ -269,6 +300,8 @@ pub fn stats_snapshot() -> Vec<FluxionStats> {
             };
             FluxionStats {
                 id,
+                route,
+                source,
                 placement,
                 messages_in: c.messages_in as f64,
                 messages_out: c.messages_out as f64,

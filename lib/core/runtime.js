@@ -148,6 +148,10 @@ function placementOf(fullId) {
     state.placements.set(full, final);
     if (host.role !== 'worker') native.load().statsPlacement(full, describe(final));
   }
+  // For people: a route handler by its method and path (GET /count), and where its code is.
+  if (host.role !== 'worker' && typeof native.load().statsDescribe === 'function') {
+    for (const f of graph.fluxions) native.load().statsDescribe(`${file}#${f.id}`, f.route || null, `${file}:${f.loc.line}:${f.loc.col}`);
+  }
   p = state.placements.get(fullId) || { where: 'main', reason: 'unknown fluxion' };
   state.placements.set(fullId, p);
   return p;

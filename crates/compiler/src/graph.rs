@@ -73,6 +73,10 @@ pub struct Fluxion {
     pub context: Vec<String>,
     pub streams: Vec<Stream>,
     pub loc: Loc,
+    /// For a route handler (and the code after its `await`s): the method and path it answers,
+    /// for people (`GET /count`, `USE /api`, `POST <dynamic>`); `id` and `loc` name the code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
     /// Byte range of its code in the source.
     pub span: (usize, usize),
     /// Contains `eval`/`with`: never moved.

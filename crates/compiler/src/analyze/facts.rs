@@ -309,6 +309,8 @@ pub struct Site {
     pub event: Option<String>,
     /// `p.then(a).then(b)`: `b` runs after `a`.
     pub after: Option<FuncId>,
+    /// For a routing call of an app or router: its method and path for people (`GET /count`).
+    pub route: Option<String>,
 }
 
 #[derive(Debug, Default)]

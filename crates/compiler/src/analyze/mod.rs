@@ -94,6 +94,8 @@ fn add_run_time_handlers(facts: &mut Facts, offsets: &[usize], params: ParamShap
             callbacks: vec![Callback::Func { func, arg: f.span }],
             event: None,
             after: None,
+            // Found in the running router: its path is known there (lib/frameworks/express).
+            route: None,
         });
     }
 }

@@ -6,7 +6,7 @@ use super::input::Analyzer;
 use super::syntax::Id;
 use super::syntax::*;
 use crate::diagnostics::WarningCode;
-use crate::rules::{ParamShape, RuptureKind};
+use crate::rules::{route_chain_rule_path, route_label, ParamShape, RoutePath, RuptureKind};
 use std::collections::HashMap;
 use swc_core::common::{Span, Spanned};
 use swc_core::ecma::ast::*;
@@ -381,7 +381,13 @@ impl Uses<'_> {
     }
 
     fn record_site(&mut self, n: &CallExpr, path: &[String]) {
-        let Some(rule) = self.a.rules.find(path) else {
+        let chain = route_chain_rule_path(path);
+        let Some(rule) = self
+            .a
+            .rules
+            .find(path)
+            .or_else(|| chain.as_deref().and_then(|p| self.a.rules.find(p)))
+        else {
             return;
         };
         let mut callbacks = Vec::new();
@@ -442,6 +448,12 @@ impl Uses<'_> {
             (ParamShape::None, Some("connection" | "secureConnection")) => ParamShape::Socket,
             (p, _) => p,
         };
+        let route = if rule.kind == RuptureKind::Start && params == ParamShape::Express {
+            path.last()
+                .and_then(|m| route_label(m, &route_path(n, path)))
+        } else {
+            None
+        };
         self.site_by_call
             .insert((n.span.lo.0, n.span.hi.0), self.facts.sites.len());
         self.facts.sites.push(Site {
@@ -454,6 +466,7 @@ impl Uses<'_> {
             callbacks,
             event,
             after,
+            route,
         });
     }
 
@@ -794,5 +807,66 @@ impl Visit for Uses<'_> {
         if let Some(p) = path {
             self.record_site(n, &p);
         }
+    }
+}
+
+/// The path of a routing call: its first argument, or for `app.route('/p').get(fn)` (chains
+/// included: `.get(a).post(b)`) the argument of `route`.
+fn route_path(n: &CallExpr, path: &[String]) -> RoutePath {
+    let in_route = path.iter().any(|s| s == "route()");
+    if !in_route {
+        return path_arg(n.args.first().map(|a| strip_parens(&a.expr)));
+    }
+    let mut call = n;
+    loop {
+        let Callee::Expr(c) = &call.callee else {
+            return RoutePath::Dynamic;
+        };
+        let Expr::Member(m) = strip_parens(c) else {
+            return RoutePath::Dynamic;
+        };
+        let Expr::Call(inner) = strip_parens(&m.obj) else {
+            return RoutePath::Dynamic;
+        };
+        let is_route = match &inner.callee {
+            Callee::Expr(ic) => {
+                matches!(strip_parens(ic), Expr::Member(im) if prop_name(&im.prop).as_deref() == Some("route"))
+            }
+            _ => false,
+        };
+        if is_route {
+            return match path_arg(inner.args.first().map(|a| strip_parens(&a.expr))) {
+                RoutePath::Absent => RoutePath::Dynamic,
+                p => p,
+            };
+        }
+        call = inner;
+    }
+}
+
+/// A path argument as the source writes it; a function there means no path (`app.use(fn)`).
+fn path_arg(e: Option<&Expr>) -> RoutePath {
+    let lit = |e: &Expr| match e {
+        Expr::Lit(Lit::Str(s)) => Some(str_value(s)),
+        Expr::Tpl(t) if t.exprs.is_empty() => t
+            .quasis
+            .first()
+            .and_then(|q| q.cooked.as_ref())
+            .map(|c| c.to_string_lossy().into_owned()),
+        _ => None,
+    };
+    match e {
+        None | Some(Expr::Fn(_) | Expr::Arrow(_)) => RoutePath::Absent,
+        Some(Expr::Array(a)) => {
+            let items: Option<Vec<String>> = a
+                .elems
+                .iter()
+                .map(|x| x.as_ref().and_then(|x| lit(strip_parens(&x.expr))))
+                .collect();
+            items
+                .filter(|v| !v.is_empty())
+                .map_or(RoutePath::Dynamic, RoutePath::Literal)
+        }
+        Some(e) => lit(e).map_or(RoutePath::Dynamic, |s| RoutePath::Literal(vec![s])),
     }
 }

@@ -33,6 +33,7 @@ impl Builder<'_> {
             context: Vec::new(),
             streams: Vec::new(),
             loc: self.src.loc(span.0),
+            route: None,
             span,
             opaque: false,
             hints: Hints::default(),
@@ -46,6 +47,22 @@ impl Builder<'_> {
         func.name
             .clone()
             .unwrap_or_else(|| format!("anonymous_{}", self.src.loc(func.span.0).line))
+    }
+
+    /// The routes a function handles, in source order (one handler may serve several).
+    fn route_of(&self, f: FuncId) -> Option<String> {
+        let mut routes: Vec<&str> = Vec::new();
+        for s in &self.facts.sites {
+            let Some(r) = &s.route else { continue };
+            let registers = s
+                .callbacks
+                .iter()
+                .any(|c| matches!(c, Callback::Func { func, .. } if *func == f));
+            if registers && !routes.contains(&r.as_str()) {
+                routes.push(r);
+            }
+        }
+        (!routes.is_empty()).then(|| routes.join(" | "))
     }
 
     pub(super) fn create_fluxions(&mut self) {
@@ -72,9 +89,11 @@ impl Builder<'_> {
         for f in callbacks {
             let func = &self.facts.funcs[f];
             let name = self.func_name(f);
+            let route = self.route_of(f);
             if is_callback.contains(&f) {
                 let x = self.new_fluxion(name.clone(), FluxionKind::Callback, func.span);
                 self.fluxions[x].opaque = func.opaque;
+                self.fluxions[x].route = route.clone();
                 self.roots.insert((f, 0), x);
             }
             for (k, seg) in func.segments.iter().enumerate() {
@@ -84,6 +103,10 @@ impl Builder<'_> {
                     (seg.at, seg.body_end),
                 );
                 self.fluxions[x].opaque = func.opaque;
+                // The code after an await is the same handler, later.
+                self.fluxions[x].route = route
+                    .as_ref()
+                    .map(|r| format!("{r} (after await {})", k + 1));
                 self.roots.insert((f, k as u32 + 1), x);
             }
         }

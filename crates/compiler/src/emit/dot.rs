@@ -26,7 +26,9 @@ pub fn print(graph: &Graph) -> String {
     );
     let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for f in &graph.fluxions {
-        let mut label = vec![f.name.clone()];
+        // A route handler is known by its route first; its name still tells the code apart.
+        let mut label: Vec<String> = f.route.iter().cloned().collect();
+        label.push(f.name.clone());
         if !f.context.is_empty() {
             label.push(format!("{{{}}}", f.context.join(", ")));
         }

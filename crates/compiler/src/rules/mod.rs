@@ -17,6 +17,7 @@ mod express;
 mod kinds;
 mod node;
 
+pub use express::{route_chain_rule_path, route_label, RoutePath};
 pub use kinds::{ParamShape, Rule, RuptureKind};
 
 use crate::diagnostics::CompileError;
