@@ -12,15 +12,31 @@ const ROOT = path.join(__dirname, '..', '..');
 function startApp(app, opts = {}) {
   const preload = opts.esm ? '--import' : '-r';
   const args = opts.fluxion === false ? [app] : [preload, path.join(ROOT, 'register.js'), app];
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, PORT: '0', FLUXION_MODULE: ROOT, FLUXION_CACHE: '0', ...opts.env },
+  return startProcess(process.execPath, args, { env: { FLUXION_MODULE: ROOT, ...opts.env } });
+}
+
+/**
+ * Starts any command that ends up serving an app (node with a preload, `fluxion run`, Jest) and
+ * resolves once it prints `listening <port>`.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ env?: object, cwd?: string, timeoutMs?: number }} [opts] env: over this process's
+ *   environment; timeoutMs: how long it may take to listen (15 s), after which it is killed
+ */
+function startProcess(command, args, opts = {}) {
+  const child = spawn(command, args, {
+    cwd: opts.cwd,
+    env: { ...process.env, PORT: '0', FLUXION_CACHE: '0', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`app did not start:\n${stderr}`)), 15000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`app did not start:\n${stderr}`));
+    }, opts.timeoutMs || 15000);
     child.stdout.on('data', (d) => {
       stdout += d;
       const m = /listening (\d+)/.exec(stdout);
@@ -51,4 +67,4 @@ async function outcome(url, init) {
   return { status: r.status, headers, body: await r.text() };
 }
 
-module.exports = { startApp, outcome, ROOT };
+module.exports = { startApp, startProcess, outcome, ROOT };

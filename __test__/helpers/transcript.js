@@ -4,16 +4,25 @@
 // The contract (DESIGN.md §2) is about what an outside observer sees: responses, what the process
 // prints, whether it dies. A transcript records exactly that for a request script, so that the
 // same script run `plain`, `auto` and `eager` can be compared field by field.
-const { startApp, ROOT } = require('./server');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { startProcess, ROOT } = require('./server');
 
 /** @typedef {'plain' | 'auto' | 'eager'} Mode */
 /**
- * How fluxion gets into the app (ignored in `plain` mode, where fluxion is never loaded):
- * - `register`: `node -r <repo>/register.js app.js` (`--import` for an ES module)
+ * How fluxion gets into the app (ignored in `plain` mode, where fluxion is never loaded, except
+ * `jest`, whose baseline is Jest without the preset):
+ * - `register`: `node -r fluxion/register app.js` (`--import` for an ES module)
+ * - `import`: `node --import fluxion/register app.js`, whatever the app's module kind
+ * - `require`: no preload; the app's first line is `require('fluxion/register')` (fixtures read
+ *   `FLUXION_WAY` through __test__/fidelity/apps/way.js, their first require)
  * - `fluxionize-early` / `fluxionize-late`: no preload; the app calls `fluxionize(app)` itself,
- *   right after `express()` or just before `listen`. Fixtures read `FLUXION_WAY` for this
- *   (see __test__/fidelity/apps/way.js).
- * @typedef {'register' | 'fluxionize-early' | 'fluxionize-late'} Way
+ *   right after `express()` or just before `listen`
+ * - `cli`: `fluxion run app.js` (the package's bin, run by this Node)
+ * - `jest`: a Jest test file requires the app (apps/jest-host.spec.js), with
+ *   `preset: 'fluxion/jest'` (plain: without it). CommonJS apps only.
+ * @typedef {'register' | 'import' | 'require' | 'fluxionize-early' | 'fluxionize-late' | 'cli' | 'jest'} Way
  */
 /**
  * One request, run after the previous step has finished.
@@ -65,29 +74,111 @@ const { startApp, ROOT } = require('./server');
 /** Transport-level headers: they describe the connection and the moment, not the app. */
 const TRANSPORT_HEADERS = new Set(['date', 'connection', 'keep-alive']);
 
+/** Every way in, in the order the tests run them. */
+const WAYS = ['register', 'import', 'require', 'fluxionize-early', 'fluxionize-late', 'cli', 'jest'];
+/**
+ * Where fluxion comes from: this repository (the default, `repo()`), or the package installed
+ * from its tarballs in another folder (`installed(dir)`).
+ * @typedef {object} Source
+ * @property {string} name for labels
+ * @property {string} [cwd] the folder apps run in
+ * @property {string} register what `-r` / `--import` name
+ * @property {string} module what `require()` names (fluxionize, register): FLUXION_MODULE
+ * @property {string} bin the `fluxion` command's script
+ * @property {string} jest Jest's bin script
+ * @property {string} preset the Jest preset as a config names it
+ * @property {string} [node] the Node binary (default: this one)
+ */
+/** @returns {Source} */
+function repo() {
+  return {
+    name: 'repo',
+    register: path.join(ROOT, 'register.js'),
+    module: ROOT,
+    bin: path.join(ROOT, 'bin', 'fluxion.js'),
+    jest: path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'),
+    preset: path.join(ROOT, 'jest'),
+  };
+}
+
+/**
+ * fluxion as a user installs it: `dir` has node_modules/fluxion (and jest, express), apps are run
+ * with `dir` as working directory and name the package as users do.
+ * @param {string} dir
+ * @returns {Source}
+ */
+function installed(dir) {
+  return {
+    name: 'tarball',
+    cwd: dir,
+    register: 'fluxion/register',
+    module: 'fluxion',
+    bin: path.join(dir, 'node_modules', 'fluxion', 'bin', 'fluxion.js'),
+    jest: path.join(dir, 'node_modules', 'jest', 'bin', 'jest.js'),
+    preset: 'fluxion/jest',
+  };
+}
+
 /** Environment of every run: two workers, no compile cache, any free port. */
 const BASE_ENV = { FLUXION_WORKERS: '2', FLUXION_CACHE: '0', PORT: '0' };
+
+let jestDir = null;
+/** A Jest config for the `jest` way: only the host test file, the app's modules untransformed but for fluxion's. */
+function jestConfig(app, source, preset) {
+  jestDir ||= fs.mkdtempSync(path.join(os.tmpdir(), 'fluxion-ways-jest-'));
+  let rootDir = path.dirname(app);
+  while (!fs.existsSync(path.join(rootDir, 'jest-host.spec.js'))) {
+    if (path.dirname(rootDir) === rootDir) throw new Error(`transcript: no jest-host.spec.js in a folder above ${app}`);
+    rootDir = path.dirname(rootDir);
+  }
+  const config = {
+    rootDir,
+    testMatch: ['<rootDir>/jest-host.spec.js'],
+    testEnvironment: 'node',
+    transform: {},
+    cacheDirectory: path.join(jestDir, 'cache'),
+    testTimeout: 600000,
+  };
+  if (preset) config.preset = source.preset;
+  const file = path.join(jestDir, `${source.name}-${preset ? 'preset' : 'plain'}.json`);
+  fs.writeFileSync(file, JSON.stringify(config));
+  return file;
+}
 
 /**
  * Starts `app` in a child process in one mode and way in (resolves once it prints
  * `listening <port>`; rejects, with `exitCode` and `stderr` on the error, if it does not).
  * @param {string} app path of the app's entry module
- * @param {{ mode?: Mode, way?: Way, env?: Record<string, string> }} [opts]
+ * @param {{ mode?: Mode, way?: Way, source?: Source, env?: Record<string, string> }} [opts]
  * @returns {Promise<{ url: string, child: import('node:child_process').ChildProcess,
  *   stdout: () => string, stderr: () => string, stop: () => Promise<void> }>}
  */
 function start(app, opts = {}) {
   const mode = opts.mode || 'auto';
   const way = opts.way || 'register';
+  const source = opts.source || repo();
+  const plain = mode === 'plain';
   // Undefined drops a variable inherited from the developer's shell (spawn leaves it out): it
   // would change what is being compared.
-  const env = { ...BASE_ENV, FLUXION_WAY: mode === 'plain' ? 'plain' : way, NODE_OPTIONS: undefined, ...opts.env };
+  const env = { ...BASE_ENV, FLUXION_WAY: plain ? 'plain' : way, FLUXION_MODULE: source.module, NODE_OPTIONS: undefined, ...opts.env };
   env.FLUXION_PLACEMENT = mode === 'eager' ? 'eager' : undefined;
-  const fluxion = mode !== 'plain' && way === 'register';
-  return startApp(app, { fluxion, esm: /\.mjs$/.test(app), env });
+  const node = source.node || process.execPath;
+  const esm = /\.mjs$/.test(app);
+  let args;
+  if (way === 'jest') {
+    if (esm) throw new Error(`transcript: the jest way runs CommonJS apps only (${app})`);
+    env.FIXTURE_APP = app;
+    args = [source.jest, '--config', jestConfig(app, source, !plain), '--runInBand', '--ci', '--watchman=false'];
+  } else if (plain || way === 'require' || way.startsWith('fluxionize')) args = [app];
+  else if (way === 'register') args = [esm ? '--import' : '-r', source.register, app];
+  else if (way === 'import') args = ['--import', source.register, app];
+  else if (way === 'cli') args = [source.bin, 'run', app];
+  else throw new Error(`transcript: unknown way in ${JSON.stringify(way)} (one of ${WAYS.join(', ')})`);
+  return startProcess(node, args, { env, cwd: source.cwd, timeoutMs: way === 'jest' ? 60000 : 15000 });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
 
 /** One request's observable outcome. Never throws: a request that gets no answer is an outcome. */
 async function request(base, step) {
@@ -152,14 +243,15 @@ async function run(app, script) {
  * what an observer saw.
  * @param {string} app path of the app's entry module
  * @param {Step[]} script
- * @param {{ mode?: Mode, way?: Way, env?: Record<string, string>, settleMs?: number }} [opts]
+ * @param {{ mode?: Mode, way?: Way, source?: Source, env?: Record<string, string>, settleMs?: number }} [opts]
  *   settleMs: pause after the last step, so that a crash it caused is seen (default 150)
  * @returns {Promise<Transcript>}
  */
 async function transcript(app, script, opts = {}) {
   const mode = opts.mode || 'auto';
   const way = opts.way || 'register';
-  const label = mode === 'plain' ? 'plain' : way === 'register' ? mode : `${mode} (${way})`;
+  const from = opts.source && opts.source.name !== 'repo' ? `${opts.source.name}, ` : '';
+  const label = mode === 'plain' ? (way === 'jest' ? `plain (${from}jest)` : 'plain') : way === 'register' && !from ? mode : `${mode} (${from}${way})`;
   let running;
   try {
     running = await start(app, opts);
@@ -297,4 +389,4 @@ function eachOnce(n, from = 1, read = Number) {
 /** Node's major version (ES module variants need 22+). */
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 
-module.exports = { start, run, transcript, compare, eachOnce, nodeMajor, ROOT };
+module.exports = { start, run, transcript, compare, eachOnce, nodeMajor, ROOT, WAYS, repo, installed };

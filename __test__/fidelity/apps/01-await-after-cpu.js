@@ -1,10 +1,10 @@
 'use strict';
 // A visit counter updated after an await, with CPU work before it: the handler's code after the
 // await is the same handler and must share its state with it.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const express = require('express');
-const way = require('./way');
 
 const app = express();
 

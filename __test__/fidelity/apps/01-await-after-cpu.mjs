@@ -1,8 +1,8 @@
 // #1 as an ES module: `node --import fluxion/register 01-await-after-cpu.mjs`.
+import way from './way.js'; // first: under FLUXION_WAY=require it is the app's `import 'fluxion/register'`
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import express from 'express';
-import way from './way.js';
 
 const app = express();
 

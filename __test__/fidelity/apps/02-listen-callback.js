@@ -1,7 +1,7 @@
 'use strict';
 // The listen block most Express apps end with: the callback reads a variable of the block.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const express = require('express');
-const way = require('./way');
 
 const app = express();
 

@@ -1,8 +1,8 @@
 'use strict';
 // Routing settings set after the app is created (and fluxionized): Express 5 reads them when
 // it builds its router, on first use.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const express = require('express');
-const way = require('./way');
 
 const app = express();
 

@@ -1,10 +1,10 @@
 'use strict';
 // Data loaded at start-up by a callback, then changed by requests.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const express = require('express');
-const way = require('./way');
 
 const app = express();
 

@@ -1,8 +1,8 @@
 'use strict';
 // One handler that updates several counters, each also updated by a handler of its own: the
 // basket shares state with every fruit route, so all of them must see the same counters.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const express = require('express');
-const way = require('./way');
 
 const app = express();
 

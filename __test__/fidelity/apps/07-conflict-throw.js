@@ -1,9 +1,9 @@
 'use strict';
 // Tickets from a library's in-memory stock: buying after the last one throws, and the app's
 // error handler answers 409. Concurrent buyers race for the last tickets.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const express = require('express');
 const stock = require('tiny-stock');
-const way = require('./way');
 
 const app = express();
 

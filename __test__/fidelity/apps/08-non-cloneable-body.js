@@ -1,7 +1,7 @@
 'use strict';
 // Bodies that are not plain data: JSON rules apply (functions dropped, toJSON honoured).
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const express = require('express');
-const way = require('./way');
 
 const app = express();
 

@@ -1,8 +1,8 @@
 'use strict';
 // Response calls made from process.nextTick, a promise callback and setImmediate: Node runs the
 // nextTick queue before promise callbacks, so the header is set before the body is sent.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const express = require('express');
-const way = require('./way');
 
 const app = express();
 

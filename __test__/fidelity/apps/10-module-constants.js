@@ -1,9 +1,9 @@
 'use strict';
 // Constants computed once when a helper module loads: every request must see the same ones.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const crypto = require('node:crypto');
 const express = require('express');
 const instance = require('./lib/instance');
-const way = require('./way');
 
 const app = express();
 

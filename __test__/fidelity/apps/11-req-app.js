@@ -1,7 +1,7 @@
 'use strict';
 // Handlers that read the app through req.app: its locals, settings and methods.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const express = require('express');
-const way = require('./way');
 
 const app = express();
 

@@ -1,8 +1,8 @@
 'use strict';
 // Custom error classes, thrown and passed to next(): the error middleware tells them apart with
 // instanceof and reads their own fields.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const express = require('express');
-const way = require('./way');
 
 const app = express();
 

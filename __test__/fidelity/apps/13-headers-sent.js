@@ -1,7 +1,7 @@
 'use strict';
 // Code that checks res.headersSent after answering, as guards and loggers do.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const express = require('express');
-const way = require('./way');
 
 const app = express();
 

@@ -1,8 +1,8 @@
 'use strict';
 // Start-up work scheduled with timers: it runs once, as the app starts.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const crypto = require('node:crypto');
 const express = require('express');
-const way = require('./way');
 
 const app = express();
 

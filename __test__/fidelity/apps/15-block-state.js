@@ -1,7 +1,7 @@
 'use strict';
 // The whole app inside a top-level block, its state declared there.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const express = require('express');
-const way = require('./way');
 
 if (process.env.PORT) {
   const app = express();

@@ -2,9 +2,9 @@
 // Two CPU-heavy handlers sharing one order book: their group costs the main thread more than a
 // message would, so the default placement should move it to a worker, as it does for a context
 // of its own (the ledger).
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const crypto = require('node:crypto');
 const express = require('express');
-const way = require('./way');
 
 const app = express();
 

@@ -1,9 +1,9 @@
 'use strict';
 // Middleware that hangs an instance on req (AsyncLocalStorage, as Express's own body-parser
 // tests do), read by the next handler.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const express = require('express');
 const { AsyncLocalStorage } = require('node:async_hooks');
-const way = require('./way');
 
 const app = express();
 way.early(app);

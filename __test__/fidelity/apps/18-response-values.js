@@ -1,9 +1,9 @@
 'use strict';
 // Response calls whose values Express transforms: header coercion, a URL for Location, a JSON
 // replacer function among the settings, and data modules written by handlers.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const express = require('express');
 const db = require('./lib/pets');
-const way = require('./way');
 
 const app = express();
 way.early(app);

@@ -1,9 +1,9 @@
 'use strict';
 // res.render with a callback (Express's own tests do this): the callback gets the HTML.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const express = require('express');
 const fs = require('node:fs');
 const path = require('node:path');
-const way = require('./way');
 
 const app = express();
 way.early(app);

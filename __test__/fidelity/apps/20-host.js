@@ -1,8 +1,8 @@
 'use strict';
 // Express's host getters on a request whose headers a handler changed, with and without a
 // trusted proxy.
+const way = require('./way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const express = require('express');
-const way = require('./way');
 
 const app = express();
 way.early(app);

@@ -1,15 +1,20 @@
 'use strict';
 // How a fixture app lets fluxion in, from FLUXION_WAY (set by __test__/helpers/transcript.js):
-// `register` (preloaded with -r: nothing to do here), `fluxionize-early` (fluxionize(app) right
-// after express(), the most common call site) or `fluxionize-late` (just before listen). `plain`:
-// fluxion is never loaded.
+// `require` (the app's first line is `require('fluxion/register')`: fixtures require this module
+// first), `fluxionize-early` (fluxionize(app) right after express(), the most common call site) or
+// `fluxionize-late` (just before listen). Every other way (`-r`, `--import`, `fluxion run`, the
+// Jest preset) is the harness's business: nothing to do here. `plain`: fluxion is never loaded.
 const WAY = process.env.FLUXION_WAY || 'plain';
+
+if (WAY === 'require') require(`${process.env.FLUXION_MODULE}/register`);
 
 function fluxionize(app) {
   return require(process.env.FLUXION_MODULE).fluxionize(app);
 }
 
 module.exports = {
+  /** Whether the app has called announce(): under Jest it is not the main module (see jest-host.spec.js). */
+  announced: false,
   /**
    * Call on the app right after `express()`, as `const app = express(); way.early(app);`: the
    * same as `const app = fluxionize(express())` at run time, but the compiler still sees
@@ -27,6 +32,7 @@ module.exports = {
    * callback prints: apps written the usual way print the port they asked for, which is 0 here.
    */
   announce(server) {
+    module.exports.announced = true;
     const say = () => console.log(`listening ${server.address().port}`);
     if (server.listening) say();
     else server.once('listening', say);

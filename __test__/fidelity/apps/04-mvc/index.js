@@ -1,8 +1,8 @@
 'use strict';
 // An MVC-style app in the manner of Express's `mvc` example: controllers found on disk and
 // mounted by a boot script, a db module holding the data, a `before` hook loading the record.
+const way = require('../way'); // first: under FLUXION_WAY=require it is the app's require('fluxion/register')
 const express = require('express');
-const way = require('../way');
 
 const app = express();
 
