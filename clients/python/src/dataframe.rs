@@ -5,7 +5,9 @@
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use fluxion_got_protocol::{ClientError, Remote, RemoteOptions, Server, ServerConfig};
+use fluxion_got_protocol::{
+    AuthPolicy, ClientError, Remote, RemoteOptions, Server, ServerConfig, Token,
+};
 use fluxion_versions::{
     merge_fn, theirs_wins, Dataframe as CoreDataframe, DimKind, Error, MergeFn, MergeOutcome,
     Object, Schema, Store, TypeDef, VersionId,
@@ -41,6 +43,20 @@ fn client_err(e: ClientError) -> PyErr {
         ClientError::Local { source, .. } => version_err(source),
         other => got_error("GOT_NETWORK", other),
     }
+}
+
+/// A token as the user gave it, checked (`None`: no token).
+fn parse_token(token: Option<&str>, what: &str) -> PyResult<Option<Token>> {
+    token
+        .map(|t| {
+            Token::new(t).map_err(|e| {
+                got_error(
+                    "GOT_INVALID",
+                    format!("{what}: {e} (e.g. secrets.token_urlsafe(32))"),
+                )
+            })
+        })
+        .transpose()
 }
 
 fn schema_err(msg: impl std::fmt::Display) -> PyErr {
@@ -167,9 +183,11 @@ impl Dataframe {
 #[pymethods]
 impl Dataframe {
     /// `types`: `[(name, key dimension, [(dimension, kind)])]`. With `host` and `port` the
-    /// dataframe mirrors that server's app; without, it works on this process's store.
+    /// dataframe mirrors that server's app (presenting `token`, if any, in each connection's
+    /// first frame); without, it works on this process's store.
     #[new]
-    #[pyo3(signature = (app, types, host=None, port=None, merge=None, timeout=30.0))]
+    #[pyo3(signature = (app, types, host=None, port=None, merge=None, timeout=30.0, token=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         app: String,
         types: Vec<PyTypeDef>,
@@ -177,6 +195,7 @@ impl Dataframe {
         port: Option<u16>,
         merge: Option<Py<PyAny>>,
         timeout: f64,
+        token: Option<&str>,
     ) -> PyResult<Self> {
         if app.is_empty() {
             return Err(got_error("GOT_INVALID", "the app name must not be empty"));
@@ -198,6 +217,7 @@ impl Dataframe {
                     .map_err(|_| got_error("GOT_INVALID", "timeout must be positive seconds"))?;
                 let options = RemoteOptions {
                     timeout,
+                    token: parse_token(token, "token")?,
                     ..RemoteOptions::default()
                 };
                 let remote = Arc::new(Remote::new(
@@ -215,6 +235,12 @@ impl Dataframe {
                 (remote.mirror().clone(), Some(remote))
             }
             (None, None) => {
+                if token.is_some() {
+                    return Err(got_error(
+                        "GOT_INVALID",
+                        "a token is for a remote dataframe (host and port); to require one from clients, pass it to serve",
+                    ));
+                }
                 match STORE.create_app(&app, schema.clone()) {
                     Ok(()) | Err(Error::AppExists(_)) => {}
                     Err(e) => return Err(version_err(e)),
@@ -434,17 +460,32 @@ impl Dataframe {
     }
 
     /// Serves this process's store (every local app) on `host:port` (0: a free port) with the
-    /// GoT protocol; returns the port. Only for local dataframes.
-    fn serve(&mut self, py: Python<'_>, host: &str, port: u16) -> PyResult<u16> {
+    /// GoT protocol; returns the port. Only for local dataframes. With `token`, a connection
+    /// must present it (first frame or WebSocket handshake) or is refused with status 401.
+    #[pyo3(signature = (host, port, token=None))]
+    fn serve(
+        &mut self,
+        py: Python<'_>,
+        host: &str,
+        port: u16,
+        token: Option<&str>,
+    ) -> PyResult<u16> {
         if self.remote.is_some() {
             return Err(got_error(
                 "GOT_INVALID",
                 "a dataframe with details (a remote) cannot serve; serve a local one",
             ));
         }
+        let config = ServerConfig {
+            auth: match parse_token(token, "serve's token")? {
+                Some(t) => AuthPolicy::with_token(t),
+                None => AuthPolicy::open(),
+            },
+            ..ServerConfig::default()
+        };
         let store = self.store.clone();
         let server = py
-            .allow_threads(|| Server::bind(store, (host, port), ServerConfig::default()))
+            .allow_threads(|| Server::bind(store, (host, port), config))
             .map_err(|e| {
                 got_error(
                     "GOT_NETWORK",

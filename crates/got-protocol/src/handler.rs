@@ -56,6 +56,20 @@ pub fn handle(store: &Store, frame: Frame) -> Frame {
 ///
 /// Every answer carries AppName back; errors carry Status 400/404/408/409/410/422.
 pub fn handle_with(store: &Store, frame: Frame, config: &HandlerConfig) -> Frame {
+    handle_releasing(store, frame, config, &mut |app, v| {
+        store.release_if_held(app, v).map(|_| ())
+    })
+}
+
+/// [`handle_with`], with `release(app, v)` called where the client gives back its hold on a
+/// StartVersion other than ROOT (an ack, a push with an EndVersion). The server passes one
+/// that releases only what that connection was given (see [`crate::holds`]).
+pub fn handle_releasing(
+    store: &Store,
+    frame: Frame,
+    config: &HandlerConfig,
+    release: &mut dyn FnMut(&str, VersionId) -> Result<(), Error>,
+) -> Frame {
     let mut reply = Frame {
         app_name: frame.app_name.clone(),
         start_version: frame.start_version,
@@ -89,7 +103,7 @@ pub fn handle_with(store: &Store, frame: Frame, config: &HandlerConfig) -> Frame
                 };
                 store.push_request(app, req).and_then(|r| {
                     if hold && !from.is_root() {
-                        store.release_if_held(app, from)?;
+                        release(app, from)?;
                     }
                     reply.end_version = Some(r.head);
                     Ok(())
@@ -106,7 +120,7 @@ pub fn handle_with(store: &Store, frame: Frame, config: &HandlerConfig) -> Frame
                 if from.is_root() {
                     store.head(app).map(|_| ())
                 } else {
-                    store.release_if_held(app, from).map(|_| ())
+                    release(app, from)
                 }
             }
         },

@@ -22,7 +22,10 @@
 //! * A connection limit; when full, the connection idle the longest is closed for the new one
 //!   ([`crate::conns`]); 503 only when none is idle.
 //! * At most [`ServerConfig::max_unacked`] fetched-but-unacknowledged versions per connection,
-//!   each held at most [`ServerConfig::unacked_timeout`] ([`crate::holds`]).
+//!   each held at most [`ServerConfig::unacked_timeout`]; at most as many acknowledged or
+//!   pushed ones, which only their connection can release; when it closes, one per app is
+//!   parked for the client's return, at most [`ServerConfig::max_connections`] server-wide
+//!   ([`crate::holds`]).
 //! * Only the apps of [`ServerConfig::apps`]: internal ones (`fluxion-…`) never unless named,
 //!   and then read-only ([`crate::apps`]).
 
@@ -33,7 +36,7 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use fluxion_versions::Store;
+use fluxion_versions::{Store, VersionId};
 use thiserror::Error;
 use tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tungstenite::http::{HeaderValue, StatusCode};
@@ -45,8 +48,8 @@ use crate::auth::{handshake_token, AuthPolicy, Verdict, SUBPROTOCOL, TOKEN_SUBPR
 use crate::codec::{decode, encode, FrameError, Limits};
 use crate::conns::Connections;
 use crate::frame::{status, Frame, RequestType};
-use crate::handler::{handle_with, HandlerConfig};
-use crate::holds::Unacked;
+use crate::handler::{handle_releasing, HandlerConfig};
+use crate::holds::{Owned, Parked, Unacked};
 use crate::io::{read_frame, read_frame_bytes, write_frame, ReadError};
 use crate::origin::{OriginError, OriginPolicy};
 use crate::spacetime;
@@ -66,7 +69,8 @@ pub struct ServerConfig {
     /// Open connections at most; when full, the one idle the longest is closed for a new one.
     pub max_connections: usize,
     /// Fetched-but-unacknowledged versions a connection may hold; the oldest is released
-    /// beyond this.
+    /// beyond this. Also the bound on the acknowledged and pushed versions it holds (a
+    /// well-behaved client holds one per app).
     pub max_unacked: usize,
     /// Longest a fetched version stays held without its ack.
     pub unacked_timeout: Duration,
@@ -103,6 +107,7 @@ struct Shared {
     next_id: AtomicU64,
     epoch: Instant,
     conns: Connections,
+    parked: Parked,
 }
 
 /// A running server; [`Server::close`] (or drop) stops it.
@@ -128,6 +133,7 @@ impl Server {
     ) -> io::Result<Server> {
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
+        let config_max_connections = config.max_connections;
         let shared = Arc::new(Shared {
             store,
             config,
@@ -135,6 +141,7 @@ impl Server {
             next_id: AtomicU64::new(0),
             epoch: Instant::now(),
             conns: Connections::default(),
+            parked: Parked::new(config_max_connections),
         });
         let s = shared.clone();
         let accept = thread::Builder::new()
@@ -175,6 +182,12 @@ impl Server {
             let _ = t.join();
         }
         self.shared.conns.close_all();
+        self.shared.parked.release_all(&self.shared.store);
+    }
+
+    /// Number of holds of closed connections kept for their clients' return.
+    pub fn parked_holds(&self) -> usize {
+        self.shared.parked.len()
     }
 }
 
@@ -239,11 +252,13 @@ fn status_for_read(e: &ReadError) -> u16 {
     }
 }
 
-/// One connection's standing: authenticated yet, and the versions it fetched without acking.
+/// One connection's standing: authenticated yet, the versions it fetched without acking and
+/// the versions its client holds.
 struct Session<'a> {
     shared: &'a Shared,
     authenticated: bool,
     unacked: Unacked,
+    owned: Owned,
 }
 
 impl<'a> Session<'a> {
@@ -253,6 +268,7 @@ impl<'a> Session<'a> {
             shared,
             authenticated: false,
             unacked: Unacked::new(c.max_unacked, c.unacked_timeout),
+            owned: Owned::new(c.max_unacked),
         }
     }
 
@@ -303,9 +319,24 @@ impl<'a> Session<'a> {
             }
         }
         let config = &shared.config.handler;
+        // A push with an EndVersion gives the client a hold on that version.
+        let pushed = match kind {
+            Some(RequestType::Push) => frame.end_version,
+            _ => None,
+        };
+        let (unacked, owned) = (&mut self.unacked, &mut self.owned);
+        // Only a hold this connection was given (or one parked by a closed connection) is
+        // released: never another client's, nor the store's own on the head.
+        let mut give_back = |app: &str, v: VersionId| {
+            if owned.take(app, v) || unacked.take(app, v) || shared.parked.claim(app, v) {
+                store.release_if_held(app, v).map(|_| ())
+            } else {
+                store.head(app).map(|_| ())
+            }
+        };
         // A bug in the handler must cost one connection, not the process.
         let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            handle_with(store, frame, config)
+            handle_releasing(store, frame, config, &mut give_back)
         }))
         .unwrap_or_else(|_| error_frame(status::INTERNAL));
         let code = reply.status.unwrap_or(status::INTERNAL);
@@ -313,13 +344,18 @@ impl<'a> Session<'a> {
             if let (Some(app), Some(end)) = (reply.app_name.as_deref(), reply.end_version) {
                 match kind {
                     Some(RequestType::Fetch) => self.unacked.fetched(store, app, end),
-                    Some(RequestType::Ack) => self.unacked.acked(app, end),
-                    // Pushes are what grows a graph: collecting here keeps it to the
-                    // referenced versions.
+                    Some(RequestType::Ack) if self.unacked.acked(app, end) => {
+                        self.owned.add(store, app, end);
+                    }
                     Some(RequestType::Push) => {
+                        if let Some(v) = pushed {
+                            self.owned.add(store, app, v);
+                        }
+                        // Pushes are what grows a graph: collecting here keeps it to the
+                        // referenced versions.
                         let _ = store.gc(app);
                     }
-                    None => {}
+                    Some(RequestType::Ack) | None => {}
                 }
             }
         }
@@ -333,7 +369,9 @@ impl<'a> Session<'a> {
 
 impl Drop for Session<'_> {
     fn drop(&mut self) {
-        self.unacked.release_all(&self.shared.store);
+        let store = &self.shared.store;
+        self.unacked.release_all(store);
+        self.owned.close(store, &self.shared.parked);
     }
 }
 

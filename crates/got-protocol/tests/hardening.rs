@@ -513,6 +513,88 @@ fn fetched_but_unacked_versions_are_released_after_a_bound() {
     assert!(store.version_count("C").unwrap() <= 3);
 }
 
+// ------------------------------------------------------------------ pushed and acked holds
+
+/// A push from ROOT with an EndVersion: the server keeps that version for the client.
+fn push_from_root(app: &str, key: &str) -> Frame {
+    let mut d = Diff::new();
+    d.insert(
+        "Counter",
+        Key::from(key),
+        Change::New(Object::new(key, [("count", 1)])),
+    );
+    Frame::push(app, VersionId::ROOT, VersionId::random(), d)
+}
+
+#[test]
+fn pushes_from_root_cannot_pin_versions_without_bound() {
+    let store = store_with(&["C"]);
+    let config = ServerConfig {
+        max_unacked: 4,
+        max_connections: 6,
+        ..ServerConfig::default()
+    };
+    let (server, addr) = serve(&store, config);
+    // Fresh clients (or one that pretends to be): every push starts from ROOT, so it gives
+    // nothing back, and each asks the server to keep the version it pushed.
+    for c in 0..12 {
+        let mut s = connect(&addr);
+        for n in 0..10 {
+            let reply = ask(&mut s, &push_from_root("C", &format!("k{c}-{n}")));
+            assert_eq!(reply.status, Some(status::OK));
+        }
+        store.gc("C").unwrap();
+        let held = store.version_count("C").unwrap();
+        // ROOT, the head, this connection's 4 holds, at most 6 parked ones.
+        assert!(
+            held <= 2 + 4 + 6,
+            "{held} versions kept after connection {c}"
+        );
+    }
+    wait_for("the last connection's holds to be parked", || {
+        server.connections() == 0 && server.parked_holds() == 6
+    });
+    // Nothing pushed was lost: 120 objects and the first one.
+    let mut df = Dataframe::connect(&store, "C").unwrap();
+    df.pull().unwrap();
+    assert_eq!(df.read_all("Counter").unwrap().len(), 121);
+}
+
+#[test]
+fn a_client_releases_only_the_holds_it_was_given() {
+    let store = store_with(&["C"]);
+    let (_server, addr) = serve(&store, ServerConfig::default());
+    // Another client holds `mine` (fetched and acked).
+    let mut other = connect(&addr);
+    let fetched = ask(&mut other, &Frame::fetch("C", VersionId::ROOT));
+    let mine = fetched.end_version.unwrap();
+    other
+        .write_all(&encode(&Frame::ack("C", VersionId::ROOT, mine)))
+        .unwrap();
+    assert_eq!(
+        read_frame(&mut other, &Limits::default()).unwrap().status,
+        Some(status::OK)
+    );
+    // A stranger acks from it, twice (the head: also the store's own reference).
+    let mut s = connect(&addr);
+    for _ in 0..2 {
+        assert_eq!(
+            ask(&mut s, &Frame::ack("C", mine, mine)).status,
+            Some(status::OK)
+        );
+    }
+    push_one(&store, "C", 7);
+    store.gc("C").unwrap();
+    // The other client can still fetch from its version, and the app still takes pushes.
+    let reply = ask(&mut other, &Frame::fetch("C", mine));
+    assert_eq!(
+        reply.status,
+        Some(status::OK),
+        "the other client's hold was released"
+    );
+    push_one(&store, "C", 8);
+}
+
 // ------------------------------------------------------------------ served apps
 
 #[test]

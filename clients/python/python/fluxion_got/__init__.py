@@ -28,6 +28,8 @@ Diffs, 3-way merges, version graphs and the protocol client are the same Rust co
 reached through a PyO3 binding: a merge behaves the same in every language.
 """
 
+import os
+
 from . import _core
 from ._core import GotError
 
@@ -53,6 +55,10 @@ _KINDS = {
     object: "any",
 }
 _KIND_NAMES = {"int", "float", "str", "bool", "bytes", "list", "map", "any"}
+
+
+# The default of ``token``: read FLUXION_GOT_TOKEN (None must stay expressible: no token).
+_FROM_ENV = object()
 
 
 def _error(code, message):
@@ -241,9 +247,27 @@ class Dataframe(object):
     ``details=(host, port)``: the dataframe mirrors the app of that GoT server (a fluxion
     server, Node or Python). Without details it works on this process's store, which
     ``server_port`` serves to others (0 picks a free port; see ``details``).
+
+    ``token``: the server's token (16 to 256 characters of A-Z a-z 0-9 - . _ ~). With
+    ``details`` it is presented to the server; with ``server_port`` clients must present it.
+    Omitted, it is the ``FLUXION_GOT_TOKEN`` environment variable (as in fluxion's Node
+    dataframes and servers); ``token=None`` means no token even when that variable is set.
     """
 
-    def __init__(self, appname, types, details=None, server_port=None, timeout=30.0, host="127.0.0.1"):
+    def __init__(
+        self,
+        appname,
+        types,
+        details=None,
+        server_port=None,
+        timeout=30.0,
+        host="127.0.0.1",
+        token=_FROM_ENV,
+    ):
+        if token is _FROM_ENV:
+            token = os.environ.get("FLUXION_GOT_TOKEN") or None
+        elif token is not None and not isinstance(token, str):
+            raise _error("GOT_INVALID", "token must be a string or None, got %r" % (type(token).__name__,))
         self.appname = appname
         self.types = list(types)
         self.type_map = {_type_name(t): t for t in self.types}
@@ -260,12 +284,13 @@ class Dataframe(object):
             host_port[1],
             self._merge if merges else None,
             timeout,
+            token if details is not None else None,
         )
         self._serving = None
         if server_port is not None:
             if details is not None:
                 raise _error("GOT_INVALID", "a dataframe with details cannot also serve (server_port)")
-            self._serving = (host, self._core.serve(host, int(server_port)))
+            self._serving = (host, self._core.serve(host, int(server_port), token))
         if details is not None:
             self.pull()
 
