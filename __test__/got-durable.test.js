@@ -22,7 +22,7 @@ function start(dir) {
 test(`SIGKILL during ${PUSHES} pushes loses no acknowledged push`, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fluxion-durable-'));
   const { child, port } = await start(dir);
-  const client = new Dataframe('Crash', [Item], { remote: `got://127.0.0.1:${port}` });
+  const client = new Dataframe('Crash', [Item], { remote: `got://127.0.0.1:${port}`, timeoutMs: 5000 });
   const acked = [];
   const killAt = Math.floor(PUSHES / 2);
   let failed = null;
@@ -55,4 +55,4 @@ test(`SIGKILL during ${PUSHES} pushes loses no acknowledged push`, async () => {
     again.child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}, 30000);
+}, Math.max(30000, PUSHES * 30));
