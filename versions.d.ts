@@ -80,6 +80,9 @@ export interface DataframeOptions {
   /** `got://host:port`: mirror that server's app of the same name. Default: the process-wide
    *  store shared by every thread of this process. */
   remote?: string
+  /** Local dataframes: keep the app's version graph in this directory (created if needed; a
+   *  push returns once durable; a restart recovers the graph and head). docs/durability.md */
+  dataDir?: string
   mergeFn?: MergeFn
   /** Remote: connection and answer timeout in ms (default 30000). */
   timeoutMs?: number
@@ -152,6 +155,9 @@ export declare class Dataframe<Types extends ReadonlyArray<PccSet> = ReadonlyArr
 }
 
 export interface ServeOptions {
+  /** Keep the served apps' version graphs in this directory: stored apps come back at start,
+   *  a push is acknowledged once durable (docs/durability.md). */
+  dataDir?: string
   /** Default 127.0.0.1. Any other than loopback needs a token or allowUnauthenticated. */
   host?: string
   /** Default 0: any free port. */

@@ -2,7 +2,8 @@
 // GoT over loopback TCP: one client pushes 1,000 objects each holding a 1 KB string, another
 // pulls them. Spacetime's repository records a 108 ms median push for this workload.
 //
-//   npm run bench:got [-- --runs 9 --objects 1000 --bytes 1024]
+//   npm run bench:got [-- --runs 9 --objects 1000 --bytes 1024 --durable]
+// --durable: the server keeps the apps in a fresh dataDir (docs/durability.md).
 const os = require('node:os');
 const { parseArgs } = require('node:util');
 const { Dataframe, pccSet, primaryKey, serve } = require('..');
@@ -12,6 +13,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '9' },
     objects: { type: 'string', default: '1000' },
     bytes: { type: 'string', default: '1024' },
+    durable: { type: 'boolean', default: false },
   },
 });
 const runs = Math.max(5, Number(values.runs));
@@ -25,7 +27,8 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-const server = serve();
+const dataDir = values.durable ? require('node:fs').mkdtempSync(require('node:path').join(os.tmpdir(), 'fluxion-bench-got-')) : undefined;
+const server = serve(dataDir ? { dataDir } : {});
 const rows = { stage: [], push: [], pull: [], read: [] };
 for (let run = -1; run < runs; run++) {
   // A fresh app per run, so that every run does the same work; run -1 warms up.
@@ -58,11 +61,12 @@ for (let run = -1; run < runs; run++) {
   }
 }
 server.close();
+if (dataDir) require('node:fs').rmSync(dataDir, { recursive: true, force: true });
 
 const fmt = (x) => x.toFixed(2).padStart(8);
 // The fastest run too: on a shared machine it shows what the code costs without the neighbours.
 const best = (xs) => `  (fastest ${Math.min(...xs).toFixed(2)})`;
-console.log(`GoT loopback TCP, ${count} objects x ${size} B string, median of ${runs} runs (node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)})`);
+console.log(`GoT loopback TCP${dataDir ? ', durable (dataDir)' : ', in memory'}, ${count} objects x ${size} B string, median of ${runs} runs (node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)})`);
 console.log(`  addMany + commit (JS -> Rust, local)    ${fmt(median(rows.stage))} ms`);
 const both = rows.push.map((p, i) => p + rows.pull[i]);
 console.log(`  push  (fetch check + 1 push frame)      ${fmt(median(rows.push))} ms${best(rows.push)}`);

@@ -9,12 +9,15 @@
 mod convert;
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::ptr;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
+use fluxion_got_disk::{Disk, DiskError};
 use fluxion_got_protocol::{
-    AuthPolicy, ClientError, HandlerConfig, Limits, OriginPolicy, Remote, RemoteOptions,
+    Access, AuthPolicy, ClientError, HandlerConfig, Limits, OriginPolicy, Remote, RemoteOptions,
     ServedApps, Server, ServerConfig, Token,
 };
 use fluxion_versions::{
@@ -31,6 +34,41 @@ use convert::{JsUnknown, Out};
 /// by the main thread and every worker thread alike (the addon is loaded once per process).
 static STORE: LazyLock<Store> = LazyLock::new(Store::new);
 
+/// The data directories open in this process, by canonical path: a redb file may be opened
+/// once per process, and every dataframe or server naming the directory shares it.
+static DISKS: LazyLock<parking_lot::Mutex<HashMap<PathBuf, Disk>>> =
+    LazyLock::new(Default::default);
+
+/// The data directory of `serve({ dataDir })`, with the apps that server serves: an app of
+/// those created later in the process is made durable there too.
+static SERVED_DISK: LazyLock<parking_lot::Mutex<Option<(Disk, ServedApps)>>> =
+    LazyLock::new(Default::default);
+
+fn disk_err(e: DiskError) -> napi::Error {
+    match e {
+        DiskError::SchemaMismatch { .. } => err("GOT_SCHEMA", e),
+        DiskError::Store(e) => version_err(e),
+        e => err("GOT_DATA_DIR", e),
+    }
+}
+
+/// The store of data directory `dir`, opened once per process.
+fn open_disk(dir: &str) -> napi::Result<Disk> {
+    if dir.is_empty() {
+        return Err(arg_err(
+            "dataDir must be a directory path, found an empty string".into(),
+        ));
+    }
+    let mut disks = DISKS.lock();
+    if let Some(d) = std::fs::canonicalize(dir).ok().and_then(|p| disks.get(&p)) {
+        return Ok(d.clone());
+    }
+    let disk = Disk::open(dir).map_err(disk_err)?;
+    let key = std::fs::canonicalize(dir).unwrap_or_else(|_| PathBuf::from(dir));
+    disks.insert(key, disk.clone());
+    Ok(disk)
+}
+
 fn err(code: &str, msg: impl std::fmt::Display) -> napi::Error {
     napi::Error::new(Status::GenericFailure, format!("[{code}] {msg}"))
 }
@@ -46,6 +84,7 @@ fn version_err(e: Error) -> napi::Error {
         Error::Timeout { .. } => "GOT_TIMEOUT",
         Error::UncommittedChanges => "GOT_UNCOMMITTED",
         Error::NotConnected => "GOT_NOT_CONNECTED",
+        Error::Durability(_) => "GOT_DURABILITY",
         _ => "GOT_ERROR",
     };
     err(code, e)
@@ -218,6 +257,8 @@ pub struct NativeDataframeOptions {
     pub max_depth: Option<u32>,
     /// The server's token, presented in each connection's first frame.
     pub token: Option<String>,
+    /// A directory where the app's version graph is kept (local dataframes only).
+    pub data_dir: Option<String>,
 }
 
 fn token_of(token: Option<&str>) -> napi::Result<Option<Token>> {
@@ -262,7 +303,20 @@ pub struct NativeDataframe {
     remote: Option<Arc<Remote>>,
 }
 
-fn join_app(store: &Store, app: &str, schema: &Schema) -> napi::Result<()> {
+fn join_app(store: &Store, app: &str, schema: &Schema, data_dir: Option<&str>) -> napi::Result<()> {
+    let disk = match data_dir {
+        Some(dir) => Some(open_disk(dir)?),
+        // A new app that a server with a dataDir serves is durable there.
+        None if !store.has_app(app) => SERVED_DISK
+            .lock()
+            .as_ref()
+            .filter(|(_, apps)| apps.access(app) == Access::ReadWrite)
+            .map(|(d, _)| d.clone()),
+        None => None,
+    };
+    if let Some(disk) = disk {
+        disk.open_app(store, app, Some(schema)).map_err(disk_err)?;
+    }
     match store.create_app(app, schema.clone()) {
         Ok(()) | Err(Error::AppExists(_)) => {}
         Err(e) => return Err(version_err(e)),
@@ -293,32 +347,39 @@ impl NativeDataframe {
             return Err(arg_err("the dataframe (app) name must not be empty".into()));
         }
         let schema = schema_of(&types)?;
-        let (store, remote) = match options.as_ref().and_then(|o| o.remote.clone()) {
-            None => {
-                join_app(&STORE, &app, &schema)?;
-                (STORE.clone(), None)
-            }
-            Some(addr) => {
-                let o = options.as_ref();
-                let token = token_of(o.and_then(|o| o.token.as_deref()))?;
-                let opts = RemoteOptions {
-                    token,
-                    timeout: Duration::from_millis(
-                        o.and_then(|o| o.timeout_ms).unwrap_or(30_000).into(),
-                    ),
-                    limits: limits_of(
-                        o.and_then(|o| o.max_frame_bytes),
-                        o.and_then(|o| o.max_depth),
-                    ),
-                };
-                let remote = Arc::new(Remote::new(&addr, &app, schema.clone(), opts));
-                remote
-                    .mirror()
-                    .set_merge_fn(&app, Some(trampoline()))
-                    .map_err(version_err)?;
-                (remote.mirror().clone(), Some(remote))
-            }
-        };
+        let data_dir = options.as_ref().and_then(|o| o.data_dir.clone());
+        let (store, remote) =
+            match options.as_ref().and_then(|o| o.remote.clone()) {
+                None => {
+                    join_app(&STORE, &app, &schema, data_dir.as_deref())?;
+                    (STORE.clone(), None)
+                }
+                Some(_) if data_dir.is_some() => return Err(arg_err(
+                    "dataDir keeps a local dataframe's versions; a remote dataframe's are kept \
+                     by its server (serve({ dataDir }) there)"
+                        .into(),
+                )),
+                Some(addr) => {
+                    let o = options.as_ref();
+                    let token = token_of(o.and_then(|o| o.token.as_deref()))?;
+                    let opts = RemoteOptions {
+                        token,
+                        timeout: Duration::from_millis(
+                            o.and_then(|o| o.timeout_ms).unwrap_or(30_000).into(),
+                        ),
+                        limits: limits_of(
+                            o.and_then(|o| o.max_frame_bytes),
+                            o.and_then(|o| o.max_depth),
+                        ),
+                    };
+                    let remote = Arc::new(Remote::new(&addr, &app, schema.clone(), opts));
+                    remote
+                        .mirror()
+                        .set_merge_fn(&app, Some(trampoline()))
+                        .map_err(version_err)?;
+                    (remote.mirror().clone(), Some(remote))
+                }
+            };
         let df = Dataframe::connect(&store, &app)
             .map_err(version_err)?
             .with_merge_fn(trampoline());
@@ -855,6 +916,31 @@ pub struct NativeServeOptions {
     pub origins: Option<Vec<String>>,
     /// The served apps; absent: every app but the internal ones.
     pub apps: Option<Vec<String>>,
+    /// A directory where the served apps' version graphs are kept.
+    pub data_dir: Option<String>,
+}
+
+/// `serve({ dataDir })`: the apps stored in `dir` come back into the process store, the served
+/// apps of the store go to `dir`, and so do those created later.
+fn make_durable(dir: &str, apps: &ServedApps) -> napi::Result<()> {
+    let disk = open_disk(dir)?;
+    let mut served = SERVED_DISK.lock();
+    if let Some((d, _)) = served.as_ref() {
+        if d.path() != disk.path() {
+            return Err(arg_err(format!(
+                "serve(): this process serves data directory {} already; one dataDir per process",
+                d.path().display()
+            )));
+        }
+    }
+    disk.restore_all(&STORE).map_err(disk_err)?;
+    for app in STORE.apps() {
+        if apps.access(&app) == Access::ReadWrite && !STORE.is_durable(&app).map_err(version_err)? {
+            disk.open_app(&STORE, &app, None).map_err(disk_err)?;
+        }
+    }
+    *served = Some((disk, apps.clone()));
+    Ok(())
 }
 
 fn millis_or(ms: Option<u32>, default: Duration) -> Duration {
@@ -892,6 +978,9 @@ impl NativeGotServer {
             origins: OriginPolicy::from_list(o.origins.as_deref().unwrap_or_default()),
             apps: o.apps.map_or(ServedApps::Public, ServedApps::named),
         };
+        if let Some(dir) = o.data_dir.as_deref() {
+            make_durable(dir, &config.apps)?;
+        }
         let host = o.host.unwrap_or_else(|| "127.0.0.1".into());
         let port = o.port.unwrap_or(0);
         if port > 65535 {

@@ -93,13 +93,16 @@ class Dataframe {
   /**
    * @param {string} name the GoT app name
    * @param {ReadonlyArray<{name: string, key: string, dims: ReadonlyArray<{name: string, kind: string}>}>} types
-   * @param {{remote?: string, mergeFn?: Function, timeoutMs?: number, maxFrameBytes?: number, maxDepth?: number, token?: string | null}} [options]
+   * @param {{remote?: string, dataDir?: string, mergeFn?: Function, timeoutMs?: number, maxFrameBytes?: number, maxDepth?: number, token?: string | null}} [options]
    */
   constructor(name, types, options = {}) {
     if (!Array.isArray(types)) {
       throw new GotError('GOT_INVALID', 'new Dataframe(name, types): types must be an array of pccSet types');
     }
-    const { remote, mergeFn, timeoutMs, maxFrameBytes, maxDepth, token } = options || {};
+    const { remote, mergeFn, timeoutMs, maxFrameBytes, maxDepth, token, dataDir } = options || {};
+    if (dataDir !== undefined && (typeof dataDir !== 'string' || dataDir === '')) {
+      throw new GotError('GOT_INVALID', `dataDir must be a directory path, found ${String(dataDir)}`);
+    }
     if (mergeFn !== undefined && mergeFn !== null && typeof mergeFn !== 'function') {
       throw new GotError('GOT_INVALID', 'mergeFn must be a function (original, yours, theirs, typeName) => object | null');
     }
@@ -110,6 +113,7 @@ class Dataframe {
       timeoutMs,
       maxFrameBytes,
       maxDepth,
+      dataDir,
       // The server's token (default: the gotToken setting), sent in each connection's first frame.
       token: this.remote === null ? undefined : (token === undefined ? require('../config').settings().gotToken : token) || undefined,
     };

@@ -61,6 +61,9 @@ function nativeOptions(o) {
   if (apps !== undefined && (!Array.isArray(apps) || apps.some((a) => typeof a !== 'string' || a === ''))) {
     throw invalid('apps must be an array of dataframe (app) names');
   }
+  if (o.dataDir !== undefined && (typeof o.dataDir !== 'string' || o.dataDir === '')) {
+    throw invalid(`dataDir must be a directory path, found ${String(o.dataDir)}`);
+  }
   const host = o.host === undefined ? '127.0.0.1' : o.host;
   const allowUnauthenticated = o.allowUnauthenticated === true;
   if (!token && !allowUnauthenticated && !LOOPBACK.test(host)) {
@@ -83,6 +86,7 @@ function nativeOptions(o) {
     allowUnauthenticated,
     origins: origins || undefined,
     apps,
+    dataDir: o.dataDir,
   };
 }
 

@@ -110,6 +110,9 @@ pub enum Error {
     UncommittedChanges,
     #[error("the dataframe is not connected to a store")]
     NotConnected,
+    /// The durable storage of an app failed (the message names its path).
+    #[error("{0}")]
+    Durability(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

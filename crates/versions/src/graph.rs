@@ -25,6 +25,14 @@ use crate::schema::Schema;
 use crate::value::Key;
 use crate::version_id::VersionId;
 
+/// What [`VersionGraph::collect`] changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Collected {
+    pub removed: Vec<VersionId>,
+    /// Surviving versions whose incoming edges now carry composed diffs.
+    pub rewired: Vec<VersionId>,
+}
+
 #[derive(Debug, Clone, Default)]
 struct Node {
     parents: Vec<VersionId>,
@@ -418,6 +426,12 @@ impl VersionGraph {
     /// Removes every version but `ROOT` and the referenced ones, composing the diffs of removed
     /// versions into edges between the survivors. Returns how many versions were removed.
     pub fn gc(&mut self) -> Result<usize> {
+        Ok(self.collect()?.removed.len())
+    }
+
+    /// [`VersionGraph::gc`], telling what changed: the removed versions, and the survivors
+    /// whose incoming edges were replaced (a durable store rewrites those).
+    pub fn collect(&mut self) -> Result<Collected> {
         let mut doomed: Vec<VersionId> = self
             .nodes
             .iter()
@@ -425,7 +439,9 @@ impl VersionGraph {
             .map(|(id, _)| *id)
             .collect();
         doomed.sort();
+        let mut rewired = HashSet::new();
         for &v in &doomed {
+            rewired.extend(self.nodes[&v].children.iter().copied());
             self.remove_version(v)?;
         }
         if let Some((c, _)) = &self.cache {
@@ -433,7 +449,65 @@ impl VersionGraph {
                 self.cache = None;
             }
         }
-        Ok(doomed.len())
+        let mut rewired: Vec<VersionId> = rewired
+            .into_iter()
+            .filter(|v| self.nodes.contains_key(v))
+            .collect();
+        rewired.sort();
+        Ok(Collected {
+            removed: doomed,
+            rewired,
+        })
+    }
+
+    /// The edges into `v`, in the order of its parents (for a merge: ours, then theirs).
+    pub fn incoming(&self, v: VersionId) -> Result<Vec<(VersionId, &Diff)>> {
+        Ok(self
+            .node(v)?
+            .parents
+            .iter()
+            .map(|&p| (p, &self.edges[&(p, v)]))
+            .collect())
+    }
+
+    /// Every version but `ROOT`, each after all of its parents.
+    pub fn topo_order(&self) -> Vec<VersionId> {
+        let mut pending: HashMap<VersionId, usize> = self
+            .nodes
+            .iter()
+            .map(|(id, n)| (*id, n.parents.len()))
+            .collect();
+        let mut order = Vec::with_capacity(self.nodes.len());
+        let mut queue = VecDeque::from([VersionId::ROOT]);
+        while let Some(v) = queue.pop_front() {
+            for &c in &self.nodes[&v].children {
+                let n = pending.get_mut(&c).expect("a child is a node");
+                *n -= 1;
+                if *n == 0 {
+                    queue.push_back(c);
+                }
+            }
+            if !v.is_root() {
+                order.push(v);
+            }
+        }
+        order
+    }
+
+    /// Puts back a version read from a durable store: `id` with its incoming edges, whose
+    /// parents must be present already (restore in [`VersionGraph::topo_order`]).
+    pub fn restore(&mut self, id: VersionId, parents: Vec<(VersionId, Diff)>) -> Result<()> {
+        if self.contains(id) {
+            return Err(Error::DuplicateVersion(id));
+        }
+        if parents.is_empty() {
+            return Err(Error::UnknownVersion(id));
+        }
+        for (p, _) in &parents {
+            self.check(*p)?;
+        }
+        self.insert_version(id, parents);
+        Ok(())
     }
 
     /// Removes `v` if it is an unreferenced leaf (a version whose use failed); returns whether

@@ -12,6 +12,7 @@
 //! * [`diff`]: [`Diff`] (type → key → [`Change`]), composition, [`Snapshot`];
 //! * [`merge`]: [`MergeFn`], [`MergeOutcome`], [`theirs_wins`];
 //! * [`graph`]: [`VersionGraph`] (commit, delta, merge, refs, gc).
+//! * [`journal`]: [`Journal`], the hook a durable store implements.
 //! * [`store`]: [`Store`] (push, fetch, wait for change) shared by all threads.
 //! * [`dataframe`]: [`Dataframe`] (add/read/delete, commit, checkout, fetch, push, pull).
 //!
@@ -39,6 +40,7 @@ pub mod diff;
 pub mod dims;
 pub mod error;
 pub mod graph;
+pub mod journal;
 pub mod merge;
 pub mod object;
 pub mod schema;
@@ -51,7 +53,8 @@ pub use dataframe::Dataframe;
 pub use diff::{Diff, Snapshot};
 pub use dims::Dims;
 pub use error::{DiffError, Error, Result, SchemaError};
-pub use graph::VersionGraph;
+pub use graph::{Collected, VersionGraph};
+pub use journal::{Entry, Journal, Record, Ticket};
 pub use merge::{merge_fn, theirs_wins, MergeFn, MergeFnDyn, MergeOutcome};
 pub use object::Object;
 pub use schema::{Schema, TypeDef};

@@ -10,6 +10,14 @@
 //!
 //! Merge functions run while the app's lock is held: they must not call back into the store for
 //! the same app.
+//!
+//! # Durable apps
+//!
+//! An app with a [`Journal`] (created by [`Store::create_durable_app`] or
+//! [`Store::restore_app`], or given one by [`Store::attach_journal`]) tells it every version it
+//! adds, under its lock, and answers a push or a fetch only once the journal reports that
+//! version durable: a caller never sees a version a crash could take back. References are not
+//! journaled: after a restart only the head is held.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,6 +28,7 @@ use parking_lot::{Condvar, Mutex, MutexGuard, RwLock};
 use crate::diff::{Diff, Snapshot};
 use crate::error::{Error, Result};
 use crate::graph::VersionGraph;
+use crate::journal::{Entry, Journal, Record, Ticket};
 use crate::merge::{theirs_wins, MergeFn};
 use crate::schema::Schema;
 use crate::version_id::VersionId;
@@ -127,6 +136,46 @@ struct AppState {
     graph: VersionGraph,
     head: VersionId,
     merge_fn: Option<MergeFn>,
+    journal: Option<Arc<dyn Journal>>,
+    /// The last journal entry that added versions: what a reader must wait for.
+    last: Option<Ticket>,
+}
+
+impl AppState {
+    /// The journal and the entry a reader of the current head must see durable first.
+    fn pending(&self) -> Option<(Arc<dyn Journal>, Ticket)> {
+        Some((self.journal.clone()?, self.last?))
+    }
+
+    /// Tells the journal about versions just added (`added`, parents before children).
+    fn journal_added(&mut self, app: &str, added: &[VersionId]) -> Result<()> {
+        let Some(j) = &self.journal else {
+            return Ok(());
+        };
+        let mut versions = Vec::with_capacity(added.len());
+        for &id in added {
+            versions.push(Record {
+                id,
+                parents: self.graph.incoming(id)?,
+            });
+        }
+        let t = j.append(
+            app,
+            Entry::Added {
+                versions,
+                head: self.head,
+            },
+        )?;
+        self.last = Some(t);
+        Ok(())
+    }
+}
+
+fn sync(pending: Option<(Arc<dyn Journal>, Ticket)>) -> Result<()> {
+    match pending {
+        Some((j, t)) => j.sync(t),
+        None => Ok(()),
+    }
 }
 
 struct App {
@@ -159,22 +208,77 @@ impl Store {
 
     /// Creates an app (an empty version graph whose head is `ROOT`).
     pub fn create_app(&self, name: &str, schema: Schema) -> Result<()> {
+        self.restore_app(name, VersionGraph::new(schema), VersionId::ROOT, None)
+    }
+
+    /// Creates an app whose versions `journal` keeps (see the module docs).
+    pub fn create_durable_app(
+        &self,
+        name: &str,
+        schema: Schema,
+        journal: Arc<dyn Journal>,
+    ) -> Result<()> {
+        self.restore_app(
+            name,
+            VersionGraph::new(schema),
+            VersionId::ROOT,
+            Some(journal),
+        )
+    }
+
+    /// Creates an app from a graph read back from durable storage, with `head` as its head
+    /// (the only version held).
+    pub fn restore_app(
+        &self,
+        name: &str,
+        mut graph: VersionGraph,
+        head: VersionId,
+        journal: Option<Arc<dyn Journal>>,
+    ) -> Result<()> {
         let mut apps = self.inner.apps.write();
         if apps.contains_key(name) {
             return Err(Error::AppExists(name.to_owned()));
         }
-        let mut graph = VersionGraph::new(schema);
-        graph.retain(VersionId::ROOT)?;
+        graph.retain(head)?;
         let app = App {
             state: Mutex::new(AppState {
                 graph,
-                head: VersionId::ROOT,
+                head,
                 merge_fn: None,
+                journal,
+                last: None,
             }),
             changed: Condvar::new(),
         };
         apps.insert(name.to_owned(), Arc::new(app));
         Ok(())
+    }
+
+    /// Makes an app created in memory durable from now on: every version it holds goes to
+    /// `journal`, and so does every later one. Fails if the app has a journal already.
+    pub fn attach_journal(&self, app: &str, journal: Arc<dyn Journal>) -> Result<()> {
+        let a = self.app(app)?;
+        let pending = {
+            let mut st = a.state.lock();
+            if st.journal.is_some() {
+                return Err(Error::Durability(format!(
+                    "app {app:?} is durable already (it has a dataDir)"
+                )));
+            }
+            st.journal = Some(journal);
+            let all = st.graph.topo_order();
+            if let Err(e) = st.journal_added(app, &all) {
+                st.journal = None;
+                return Err(e);
+            }
+            st.pending()
+        };
+        sync(pending)
+    }
+
+    /// Whether the app keeps its versions in a journal.
+    pub fn is_durable(&self, app: &str) -> Result<bool> {
+        Ok(self.app(app)?.state.lock().journal.is_some())
     }
 
     /// Sets the app's merge function for pushes that carry none (`None`: [`theirs_wins`]).
@@ -245,17 +349,23 @@ impl Store {
 
     pub fn fetch_request(&self, app: &str, req: &FetchRequest) -> Result<FetchReply> {
         let a = self.app(app)?;
-        let mut st = a.state.lock();
-        st.graph.parents(req.from)?;
-        if let Some(timeout) = req.wait {
-            wait_locked(&a, &mut st, app, req.from, timeout)?;
-        }
-        let head = st.head;
-        let diff = st.graph.delta(req.from, head)?;
-        if req.hold {
-            st.graph.retain(head)?;
-        }
-        Ok(FetchReply { head, diff })
+        let (reply, pending) = {
+            let mut st = a.state.lock();
+            st.graph.parents(req.from)?;
+            if let Some(timeout) = req.wait {
+                wait_locked(&a, &mut st, app, req.from, timeout)?;
+            }
+            let head = st.head;
+            let diff = st.graph.delta(req.from, head)?;
+            if req.hold {
+                st.graph.retain(head)?;
+            }
+            (FetchReply { head, diff }, st.pending())
+        };
+        // A version still on its way to the disk is not handed out: a crash could take it back
+        // from under a client that builds on it.
+        sync(pending)?;
+        Ok(reply)
     }
 
     /// Blocks until the app's head is not `since` any more and returns it, or fails with
@@ -267,9 +377,13 @@ impl Store {
         timeout: Duration,
     ) -> Result<VersionId> {
         let a = self.app(app)?;
-        let mut st = a.state.lock();
-        wait_locked(&a, &mut st, app, since, timeout)?;
-        Ok(st.head)
+        let (head, pending) = {
+            let mut st = a.state.lock();
+            wait_locked(&a, &mut st, app, since, timeout)?;
+            (st.head, st.pending())
+        };
+        sync(pending)?;
+        Ok(head)
     }
 
     /// Pushes `diff` (based on `from`) and returns the new head; merges with the app's merge
@@ -280,47 +394,14 @@ impl Store {
 
     pub fn push_request(&self, app: &str, req: PushRequest) -> Result<PushReply> {
         let a = self.app(app)?;
-        let mut st = a.state.lock();
-        if req.if_head && req.from != st.head {
-            return Err(Error::HeadMoved {
-                app: app.to_owned(),
-                from: req.from,
-                head: st.head,
-            });
-        }
-        let id = req.version.unwrap_or_else(VersionId::random);
-        st.graph.commit_as(req.from, id, req.diff)?;
-        let old = st.head;
-        let merged = req.from != old;
-        let head = if merged {
-            let f = req.merge_fn.or_else(|| st.merge_fn.clone());
-            let r = match &f {
-                Some(f) => st.graph.merge(req.from, id, old, f.as_ref()),
-                None => st.graph.merge(req.from, id, old, &theirs_wins),
-            };
-            match r {
-                Ok(m) => m,
-                Err(e) => {
-                    st.graph.discard(id);
-                    return Err(e);
-                }
-            }
-        } else {
-            id
+        let (reply, pending) = {
+            let mut st = a.state.lock();
+            let reply = push_locked(&a, &mut st, app, req)?;
+            (reply, st.pending())
         };
-        st.graph.move_ref(old, head)?;
-        st.head = head;
-        if req.hold {
-            st.graph.retain(id)?;
-        }
-        if head != old {
-            a.changed.notify_all();
-        }
-        Ok(PushReply {
-            head,
-            version: id,
-            merged,
-        })
+        // Acknowledged only once durable; the journal batches concurrent pushes into one sync.
+        sync(pending)?;
+        Ok(reply)
     }
 
     /// Adds a reference on `v` for the caller.
@@ -345,9 +426,92 @@ impl Store {
 
     /// Garbage-collects the app's graph (see [`VersionGraph::gc`]); returns how many versions
     /// were removed.
+    ///
+    /// In a durable app the collection is journaled too, without waiting: it reaches the disk
+    /// with the next push's sync (a crash before that only leaves versions the next
+    /// collection removes again).
     pub fn gc(&self, app: &str) -> Result<usize> {
-        self.app(app)?.state.lock().graph.gc()
+        let a = self.app(app)?;
+        let mut st = a.state.lock();
+        let c = st.graph.collect()?;
+        if let (Some(j), false) = (&st.journal, c.removed.is_empty()) {
+            let mut rewired = Vec::with_capacity(c.rewired.len());
+            for &id in &c.rewired {
+                rewired.push(Record {
+                    id,
+                    parents: st.graph.incoming(id)?,
+                });
+            }
+            j.append(
+                app,
+                Entry::Collected {
+                    removed: c.removed.clone(),
+                    rewired,
+                },
+            )?;
+        }
+        Ok(c.removed.len())
     }
+}
+
+/// The in-memory part of [`Store::push_request`], under the app's lock.
+fn push_locked(
+    a: &App,
+    st: &mut MutexGuard<'_, AppState>,
+    app: &str,
+    req: PushRequest,
+) -> Result<PushReply> {
+    if req.if_head && req.from != st.head {
+        return Err(Error::HeadMoved {
+            app: app.to_owned(),
+            from: req.from,
+            head: st.head,
+        });
+    }
+    let id = req.version.unwrap_or_else(VersionId::random);
+    st.graph.commit_as(req.from, id, req.diff)?;
+    let old = st.head;
+    let merged = req.from != old;
+    let head = if merged {
+        let f = req.merge_fn.or_else(|| st.merge_fn.clone());
+        let r = match &f {
+            Some(f) => st.graph.merge(req.from, id, old, f.as_ref()),
+            None => st.graph.merge(req.from, id, old, &theirs_wins),
+        };
+        match r {
+            Ok(m) => m,
+            Err(e) => {
+                st.graph.discard(id);
+                return Err(e);
+            }
+        }
+    } else {
+        id
+    };
+    st.graph.move_ref(old, head)?;
+    st.head = head;
+    let added: &[VersionId] = if merged { &[id, head] } else { &[id] };
+    if let Err(e) = st.journal_added(app, added) {
+        // Not journaled: the push did not happen.
+        st.graph.move_ref(head, old)?;
+        st.head = old;
+        if merged {
+            st.graph.discard(head);
+        }
+        st.graph.discard(id);
+        return Err(e);
+    }
+    if req.hold {
+        st.graph.retain(id)?;
+    }
+    if head != old {
+        a.changed.notify_all();
+    }
+    Ok(PushReply {
+        head,
+        version: id,
+        merged,
+    })
 }
 
 fn wait_locked(
