@@ -21,7 +21,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use fluxion_got_protocol::{decode, encode_into, Frame, Limits};
+use fluxion_got_protocol::{append_edge, decode, Limits};
 use fluxion_versions::{
     Diff, Entry, Error, Journal, Record, Result as VResult, Schema, Store, Ticket, VersionGraph,
     VersionId,
@@ -489,16 +489,8 @@ fn open_versions<'t>(
 /// EndVersion = the version, Data = the edge's diff).
 fn encode_record(r: &Record<'_>) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut buf = Vec::new();
     for (p, diff) in &r.parents {
-        let frame = Frame {
-            start_version: Some(*p),
-            end_version: Some(r.id),
-            data: Some((*diff).clone()),
-            ..Frame::default()
-        };
-        encode_into(&frame, &mut buf);
-        out.extend_from_slice(&buf);
+        append_edge(&mut out, *p, r.id, diff);
     }
     out
 }
