@@ -16,8 +16,6 @@
 //! Not kept: references (after a restart only the head is held) and merge functions (they are
 //! code: the application gives them again).
 
-mod backend;
-
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -191,23 +189,12 @@ impl Disk {
             return Err(directory(io::Error::other("not a directory")));
         }
         let file = dir.join(FILE_NAME);
-        let handle = fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&file)
-            .map_err(|source| DiskError::Directory {
-                path: file.clone(),
-                source,
-            })?;
         // redb meets some damaged files with a panic rather than an error.
-        let created = std::panic::catch_unwind(|| {
-            Database::builder().create_with_backend(backend::ZeroFilled::new(handle))
-        })
-        .map_err(|_| DiskError::NotAStore {
-            path: file.clone(),
-            reason: "its pages do not read back as a redb tree".into(),
+        let created = std::panic::catch_unwind(|| Database::create(&file)).map_err(|_| {
+            DiskError::NotAStore {
+                path: file.clone(),
+                reason: "its pages do not read back as a redb tree".into(),
+            }
         })?;
         let mut db = created.map_err(|e| match e {
             redb::DatabaseError::DatabaseAlreadyOpen => DiskError::InUse { path: file.clone() },
