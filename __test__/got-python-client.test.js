@@ -14,7 +14,7 @@ if (reason) console.warn(`SKIPPED the Python client tests: ${reason}.`);
 const maybe = reason ? test.skip : test;
 
 maybe('the Python client (fluxion_got) passes its unittest suite', () => {
-  const r = spawnSync('python3', ['-m', 'unittest', 'test_dataframe', 'test_remote', 'test_token'], {
+  const r = spawnSync('python3', ['-m', 'unittest', 'test_dataframe', 'test_remote', 'test_token', 'test_durable'], {
     cwd: path.join(__dirname, '..', 'clients', 'python', 'tests'),
     encoding: 'utf8',
     timeout: 120000,

@@ -2,9 +2,12 @@
 //! mirror of a GoT server's app (crates/got-protocol's `Remote`), with a Python merge function.
 //! Network calls release the GIL.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
+use fluxion_got_disk::{Disk, DiskError};
 use fluxion_got_protocol::{
     AuthPolicy, ClientError, Remote, RemoteOptions, Server, ServerConfig, Token,
 };
@@ -20,6 +23,68 @@ use crate::got_error;
 
 /// The store of every local dataframe of this Python process.
 static STORE: LazyLock<Store> = LazyLock::new(Store::new);
+
+/// The data directories open in this process, by canonical path (a redb file is opened once
+/// per process; every dataframe or server naming the directory shares it). As in the Node
+/// addon (`src/versions.rs`).
+static DISKS: LazyLock<parking_lot::Mutex<HashMap<PathBuf, Disk>>> =
+    LazyLock::new(Default::default);
+
+/// The data directory a server of this process keeps its apps in: an app created later in
+/// the process is made durable there too.
+static SERVED_DISK: LazyLock<parking_lot::Mutex<Option<Disk>>> = LazyLock::new(Default::default);
+
+fn disk_err(e: DiskError) -> PyErr {
+    match e {
+        DiskError::SchemaMismatch { .. } => got_error("GOT_SCHEMA", e),
+        DiskError::Store(e) => version_err(e),
+        e => got_error("GOT_DATA_DIR", e),
+    }
+}
+
+/// The store of data directory `dir`, opened once per process.
+fn open_disk(dir: &str) -> PyResult<Disk> {
+    if dir.is_empty() {
+        return Err(got_error(
+            "GOT_INVALID",
+            "data_dir must be a directory path, found an empty string",
+        ));
+    }
+    let mut disks = DISKS.lock();
+    if let Some(d) = std::fs::canonicalize(dir).ok().and_then(|p| disks.get(&p)) {
+        return Ok(d.clone());
+    }
+    let disk = Disk::open(dir).map_err(disk_err)?;
+    let key = std::fs::canonicalize(dir).unwrap_or_else(|_| PathBuf::from(dir));
+    disks.insert(key, disk.clone());
+    Ok(disk)
+}
+
+/// A server's `data_dir`: the apps stored there come back into the process store, the
+/// process's apps go there, and so do those created later.
+fn make_durable(dir: &str) -> PyResult<()> {
+    let disk = open_disk(dir)?;
+    let mut served = SERVED_DISK.lock();
+    if let Some(d) = served.as_ref() {
+        if d.path() != disk.path() {
+            return Err(got_error(
+                "GOT_INVALID",
+                format!(
+                    "this process serves data directory {} already; one data_dir per process",
+                    d.path().display()
+                ),
+            ));
+        }
+    }
+    disk.restore_all(&STORE).map_err(disk_err)?;
+    for app in STORE.apps() {
+        if !STORE.is_durable(&app).map_err(version_err)? {
+            disk.open_app(&STORE, &app, None).map_err(disk_err)?;
+        }
+    }
+    *served = Some(disk);
+    Ok(())
+}
 
 fn version_err(e: Error) -> PyErr {
     let code = match &e {
@@ -186,9 +251,13 @@ impl Dataframe {
     /// dataframe mirrors that server's app (presenting `token`, if any, in each connection's
     /// first frame); without, it works on this process's store.
     #[new]
-    #[pyo3(signature = (app, types, host=None, port=None, merge=None, timeout=30.0, token=None))]
+    ///
+    /// `data_dir` (local dataframes only): the app's version graph is kept in that directory
+    /// (docs/durability.md); a push returns once it is on disk.
+    #[pyo3(signature = (app, types, host=None, port=None, merge=None, timeout=30.0, token=None, data_dir=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         app: String,
         types: Vec<PyTypeDef>,
         host: Option<String>,
@@ -196,6 +265,7 @@ impl Dataframe {
         merge: Option<Py<PyAny>>,
         timeout: f64,
         token: Option<&str>,
+        data_dir: Option<String>,
     ) -> PyResult<Self> {
         if app.is_empty() {
             return Err(got_error("GOT_INVALID", "the app name must not be empty"));
@@ -212,6 +282,13 @@ impl Dataframe {
         let slot: ErrorSlot = Arc::default();
         let merge = merge.map(|f| python_merge(f, schema.clone(), slot.clone()));
         let (store, remote) = match (host, port) {
+            (Some(_), Some(_)) if data_dir.is_some() => {
+                return Err(got_error(
+                    "GOT_INVALID",
+                    "data_dir keeps a local dataframe's versions; a remote dataframe's are kept \
+                     by its server (serve with data_dir there)",
+                ))
+            }
             (Some(host), Some(port)) => {
                 let timeout = Duration::try_from_secs_f64(timeout)
                     .map_err(|_| got_error("GOT_INVALID", "timeout must be positive seconds"))?;
@@ -240,6 +317,16 @@ impl Dataframe {
                         "GOT_INVALID",
                         "a token is for a remote dataframe (host and port); to require one from clients, pass it to serve",
                     ));
+                }
+                let disk = match data_dir.as_deref() {
+                    Some(dir) => Some(open_disk(dir)?),
+                    // A new app of a process that serves a data_dir is durable there.
+                    None if !STORE.has_app(&app) => SERVED_DISK.lock().clone(),
+                    None => None,
+                };
+                if let Some(disk) = disk {
+                    py.allow_threads(|| disk.open_app(&STORE, &app, Some(&schema)))
+                        .map_err(disk_err)?;
                 }
                 match STORE.create_app(&app, schema.clone()) {
                     Ok(()) | Err(Error::AppExists(_)) => {}
@@ -462,19 +549,24 @@ impl Dataframe {
     /// Serves this process's store (every local app) on `host:port` (0: a free port) with the
     /// GoT protocol; returns the port. Only for local dataframes. With `token`, a connection
     /// must present it (first frame or WebSocket handshake) or is refused with status 401.
-    #[pyo3(signature = (host, port, token=None))]
+    /// With `data_dir`, the served apps are kept in that directory (and restored from it).
+    #[pyo3(signature = (host, port, token=None, data_dir=None))]
     fn serve(
         &mut self,
         py: Python<'_>,
         host: &str,
         port: u16,
         token: Option<&str>,
+        data_dir: Option<&str>,
     ) -> PyResult<u16> {
         if self.remote.is_some() {
             return Err(got_error(
                 "GOT_INVALID",
                 "a dataframe with details (a remote) cannot serve; serve a local one",
             ));
+        }
+        if let Some(dir) = data_dir {
+            py.allow_threads(|| make_durable(dir))?;
         }
         let config = ServerConfig {
             auth: match parse_token(token, "serve's token")? {

@@ -89,6 +89,29 @@ pub fn encode_into(frame: &Frame, out: &mut Vec<u8>) {
     out[..4].copy_from_slice(&len.to_be_bytes());
 }
 
+/// Appends to `out` the frame of one version-graph edge: `StartVersion` = `from`, `EndVersion` =
+/// `to`, `Data` = `diff`, exactly as [`encode_into`] encodes that frame, but without the
+/// caller building (and so cloning the diff into) a [`Frame`], and without clearing `out`: a
+/// store writes a version's incoming edges back to back (`fluxion-got-disk`).
+///
+/// # Panics
+///
+/// As [`encode`].
+pub fn append_edge(out: &mut Vec<u8>, from: VersionId, to: VersionId, diff: &Diff) {
+    out.reserve(4 + 1 + 9 + diff_len_bound(diff) + 2 * 40);
+    let start = out.len();
+    out.extend_from_slice(&[0u8; 4]);
+    head(out, 5, 3);
+    head(out, 0, Field::Data.code().into());
+    put_diff(out, diff);
+    head(out, 0, Field::StartVersion.code().into());
+    put_text(out, &from.to_string());
+    head(out, 0, Field::EndVersion.code().into());
+    put_text(out, &to.to_string());
+    let len = u32::try_from(out.len() - start - 4).expect("frame body larger than 4 GiB");
+    out[start..start + 4].copy_from_slice(&len.to_be_bytes());
+}
+
 /// An upper bound of the encoded size of a frame, prefix included (one cheap pass over the
 /// data, so that the output buffer is allocated once instead of doubling up to twice the
 /// frame's size).
@@ -102,21 +125,27 @@ pub(crate) fn encoded_len_bound(f: &Frame) -> usize {
         .as_ref()
         .map_or(0, |t| t.iter().map(|s| s.len() + 9).sum::<usize>() + 9);
     if let Some(d) = &f.data {
-        n += 9;
-        for (t, per_type) in d.types() {
-            n += t.len() + 18;
-            for (k, c) in per_type {
-                n += match k {
-                    Key::Int(_) => 9,
-                    Key::Str(s) => s.len() + 9,
-                };
-                n += 1 + 2 + 1;
-                n += match c {
-                    Change::New(o) => dims_len_bound(o.dims.iter()),
-                    Change::Modify(dims) => dims_len_bound(dims.iter()),
-                    Change::Delete => 0,
-                };
-            }
+        n += diff_len_bound(d);
+    }
+    n
+}
+
+/// An upper bound of the encoded size of `Data` holding `d`.
+fn diff_len_bound(d: &Diff) -> usize {
+    let mut n = 9;
+    for (t, per_type) in d.types() {
+        n += t.len() + 18;
+        for (k, c) in per_type {
+            n += match k {
+                Key::Int(_) => 9,
+                Key::Str(s) => s.len() + 9,
+            };
+            n += 1 + 2 + 1;
+            n += match c {
+                Change::New(o) => dims_len_bound(o.dims.iter()),
+                Change::Modify(dims) => dims_len_bound(dims.iter()),
+                Change::Delete => 0,
+            };
         }
     }
     n

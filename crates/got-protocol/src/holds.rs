@@ -201,7 +201,8 @@ impl Parked {
     }
 }
 
-fn release(store: &Store, app: &str, v: VersionId) {
+/// Drops one reference on `v` (if the store has one) and collects what that frees.
+pub(crate) fn release(store: &Store, app: &str, v: VersionId) {
     if store.release_if_held(app, v) == Ok(true) {
         let _ = store.gc(app);
     }

@@ -100,7 +100,9 @@ pub mod timed;
 pub use apps::{Access, ServedApps, INTERNAL_PREFIX};
 pub use auth::{AuthPolicy, Token, TokenError};
 pub use client::{status_text, ClientError, Connection, Remote, RemoteOptions};
-pub use codec::{decode, decode_body_generic, encode, encode_into, FrameError, Limits};
+pub use codec::{
+    append_edge, decode, decode_body_generic, encode, encode_into, FrameError, Limits,
+};
 pub use frame::{status, Field, Frame, RequestType};
 pub use handler::{handle, handle_releasing, handle_with, status_for, HandlerConfig};
 pub use io::{read_frame, write_frame, ReadError};

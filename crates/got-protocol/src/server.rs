@@ -418,6 +418,8 @@ fn serve_tcp(mut stream: TimedStream, session: &mut Session<'_>) {
                             max_wait: shared.config.handler.max_wait,
                             stopping: &shared.stopping,
                             apps: &shared.config.apps,
+                            parked: &shared.parked,
+                            max_holds: shared.config.max_unacked,
                         };
                         spacetime::serve(stream, &ctx, bytes[4..].to_vec());
                     } else {

@@ -31,6 +31,7 @@ use thiserror::Error;
 
 use crate::apps::{Access, ServedApps};
 use crate::codec::Limits;
+use crate::holds::{self, Owned, Parked};
 use crate::timed::TimedStream;
 
 /// Spacetime's field numbers.
@@ -445,6 +446,37 @@ pub struct Context<'a> {
     pub stopping: &'a AtomicBool,
     /// The apps served; a request for another one closes the connection (as an unknown app).
     pub apps: &'a ServedApps,
+    /// Holds of closed connections, shared with the thesis dialect's (see [`crate::holds`]).
+    pub parked: &'a Parked,
+    /// Most versions a connection's client holds (the server's `max_unacked`); the oldest is
+    /// released beyond.
+    pub max_holds: usize,
+}
+
+/// The versions a Spacetime connection's client holds: the head of each pull it acked and
+/// each version it pushed. As in the thesis dialect ([`crate::holds`]), a pull or a push gives
+/// back only a hold of this connection (or one parked by a closed connection), never another
+/// client's nor the store's own on the head; at most [`Context::max_holds`] are kept, and on
+/// close the newest per app is parked.
+struct Holds<'a> {
+    owned: Owned,
+    store: &'a Store,
+    parked: &'a Parked,
+}
+
+impl Holds<'_> {
+    /// The client moved off `v` (a pull or push from it): its hold, if it has one, goes.
+    fn give_back(&mut self, app: &str, v: VersionId) {
+        if !v.is_root() && (self.owned.take(app, v) || self.parked.claim(app, v)) {
+            holds::release(self.store, app, v);
+        }
+    }
+}
+
+impl Drop for Holds<'_> {
+    fn drop(&mut self) {
+        self.owned.close(self.store, self.parked);
+    }
 }
 
 /// Serves a Spacetime 2.1 client on `stream`, starting with the already read `first` frame
@@ -453,6 +485,11 @@ pub struct Context<'a> {
 /// must arrive within the stream's frame deadline, and the next frame within its idle
 /// timeout.
 pub fn serve(mut stream: TimedStream, ctx: &Context<'_>, first: Vec<u8>) {
+    let mut holds = Holds {
+        owned: Owned::new(ctx.max_holds),
+        store: ctx.store,
+        parked: ctx.parked,
+    };
     let mut next = Some(first);
     loop {
         let Some(body) = next.take() else {
@@ -470,7 +507,7 @@ pub fn serve(mut stream: TimedStream, ctx: &Context<'_>, first: Vec<u8>) {
         }
         let served = parse_request(&body, ctx.limits)
             .map_err(|e| e.to_string())
-            .and_then(|req| serve_one(&mut stream, ctx, req));
+            .and_then(|req| serve_one(&mut stream, ctx, &mut holds, req));
         if served.is_err() {
             break;
         }
@@ -486,7 +523,12 @@ fn check_access(apps: &ServedApps, app: &str, push: bool) -> Result<(), String> 
     }
 }
 
-fn serve_one(stream: &mut TimedStream, ctx: &Context<'_>, req: Request) -> Result<(), String> {
+fn serve_one(
+    stream: &mut TimedStream,
+    ctx: &Context<'_>,
+    holds: &mut Holds<'_>,
+    req: Request,
+) -> Result<(), String> {
     let store = ctx.store;
     let max_wait = ctx.max_wait;
     let io_err = |e: io::Error| e.to_string();
@@ -512,6 +554,8 @@ fn serve_one(stream: &mut TimedStream, ctx: &Context<'_>, req: Request) -> Resul
                 wait,
                 hold: true,
             };
+            // Whether the fetch took a hold on its head for the client.
+            let mut took = true;
             let reply = match store.fetch_request(&app, &fetch) {
                 Ok(r) => r,
                 Err(Error::Timeout { .. }) => {
@@ -522,14 +566,16 @@ fn serve_one(stream: &mut TimedStream, ctx: &Context<'_>, req: Request) -> Resul
                     return stream.write_all(&f).map_err(io_err);
                 }
                 // Spacetime answers a version it does not know with nothing new.
-                Err(Error::UnknownVersion(_)) => fluxion_versions::FetchReply {
-                    head: from,
-                    diff: Diff::new(),
-                },
+                Err(Error::UnknownVersion(_)) => {
+                    took = false;
+                    fluxion_versions::FetchReply {
+                        head: from,
+                        diff: Diff::new(),
+                    }
+                }
                 Err(e) => return Err(store_err(e)),
             };
             let head = reply.head;
-            let held = store.with_graph(&app, |g| g.contains(head)) == Ok(true);
             let f = frame(vec![
                 (field::APP_NAME, Cbor::Text(app.clone())),
                 (field::DATA, diff_to_spacetime(&reply.diff, &schema)),
@@ -547,16 +593,22 @@ fn serve_one(stream: &mut TimedStream, ctx: &Context<'_>, req: Request) -> Resul
                 .and_then(|()| stream.begin_frame())
                 .and_then(|()| stream.read_exact(&mut ack));
             if let Err(e) = acked {
-                if held && !head.is_root() {
-                    let _ = store.release_if_held(&app, head);
+                if took {
+                    holds::release(store, &app, head);
                 }
                 return Err(io_err(e));
             }
-            // The client now holds `head` (kept for it by the fetch) and let go of `from`.
-            if ack[0] != 0 && head != from && !from.is_root() {
-                let _ = store.release_if_held(&app, from);
-            } else if head == from && !from.is_root() && held {
-                let _ = store.release_if_held(&app, head);
+            if ack[0] == 0 {
+                // Not applied: the client stays where it was.
+                if took {
+                    holds::release(store, &app, head);
+                }
+            } else {
+                // The client moved from `from` to `head`, kept for it by the fetch.
+                holds.give_back(&app, from);
+                if took {
+                    holds.owned.add(store, &app, head);
+                }
             }
             Ok(())
         }
@@ -576,10 +628,10 @@ fn serve_one(stream: &mut TimedStream, ctx: &Context<'_>, req: Request) -> Resul
             let to = version_id(&end).map_err(|e| e.to_string())?;
             let diff = diff_from_spacetime(&data, &schema).map_err(|e| e.to_string())?;
             let req = PushRequest::new(from, diff).version(to).hold();
-            store.push_request(&app, req).map_err(store_err)?;
-            if !from.is_root() {
-                let _ = store.release_if_held(&app, from);
-            }
+            let pushed = store.push_request(&app, req).map_err(store_err)?;
+            // The client holds what it pushed (kept by the push) and let go of `from`.
+            holds.give_back(&app, from);
+            holds.owned.add(store, &app, pushed.version);
             let _ = store.gc(&app);
             if wait {
                 stream.write_all(&[1]).map_err(io_err)?;

@@ -1,7 +1,9 @@
 //! Frame codec: round trips, every typed error, and no panic on hostile input.
 
 use ciborium::value::Value as Cbor;
-use fluxion_got_protocol::{decode, encode, Field, Frame, FrameError, Limits, RequestType};
+use fluxion_got_protocol::{
+    append_edge, decode, encode, Field, Frame, FrameError, Limits, RequestType,
+};
 use fluxion_versions::{Change, Diff, Key, Object, Value, VersionId};
 
 struct Rng(u64);
@@ -110,6 +112,24 @@ fn round_trips() {
 
 /// The direct encoder writes canonical CBOR: re-serialising its output through ciborium's
 /// generic value gives the same bytes (shortest heads, shortest exact floats, same order).
+#[test]
+fn append_edge_writes_the_frame_encode_writes() {
+    let (a, b) = (VersionId::random(), VersionId::random());
+    let mut out = b"kept".to_vec();
+    append_edge(&mut out, a, b, &sample_diff());
+    append_edge(&mut out, VersionId::ROOT, b, &Diff::new());
+    let mut want = b"kept".to_vec();
+    for (from, diff) in [(a, sample_diff()), (VersionId::ROOT, Diff::new())] {
+        want.extend(encode(&Frame {
+            start_version: Some(from),
+            end_version: Some(b),
+            data: Some(diff),
+            ..Frame::default()
+        }));
+    }
+    assert_eq!(out, want);
+}
+
 #[test]
 fn encoding_is_what_ciborium_writes() {
     for f in sample_frames() {

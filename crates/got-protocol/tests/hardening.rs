@@ -595,6 +595,187 @@ fn a_client_releases_only_the_holds_it_was_given() {
     push_one(&store, "C", 8);
 }
 
+// ------------------------------------------------------------------ Spacetime dialect holds
+
+fn st_frame(entries: Vec<(i64, Cbor)>) -> Vec<u8> {
+    let map = Cbor::Map(
+        entries
+            .into_iter()
+            .map(|(k, v)| (Cbor::Integer(k.into()), v))
+            .collect(),
+    );
+    let mut body = Vec::new();
+    ciborium::ser::into_writer(&map, &mut body).unwrap();
+    let mut out = (body.len() as u32).to_be_bytes().to_vec();
+    out.extend(body);
+    out
+}
+
+fn st_text(s: &str) -> Cbor {
+    Cbor::Text(s.into())
+}
+
+fn st_int(n: i64) -> Cbor {
+    Cbor::Integer(n.into())
+}
+
+/// A Spacetime 2.1 push of a new Counter `key` from `start` to a fresh version, as its
+/// `Dataframe.push` sends it (Wait set, so the server acks once it has applied it); returns
+/// the version pushed.
+fn st_push(s: &mut TcpStream, app: &str, start: &str, key: &str) -> String {
+    let end = VersionId::random().to_string();
+    let typed =
+        |t: i64, v: Cbor| Cbor::Map(vec![(st_text("type"), st_int(t)), (st_text("value"), v)]);
+    let obj = Cbor::Map(vec![
+        (
+            st_text("dims"),
+            Cbor::Map(vec![
+                (st_text("name"), typed(1, st_text(key))),
+                (st_text("count"), typed(0, st_int(1))),
+            ]),
+        ),
+        (
+            st_text("types"),
+            Cbor::Map(vec![(st_text("Counter"), st_int(0))]),
+        ),
+    ]);
+    let data = Cbor::Map(vec![(
+        st_text("Counter"),
+        Cbor::Map(vec![(st_text(key), obj)]),
+    )]);
+    s.write_all(&st_frame(vec![
+        (0, st_text(app)),
+        (1, data),
+        (2, st_int(1)),
+        (3, Cbor::Array(vec![st_text(start), st_text(&end)])),
+        (4, Cbor::Bool(true)),
+        (5, st_int(0)),
+    ]))
+    .unwrap();
+    let mut ack = [0u8; 1];
+    s.read_exact(&mut ack).unwrap();
+    assert_eq!(ack, [1]);
+    end
+}
+
+/// A Spacetime 2.1 pull from `from`, acknowledged with `ack`; returns the version it moved to.
+fn st_pull(s: &mut TcpStream, app: &str, from: &str, ack: u8) -> String {
+    s.write_all(&st_frame(vec![
+        (0, st_text(app)),
+        (2, st_int(0)),
+        (3, st_text(from)),
+        (4, Cbor::Bool(false)),
+        (5, st_int(0)),
+    ]))
+    .unwrap();
+    let mut len = [0u8; 4];
+    s.read_exact(&mut len).unwrap();
+    let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+    s.read_exact(&mut body).unwrap();
+    s.write_all(&[ack]).unwrap();
+    let map: Cbor = ciborium::de::from_reader(body.as_slice()).unwrap();
+    let Cbor::Map(m) = map else {
+        panic!("not a map")
+    };
+    let versions = m
+        .iter()
+        .find(|(k, _)| *k == st_int(3))
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let Cbor::Array(vs) = versions else {
+        panic!("Versions is not [start, end]")
+    };
+    match &vs[1] {
+        Cbor::Text(t) => t.clone(),
+        v => panic!("end version {v:?}"),
+    }
+}
+
+#[test]
+fn spacetime_pushes_from_root_cannot_pin_versions_without_bound() {
+    let store = store_with(&["C"]);
+    let config = ServerConfig {
+        max_unacked: 4,
+        max_connections: 6,
+        ..ServerConfig::default()
+    };
+    let (server, addr) = serve(&store, config);
+    // Spacetime clients that never pull: every push starts from ROOT and the server keeps
+    // each pushed version for its client.
+    for c in 0..12 {
+        let mut s = connect(&addr);
+        for n in 0..10 {
+            st_push(&mut s, "C", "ROOT", &format!("k{c}-{n}"));
+        }
+        store.gc("C").unwrap();
+        let held = store.version_count("C").unwrap();
+        // ROOT, the head, this connection's 4 holds, at most 6 parked ones.
+        assert!(
+            held <= 2 + 4 + 6,
+            "{held} versions kept after connection {c}"
+        );
+    }
+    wait_for("the last connection's holds to be parked", || {
+        server.connections() == 0 && server.parked_holds() == 6
+    });
+    let mut df = Dataframe::connect(&store, "C").unwrap();
+    df.pull().unwrap();
+    assert_eq!(df.read_all("Counter").unwrap().len(), 121);
+}
+
+#[test]
+fn a_spacetime_client_releases_only_the_holds_it_was_given() {
+    let store = store_with(&["C"]);
+    let (server, addr) = serve(&store, ServerConfig::default());
+    // A thesis client holds `mine` (fetched and acked).
+    let mut other = connect(&addr);
+    let fetched = ask(&mut other, &Frame::fetch("C", VersionId::ROOT));
+    let mine = fetched.end_version.unwrap();
+    other
+        .write_all(&encode(&Frame::ack("C", VersionId::ROOT, mine)))
+        .unwrap();
+    assert_eq!(
+        read_frame(&mut other, &Limits::default()).unwrap().status,
+        Some(status::OK)
+    );
+    push_one(&store, "C", 7);
+    // A Spacetime client that never held `mine` pulls from it and pushes from it, twice
+    // each: nothing of `mine` is its to give back.
+    let mut s = connect(&addr);
+    for n in 0..2 {
+        st_pull(&mut s, "C", &mine.to_string(), 1);
+        st_push(&mut s, "C", &mine.to_string(), &format!("s{n}"));
+    }
+    store.gc("C").unwrap();
+    let reply = ask(&mut other, &Frame::fetch("C", mine));
+    assert_eq!(
+        reply.status,
+        Some(status::OK),
+        "the other client's hold was released"
+    );
+    // Its own holds it does give back: pulling from the head it pushed, then pushing from
+    // what it pulled, it keeps one version, and an unapplied pull (ack 0) keeps none.
+    let mut held = Vec::new();
+    let mut at = st_pull(&mut s, "C", "ROOT", 1);
+    for n in 0..20 {
+        at = st_push(&mut s, "C", &at, &format!("t{n}"));
+        at = st_pull(&mut s, "C", &at, 1);
+        let _ = st_pull(&mut s, "C", &at, 0);
+        store.gc("C").unwrap();
+        held.push(store.version_count("C").unwrap());
+    }
+    // ROOT, the head (also this client's), `mine`, and what the first pushes still hold (at
+    // most max_unacked): the count stops growing.
+    assert!(
+        held[19] <= held[4],
+        "versions kept grow with each pull and push: {held:?}"
+    );
+    drop(s);
+    wait_for("the Spacetime connection's hold to be parked", || {
+        server.connections() == 1 && server.parked_holds() == 1
+    });
+}
+
 // ------------------------------------------------------------------ served apps
 
 #[test]

@@ -252,6 +252,13 @@ class Dataframe(object):
     ``details`` it is presented to the server; with ``server_port`` clients must present it.
     Omitted, it is the ``FLUXION_GOT_TOKEN`` environment variable (as in fluxion's Node
     dataframes and servers); ``token=None`` means no token even when that variable is set.
+
+    ``data_dir`` (without ``details``): the app's version graph is kept in that directory, as
+    ``new Dataframe(name, types, { dataDir })`` and ``serve({ dataDir })`` keep it in Node
+    (docs/durability.md): a push returns once it is on disk, and a later process (after a
+    crash, too) finds every pushed version. With ``server_port``, the server keeps there every
+    app of the process, restores those stored there, and so does a restarted server. One
+    process at a time uses a directory.
     """
 
     def __init__(
@@ -263,6 +270,7 @@ class Dataframe(object):
         timeout=30.0,
         host="127.0.0.1",
         token=_FROM_ENV,
+        data_dir=None,
     ):
         if token is _FROM_ENV:
             token = os.environ.get("FLUXION_GOT_TOKEN") or None
@@ -285,12 +293,16 @@ class Dataframe(object):
             self._merge if merges else None,
             timeout,
             token if details is not None else None,
+            None if data_dir is None else os.fspath(data_dir),
         )
         self._serving = None
         if server_port is not None:
             if details is not None:
                 raise _error("GOT_INVALID", "a dataframe with details cannot also serve (server_port)")
-            self._serving = (host, self._core.serve(host, int(server_port), token))
+            self._serving = (
+                host,
+                self._core.serve(host, int(server_port), token, None if data_dir is None else os.fspath(data_dir)),
+            )
         if details is not None:
             self.pull()
 
