@@ -33,11 +33,9 @@ function createTransformer(options = {}) {
   const inner = options.inner ? bridge.transformerAt(options.inner, options.innerOptions) : null;
   return {
     canInstrument: false,
-    getCacheKey(src, filename, jestOptions) {
-      const innerKey =
-        inner && typeof inner.getCacheKey === 'function'
-          ? inner.getCacheKey(src, filename, { ...jestOptions, ...bridge.transformOptions(spec.config, options.innerOptions) })
-          : src;
+    getCacheKey(src, filename) {
+      // Jest 26 and older pass (src, filename, configString, options); 27+ (src, filename, options).
+      const innerKey = inner && typeof inner.getCacheKey === 'function' ? bridge.innerCacheKey(spec, inner, src, filename, options.innerOptions) : src;
       return crypto
         .createHash('sha256')
         // What fluxion's output depends on: the compiler, the runtime it calls (its path), settings, project config.
