@@ -216,7 +216,7 @@ async function main() {
 
       // Jest: `preset: 'fluxion/jest'` resolved from the installed package (its exports).
       const plain = runJest(both, nodeBin, env, { preset: false, args: ['--runInBand'] });
-      check(Object.keys(plain.outcomes).length === 9 && plain.stats.length === 0, `jest without the preset: ${Object.keys(plain.outcomes).length} tests, fluxion not loaded`);
+      check(Object.keys(plain.outcomes).length === 10 && plain.stats.length === 0, `jest without the preset: ${Object.keys(plain.outcomes).length} tests, fluxion not loaded`);
       for (const [label, args, processes] of [['in band', ['--runInBand'], 1], ['2 Jest workers', ['-w', '2'], 2]]) {
         const j = runJest(both, nodeBin, env, { preset: true, args });
         check(JSON.stringify(j.outcomes) === JSON.stringify(plain.outcomes) && j.code === plain.code, `jest with preset 'fluxion/jest', ${label}: the same outcome for each of the ${Object.keys(j.outcomes).length} tests`);
