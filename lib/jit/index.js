@@ -64,6 +64,10 @@ function close() {
   // This walk's handles go now; the debugger domain a little later (closeNow).
   post('Runtime.releaseObjectGroup', { objectGroup: 'fluxion' });
   clearTimeout(lingering);
+  // In a Jest test file, apps come and go between the test's own waits: reopening costs more
+  // there (Debugger.enable announces every script Jest, its transformers and the suite loaded),
+  // so the session stays open until the file ends (fluxion.shutdown() in jest/setup.js).
+  if (realm.sandboxed()) return;
   lingering = setTimeout(closeNow, LINGER_MS);
   lingering.unref();
 }
