@@ -219,7 +219,9 @@ async function main() {
       check(Object.keys(plain.outcomes).length === 10 && plain.stats.length === 0, `jest without the preset: ${Object.keys(plain.outcomes).length} tests, fluxion not loaded`);
       for (const [label, args, processes] of [['in band', ['--runInBand'], 1], ['2 Jest workers', ['-w', '2'], 2]]) {
         const j = runJest(both, nodeBin, env, { preset: true, args });
-        check(JSON.stringify(j.outcomes) === JSON.stringify(plain.outcomes) && j.code === plain.code, `jest with preset 'fluxion/jest', ${label}: the same outcome for each of the ${Object.keys(j.outcomes).length} tests`);
+        const differ = Object.keys({ ...plain.outcomes, ...j.outcomes }).filter((k) => plain.outcomes[k] !== j.outcomes[k]);
+        const why = differ.map((k) => `\n      ${k}: ${plain.outcomes[k]} without, ${j.outcomes[k]} with`).join('') + (j.code !== plain.code ? `\n      exit ${j.code} (${plain.code} without)\n${j.stderr.slice(-3000)}` : '');
+        check(!why, `jest with preset 'fluxion/jest', ${label}: the same outcome for each of the ${Object.keys(j.outcomes).length} tests${why}`);
         check(!/did not exit|open handle|TypeError/.test(j.stderr), `jest with the preset, ${label}: exits by itself, no open handle`);
         const ids = [...new Set(j.stats.flatMap(onWorkers))].filter((id) => id.includes(`${path.sep}jest-suite${path.sep}app.js#`));
         check(j.stats.length === processes && ids.length >= 6, `jest with the preset, ${label}: ${j.stats.length} stats file(s); ${ids.length} of the app's handlers ran on workers`);
