@@ -12,8 +12,33 @@ const config = require('../lib/config');
 const TEST_FILE = /(^|[\\/])__tests__[\\/]|\.(test|spec)\.[cm]?[jt]sx?$/;
 const warned = new Set();
 
-function compilable(filename) {
-  return !TEST_FILE.test(filename) && register.wanted(filename);
+/**
+ * The project's own test-file rule (its `testMatch` globs or `testRegex`), as Jest's matcher reads
+ * it; `*-test.ts` under `test/` is a test file too when the project says so.
+ */
+const matchers = new Map(); // config JSON -> (filename) => boolean
+function projectTests(config) {
+  if (!config || !config.rootDir) return () => false;
+  const key = JSON.stringify([config.rootDir, config.testMatch, config.testRegex]);
+  if (matchers.has(key)) return matchers.get(key);
+  let match = () => false;
+  try {
+    const regexes = [].concat(config.testRegex || []).filter(Boolean).map((r) => new RegExp(r));
+    let globs = () => false;
+    if ((config.testMatch || []).length) {
+      const util = require(require.resolve('jest-util', { paths: [config.rootDir, process.cwd()] }));
+      globs = util.globsToMatcher(config.testMatch);
+    }
+    match = (file) => regexes.some((r) => r.test(file)) || globs(file);
+  } catch {
+    // no jest-util next to the project (an unusual layout): fluxion's own rule alone
+  }
+  matchers.set(key, match);
+  return match;
+}
+
+function compilable(filename, config) {
+  return !TEST_FILE.test(filename) && !projectTests(config)(filename) && register.wanted(filename);
 }
 
 /** fluxion's source map after the inner transform's: composed when a composer is at hand. */
@@ -33,11 +58,9 @@ function createTransformer(options = {}) {
   const inner = options.inner ? bridge.transformerAt(options.inner, options.innerOptions) : null;
   return {
     canInstrument: false,
-    getCacheKey(src, filename, jestOptions) {
-      const innerKey =
-        inner && typeof inner.getCacheKey === 'function'
-          ? inner.getCacheKey(src, filename, { ...jestOptions, ...bridge.transformOptions(spec.config, options.innerOptions) })
-          : src;
+    getCacheKey(src, filename) {
+      // Jest 26 and older pass (src, filename, configString, options); 27+ (src, filename, options).
+      const innerKey = inner && typeof inner.getCacheKey === 'function' ? bridge.innerCacheKey(spec, inner, src, filename, options.innerOptions) : src;
       return crypto
         .createHash('sha256')
         // What fluxion's output depends on: the compiler, the runtime it calls (its path), settings, project config.
@@ -46,7 +69,7 @@ function createTransformer(options = {}) {
     },
     process(src, filename) {
       const pre = bridge.innerTransform({ ...spec, transforms: options.inner ? [['', options.inner, options.innerOptions]] : [] }, src, filename);
-      if (!compilable(filename)) return pre;
+      if (!compilable(filename, spec.config)) return pre;
       let out;
       try {
         out = register.transform(pre.code, filename);

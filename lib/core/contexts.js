@@ -3,6 +3,8 @@
 // variables are committed to a GoT dataframe in the process-wide store (crates/versions, one copy
 // for every thread); a thread that becomes a context's host — a replacement for a worker that
 // died, or the destination of a move — checks the last committed version out first.
+// Node's own timers, not the globals of a Jest test environment (jsdom's, or fake timers).
+const { setImmediate } = require('node:timers');
 const v8 = require('node:v8');
 const inflight = require('./inflight');
 

@@ -5,6 +5,8 @@
 // per thread, mean run and CPU time, inbox, messages; per thread its load (load.js); the pool's
 // timeline (hosts/timeline.js); the versions of the contexts' dataframe (versions.js). It runs
 // only while a page is connected: with nobody watching, nothing is computed.
+// Node's own timers, not the globals of a Jest test environment (jsdom's, or fake timers).
+const { clearInterval, setInterval } = require('node:timers');
 const fs = require('node:fs');
 const native = require('../native');
 const runtime = require('../core/runtime');

@@ -16,6 +16,9 @@ const SLOT = Symbol.for('fluxion.jest');
  * @property {Array<[string, string | null, unknown]>} transforms the project's transforms of JS/TS
  *   files: [pattern, transformer path or null (none), its options]
  * @property {object} config the project's Jest config (JSON), as its transformers receive it
+ * @property {number} [jestMajor] the major version of the project's Jest: up to 26, transformers
+ *   take `process(src, filename, config, options)` and `getCacheKey(src, filename, configString,
+ *   options)`; from 27, one options object that carries the config
  */
 
 /** Main thread: the spec this process runs with (null outside the preset). */
@@ -73,6 +76,22 @@ function transformOptions(config, transformerConfig) {
   };
 }
 
+/** Jest 26 and older: the transformer API before Jest 27 (config passed on its own). */
+function legacy(s) {
+  return Boolean(s && s.jestMajor && s.jestMajor < 27);
+}
+
+/** The 4th argument of a Jest 26 transformer's `process` and `getCacheKey`. */
+function legacyOptions(config) {
+  return { config, instrument: false, rootDir: config.rootDir, supportsDynamicImport: false, supportsStaticESM: false };
+}
+
+/** The project's transformer's cache key, called as the project's Jest calls it. */
+function innerCacheKey(s, t, src, filename, transformerConfig) {
+  if (legacy(s)) return t.getCacheKey(src, filename, JSON.stringify(s.config), legacyOptions(s.config));
+  return t.getCacheKey(src, filename, transformOptions(s.config, transformerConfig));
+}
+
 /**
  * The project's transform of one module: `{ code, map }` (map may be null); the source as it is
  * when no transform of the spec matches the file.
@@ -82,7 +101,9 @@ function innerTransform(s, code, filename) {
   const entry = s.transforms.find(([pattern]) => new RegExp(pattern).test(filename));
   if (!entry || !entry[1]) return { code, map: null };
   const t = transformerAt(entry[1], entry[2]);
-  const out = guarded(() => t.process(code, filename, transformOptions(s.config, entry[2])));
+  const out = guarded(() =>
+    legacy(s) ? t.process(code, filename, s.config, legacyOptions(s.config)) : t.process(code, filename, transformOptions(s.config, entry[2]))
+  );
   if (typeof out === 'string') return { code: out, map: null };
   return { code: out.code, map: out.map || null };
 }
@@ -100,4 +121,4 @@ function extensions() {
   return ['.ts', '.tsx', '.jsx', '.cts'].filter((ext) => s.transforms.some(([p, file]) => file && new RegExp(p).test(`a${ext}`)));
 }
 
-module.exports = { spec, publish, innerTransform, transformOptions, transformerAt, preTransform, extensions };
+module.exports = { spec, publish, innerTransform, innerCacheKey, transformOptions, transformerAt, preTransform, extensions };

@@ -2,6 +2,8 @@
 // The main thread's side of the runtime: the worker pool, dispatch of route handlers, the table
 // of resources (req, res, next) that stay here while workers hold handles, and what happens when
 // a worker dies.
+// Node's own timers, not the globals of a Jest test environment (jsdom's, or fake timers).
+const { clearInterval } = require('node:timers');
 const M = require('../protocol/messages').kinds;
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');

@@ -5,6 +5,8 @@
 // The analysis decides whether it may run on a worker: its free variables must be code, modules
 // without state, or values nobody writes (copied from this thread's memory into the message).
 // Whatever else it touches keeps it on the main thread, with the reason in stats().
+// Node's own timers, not the globals of a Jest test environment (jsdom's, or fake timers).
+const { clearTimeout, setTimeout } = require('node:timers');
 const fs = require('node:fs');
 const http = require('node:http');
 const inspector = require('node:inspector');
@@ -62,6 +64,10 @@ function close() {
   // This walk's handles go now; the debugger domain a little later (closeNow).
   post('Runtime.releaseObjectGroup', { objectGroup: 'fluxion' });
   clearTimeout(lingering);
+  // In a Jest test file, apps come and go between the test's own waits: reopening costs more
+  // there (Debugger.enable announces every script Jest, its transformers and the suite loaded),
+  // so the session stays open until the file ends (fluxion.shutdown() in jest/setup.js).
+  if (realm.sandboxed()) return;
   lingering = setTimeout(closeNow, LINGER_MS);
   lingering.unref();
 }
@@ -107,8 +113,11 @@ function local(obj) {
     objectId: obj.objectId,
     functionDeclaration: 'function () { globalThis.__fluxionInspect = this; }',
   });
-  const v = globalThis.__fluxionInspect;
-  delete globalThis.__fluxionInspect;
+  // The function runs in the context the handle was made in: Node's main context (remote), not
+  // a Jest test file's sandbox, whose `globalThis` this module sees.
+  const g = realm.realGlobal();
+  const v = g.__fluxionInspect;
+  delete g.__fluxionInspect;
   return v;
 }
 

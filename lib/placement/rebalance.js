@@ -7,6 +7,8 @@
 // the idle one (decide). Moves go through moveContext, so no message or write is lost. A group
 // moves between workers only if that narrows the gap (a lone hot group never bounces) and not
 // again within a cool-down.
+// Node's own timers, not the globals of a Jest test environment (jsdom's, or fake timers).
+const { setInterval } = require('node:timers');
 const native = require('../native');
 
 

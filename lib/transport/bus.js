@@ -21,6 +21,8 @@
  * - an open inbox does not keep the thread alive (call `ref()` for that), so an idle worker or
  *   main thread exits on its own; a thread whose environment ends closes its inbox.
  */
+// Node's own timers, not the globals of a Jest test environment (jsdom's, or fake timers).
+const { clearInterval, setImmediate, setInterval, setTimeout } = require('node:timers');
 const { threadId } = require('node:worker_threads');
 const { load } = require('../native');
 const v8 = require('node:v8');

@@ -8,6 +8,8 @@
 // be cloned throws in `send`, in the sending thread, before anything leaves it. A message of
 // plain data only (the common case) goes through postMessage's own clone, which keeps the same
 // values and is much cheaper than `v8.serialize` + a Buffer + `v8.deserialize`.
+// Node's own timers, not the globals of a Jest test environment (jsdom's, or fake timers).
+const { setImmediate } = require('node:timers');
 const M = require('../protocol/messages').kinds;
 const v8 = require('node:v8');
 const { isMainThread, parentPort, threadId } = require('node:worker_threads');

@@ -44,4 +44,7 @@ app.get('/greeting', (req, res) => {
   res.json({ greeting: '__GREETING__' });
 });
 
+// Handlers made by a factory (tags.js), with their options in a closure.
+app.use('/tags', require('./tags')({ prefix: 'tag-' }));
+
 module.exports = app;

@@ -20,3 +20,7 @@ test('the counter is this file\'s own', async () => {
 test("the project's transform applies", async () => {
   await request(app).get('/greeting').expect(200, { greeting: 'hello from the project transform' });
 });
+
+test('a handler made by a factory reads its options', async () => {
+  await request(app).get('/tags/x').expect(200, { tag: 'tag-x' });
+});
