@@ -222,7 +222,7 @@ function gotViolations(t, objects) {
     if (landed < 0) out.push(`${slot}: ${s.acked.length} pushes answered 200, the object counts ${obj.pushes}`);
     if (landed > s.failed.length) out.push(`${slot}: ${landed} pushes landed without a 200, but only ${s.failed.length} failed`);
     if (last && (obj.pushes < last.pushes || obj.seq < last.seq)) out.push(`${slot}: ends at seq ${obj.seq} / ${obj.pushes} pushes, before the last answered push (${last.seq} / ${last.pushes})`);
-    if ((!last || obj.seq !== last.seq) && !s.failed.includes(obj.seq)) out.push(`${slot}: ends at seq ${obj.seq}, which no push wrote`);
+    if ((!last || obj.seq !== last.seq) && !s.failed.includes(obj.seq)) out.push(`${slot}: ends at seq ${obj.seq}, neither the last answered push's nor a failed later one's`);
   }
   for (const [slot, s] of Object.entries(t.remote)) {
     const obj = final.get(slot);
