@@ -96,6 +96,12 @@ app.get('/got/:slot/:seq', (req, res) => {
   res.json(pushSlot(req.params.slot, Number(req.params.seq)));
 });
 
+// A large answer: a client that reads it slowly holds the response between its end and its
+// 'close' (the socket's buffers are full) while the worker that made it may die.
+app.get('/big/:n', (req, res) => {
+  res.type('text').send('x'.repeat(Number(req.params.n)));
+});
+
 app.get('/cpu/:n', (req, res) => {
   res.json({ n: req.params.n, hash: work(req.params.n) });
 });
