@@ -7,7 +7,8 @@
 // default, and the Rust bus). Every request is answered (a request the dying worker held: 500;
 // the others: their normal answer), the process stays up, the pool is back to its size, the
 // counter keeps every write that was answered and so does the dataframe: see counterViolations
-// and gotViolations for the exact bounds.
+// and gotViolations for the exact bounds. A second test: a response answered in full and still
+// flushing is not cut by the death of the worker that made it.
 const http = require('node:http');
 const path = require('node:path');
 const { startApp } = require('./helpers/server');
