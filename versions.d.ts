@@ -199,7 +199,8 @@ export interface ServeOptions {
   apps?: string[]
 }
 
-/** A GoT server on Rust threads of this process: TCP and WebSocket on one port. */
+/** A GoT server on Rust threads of this process: TCP and WebSocket on one port. It serves until
+ *  close(), whether or not its object is kept. */
 export declare class GotServer {
   readonly host: string
   readonly port: number

@@ -167,3 +167,28 @@ test('a client whose answers exceed its own frame limit gets a clear error', () 
   const big = new Dataframe(app, [Counter], { remote: server.url, maxFrameBytes: 8 });
   expect(() => big.pull()).toThrow(/exceeds the limit of 8/);
 });
+
+// Found by the fault test (issue 15): a server started in a callback, its object not kept
+// (`df.serve()` in app.listen's callback), stopped accepting at the first garbage collection.
+// A server runs until close(), as a net.Server does.
+test('a server whose object is dropped keeps serving until close()', async () => {
+  const v8 = require('node:v8');
+  const vm = require('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc');
+  const name = unique('Dropped');
+  const df = new Dataframe(name, [Counter]);
+  df.addOne(Counter, { name: 'c', count: 7 });
+  df.commit();
+  df.push();
+  // From here on the GotServer object is held weakly only (by this test).
+  const ref = (() => new WeakRef(df.serve()))();
+  const { url } = ref.deref();
+  // deref() keeps its target alive until the end of the current job: collect in a later one.
+  await new Promise((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 3; i++) gc();
+  const client = new Dataframe(name, [Counter], { remote: url });
+  client.pull();
+  expect(client.readOne(Counter, 'c').count).toBe(7);
+  ref.deref().close();
+});

@@ -7,12 +7,13 @@ const ROOT = path.join(__dirname, '..', '..');
 
 /**
  * @param {string} app path of the app's entry module (it prints `listening <port>`)
- * @param {{ fluxion?: boolean, esm?: boolean, env?: object }} [opts]
+ * @param {{ fluxion?: boolean, esm?: boolean, env?: object, cwd?: string }} [opts] cwd: the app's
+ *   working directory (where fluxion's placement finds the project's configuration)
  */
 function startApp(app, opts = {}) {
   const preload = opts.esm ? '--import' : '-r';
   const args = opts.fluxion === false ? [app] : [preload, path.join(ROOT, 'register.js'), app];
-  return startProcess(process.execPath, args, { env: { FLUXION_MODULE: ROOT, ...opts.env } });
+  return startProcess(process.execPath, args, { env: { FLUXION_MODULE: ROOT, ...opts.env }, cwd: opts.cwd });
 }
 
 /**

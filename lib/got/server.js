@@ -6,6 +6,13 @@ const native = require('../native');
 const { settings } = require('../config');
 const { GotError, translate } = require('./errors');
 
+/**
+ * The servers not closed yet. A server runs until close(), like a net.Server: dropping the object
+ * returned by serve() must not stop it (the native server closes when it is collected).
+ * @type {Set<GotServer>}
+ */
+const open = new Set();
+
 /** A running server: `port`, `url` (got://), `wsUrl` (ws://), `close()`. */
 class GotServer {
   /** @param {object} server the native server */
@@ -17,6 +24,7 @@ class GotServer {
     const h = this.host.includes(':') ? `[${this.host}]` : this.host;
     this.url = `got://${h}:${this.port}`;
     this.wsUrl = `ws://${h}:${this.port}`;
+    open.add(this);
   }
 
   /** Open connections. */
@@ -26,6 +34,7 @@ class GotServer {
 
   /** Stops accepting and closes every connection. Idempotent. */
   close() {
+    open.delete(this);
     this._server.close();
   }
 }

@@ -287,6 +287,9 @@ function failRequests(deadThread) {
   for (const rec of records.values()) {
     if (!rec.threads.has(deadThread) || rec.done) continue;
     rec.threads.delete(deadThread);
+    // Answered in full (the response ended: its bytes are only on their way to a client that
+    // reads them slowly, and its 'close' has not come yet): the worker's death changes nothing.
+    if (rec.res && rec.res.writableEnded) continue;
     const err = new Error(`fluxion: worker thread ${deadThread} stopped while handling this request`);
     err.status = 500;
     if (rec.res.headersSent) rec.res.destroy(err);
