@@ -141,7 +141,9 @@ function placementOf(fullId) {
     // state as much as one that writes its own variables.
     return { stateful: g.stateful || writtenModules().has(resolved) };
   };
-  const extra = new Set(state.config.statelessModules || []);
+  // The configuration nearest the module (an app started from another folder still finds its
+  // own fluxion.config.js), with the process's own from its working directory.
+  const extra = new Set([...(state.config.statelessModules || []), ...(require('../config').forFile(file).statelessModules || [])]);
   for (const [id, pl] of placeModule(graph, file, info, extra)) {
     const full = `${file}#${id}`;
     const final = mode() === 'inline' ? { where: 'main', reason: 'placement inline' } : pl;

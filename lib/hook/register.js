@@ -24,7 +24,8 @@ function inNodeModules(file) {
 function wanted(file) {
   if (file.startsWith(LIB + path.sep)) return false;
   if (!inNodeModules(file)) return true;
-  const cfg = config.forFile(process.cwd() + path.sep + 'x.js');
+  // The project's configuration found up from the package (node_modules/<pkg>/... is inside it).
+  const cfg = config.forFile(file);
   const pkgs = cfg.compileNodeModules || [];
   return pkgs.some((p) => file.includes(`${path.sep}node_modules${path.sep}${p}${path.sep}`));
 }
