@@ -7,7 +7,7 @@ use super::syntax::Id;
 use super::syntax::*;
 use crate::diagnostics::WarningCode;
 use crate::rules::{route_chain_rule_path, route_label, ParamShape, RoutePath, RuptureKind};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use swc_core::common::{Span, Spanned};
 use swc_core::ecma::ast::*;
 use swc_core::ecma::visit::{Visit, VisitWith};

@@ -26,8 +26,9 @@ use crate::analyze::{BindingId, Callback, Facts, FnRef, FuncId, Place, Table};
 use crate::graph::{Fluxion, Graph, VarKind};
 use crate::rules::RuptureKind;
 use crate::source::SourceText;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 type Flx = usize;
@@ -48,7 +49,11 @@ struct Builder<'a> {
     src: &'a SourceText<'a>,
     roots: HashMap<(FuncId, u32), Flx>,
     fluxions: Vec<Fluxion>,
-    attrib_memo: HashMap<FuncId, BTreeSet<Part>>,
+    /// What `attrib` answered for each function (shared, not copied: it is asked once per
+    /// access), and for the top level and each fluxion's own code.
+    attrib_memo: HashMap<FuncId, Rc<BTreeSet<Part>>>,
+    top_parts: Rc<BTreeSet<Part>>,
+    root_parts: HashMap<Flx, Rc<BTreeSet<Part>>>,
     in_progress: BTreeSet<FuncId>,
     edges: Vec<(Flx, Flx, RuptureKind, BTreeSet<BindingId>)>,
     /// Every edge as (from, to, kind): `add_edge` keeps edges unique in O(1).
@@ -85,26 +90,31 @@ pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
     let mut b = Builder {
         facts,
         src,
-        roots: HashMap::new(),
+        roots: HashMap::default(),
         fluxions: Vec::new(),
-        attrib_memo: HashMap::new(),
+        attrib_memo: HashMap::default(),
+        top_parts: Rc::new(BTreeSet::from([Part {
+            flx: MAIN,
+            init: true,
+        }])),
+        root_parts: HashMap::default(),
         in_progress: BTreeSet::new(),
         edges: Vec::new(),
-        edge_set: HashSet::new(),
+        edge_set: HashSet::default(),
         out: Vec::new(),
-        starts_into: HashMap::new(),
-        post_reach: RefCell::new(HashMap::new()),
-        bfs_trees: RefCell::new(HashMap::new()),
-        names: HashSet::new(),
-        name_suffix: HashMap::new(),
+        starts_into: HashMap::default(),
+        post_reach: RefCell::new(HashMap::default()),
+        bfs_trees: RefCell::new(HashMap::default()),
+        names: HashSet::default(),
+        name_suffix: HashMap::default(),
         children: Table::new(),
         refs_to: Table::new(),
         accesses_in: Table::new(),
         by_offset: Vec::new(),
-        post_callbacks: HashSet::new(),
-        node_post_callbacks: HashSet::new(),
+        post_callbacks: HashSet::default(),
+        node_post_callbacks: HashSet::default(),
         uses: BTreeMap::new(),
-        kinds: HashMap::new(),
+        kinds: HashMap::default(),
     };
     use crate::timings::time;
     time("c.index", || b.index_facts());

@@ -22,30 +22,37 @@ struct Out<'a> {
     line: u32,
     col: u32,
     map: SourceMapBuilder,
-    source: BytesStr,
+    source_id: u32,
 }
 
 impl Out<'_> {
     fn insert(&mut self, s: &str) {
-        for ch in s.chars() {
-            if ch == '\n' {
-                self.line += 1;
+        // Lines and UTF-16 columns of what was written (source map positions).
+        let newlines = s.bytes().filter(|&b| b == b'\n').count();
+        let tail = match s.rfind('\n') {
+            Some(i) => {
+                self.line += newlines as u32;
                 self.col = 0;
-            } else {
-                self.col += ch.len_utf16() as u32;
+                &s[i + 1..]
             }
-        }
+            None => s,
+        };
+        self.col += if tail.is_ascii() {
+            tail.len() as u32
+        } else {
+            tail.chars().map(|c| c.len_utf16() as u32).sum()
+        };
         self.code.push_str(s);
     }
 
     fn mark(&mut self, offset: usize) {
         let loc = self.src.loc(offset);
-        self.map.add(
+        self.map.add_raw(
             self.line,
             self.col,
             loc.line - 1,
             loc.col - 1,
-            Some(self.source.clone()),
+            Some(self.source_id),
             None,
             false,
         );
@@ -68,23 +75,25 @@ impl Out<'_> {
         }
     }
 
-    /// Copies `[a, b)` with every wrap inside it applied.
+    /// Copies `[a, b)` with every wrap inside it applied. The wraps are sorted by start (then
+    /// outermost first): those inside `[a, b)` are found by a binary search, not a scan.
     fn copy(&mut self, a: usize, b: usize) {
-        let wraps = &self.graph.rewrite.wraps;
+        let graph = self.graph;
+        let wraps = &graph.rewrite.wraps;
         let mut pos = a;
-        let inner: Vec<(usize, usize, String, String)> = wraps
-            .iter()
-            .filter(|w| w.0 >= a && w.1 <= b && (w.0, w.1) != (a, b))
-            .cloned()
-            .collect();
-        for (s, e, before, after) in inner {
+        let first = wraps.partition_point(|w| w.0 < a);
+        for (s, e, before, after) in wraps[first..].iter().take_while(|w| w.0 <= b) {
+            let (s, e) = (*s, *e);
+            if e > b || (s, e) == (a, b) {
+                continue;
+            }
             if s < pos {
                 continue; // nested in a wrap already copied
             }
             self.raw(pos, s);
-            self.insert(&before);
+            self.insert(before);
             self.copy(s, e);
-            self.insert(&after);
+            self.insert(after);
             pos = e;
         }
         self.raw(pos, b);
@@ -113,7 +122,7 @@ pub fn emit(graph: &Graph, text: &str, runtime: &str) -> JsOutput {
     let src = SourceText::new(text);
     let mut map = SourceMapBuilder::new(None);
     let source = BytesStr::from(graph.file.clone());
-    let id = map.add_source(source.clone());
+    let id = map.add_source(source);
     map.set_source_contents(id, Some(BytesStr::from(text.to_string())));
     let mut out = Out {
         src: &src,
@@ -122,7 +131,7 @@ pub fn emit(graph: &Graph, text: &str, runtime: &str) -> JsOutput {
         line: 0,
         col: 0,
         map,
-        source,
+        source_id: id,
     };
     let mut at = graph.rewrite.prologue_at;
     if at == 0 && text.starts_with("#!") {
