@@ -25,7 +25,7 @@ const CHAR_STEP: usize = 1024;
 impl<'a> SourceText<'a> {
     pub fn new(text: &'a str) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         let mut char_marks = Vec::new();
         if !text.is_ascii() {
             let (mut chars, mut at) = (0, 0);

@@ -119,13 +119,18 @@ fn file_url(path: &str) -> String {
 
 /// `runtime` is what the prologue requires (an absolute path, or `fluxion/runtime`).
 pub fn emit(graph: &Graph, text: &str, runtime: &str) -> JsOutput {
-    let src = SourceText::new(text);
+    emit_source(graph, &SourceText::new(text), runtime)
+}
+
+/// `emit` of a text whose line table is already built.
+pub fn emit_source(graph: &Graph, src: &SourceText, runtime: &str) -> JsOutput {
+    let text = src.text;
     let mut map = SourceMapBuilder::new(None);
     let source = BytesStr::from(graph.file.clone());
     let id = map.add_source(source);
     map.set_source_contents(id, Some(BytesStr::from(text.to_string())));
     let mut out = Out {
-        src: &src,
+        src,
         graph,
         code: String::with_capacity(text.len() + 256),
         line: 0,
