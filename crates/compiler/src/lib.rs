@@ -105,7 +105,9 @@ pub fn transform(
         let split = timings::time("tails", || tails::apply(text, &graph.tails));
         let split_src = source::SourceText::new(&split);
         if let Ok(graph) = analyze_source(file, &split_src, options) {
-            let js = timings::time("emit", || emit::js::emit_source(&graph, &split_src, runtime));
+            let js = timings::time("emit", || {
+                emit::js::emit_source(&graph, &split_src, runtime)
+            });
             return Ok((js, graph));
         }
     }

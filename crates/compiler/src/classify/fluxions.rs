@@ -148,9 +148,10 @@ impl Builder<'_> {
         };
         let func = &self.facts.funcs[f];
         let (parent, iife, bound) = (func.parent, func.is_iife, func.binding.is_some());
-        let refs = std::mem::take(&mut self.refs_to[f]);
+        let n_refs = self.refs_to.get(f).len();
         let mut out = BTreeSet::new();
-        for r in &refs {
+        for k in 0..n_refs {
+            let r = self.refs_to.get(f)[k];
             match r.at {
                 Place::Top if r.direct_call => {
                     out.insert(Part {
@@ -165,7 +166,7 @@ impl Builder<'_> {
                 at => out.extend(self.attrib(at).iter().copied()),
             }
         }
-        if iife || refs.is_empty() {
+        if iife || n_refs == 0 {
             match parent {
                 Place::Top if iife => {
                     out.insert(Part {
@@ -185,7 +186,6 @@ impl Builder<'_> {
                 }
             }
         }
-        self.refs_to[f] = refs;
         self.in_progress.remove(&f);
         let out = Rc::new(out);
         self.attrib_memo.insert(f, out.clone());

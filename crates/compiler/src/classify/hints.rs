@@ -25,8 +25,8 @@ impl Builder<'_> {
         let mut subtree = vec![f];
         let mut in_subtree = Vec::new();
         while let Some(g) = subtree.pop() {
-            in_subtree.extend_from_slice(&self.accesses_in[g]);
-            subtree.extend_from_slice(&self.children[g]);
+            in_subtree.extend_from_slice(self.accesses_in.get(g));
+            subtree.extend_from_slice(self.children.get(g));
         }
         for a in in_subtree.into_iter().map(|i| &self.facts.accesses[i]) {
             let binding = &self.facts.bindings[a.binding];

@@ -22,7 +22,7 @@ mod rewrite;
 mod tails;
 mod variables;
 
-use crate::analyze::{BindingId, Callback, Facts, FnRef, FuncId, Place, Table};
+use crate::analyze::{BindingId, Callback, Facts, FnRef, FuncId, Place, TypedId};
 use crate::graph::{Fluxion, Graph, VarKind};
 use crate::rules::RuptureKind;
 use crate::source::SourceText;
@@ -71,11 +71,11 @@ struct Builder<'a> {
     names: HashSet<String>,
     name_suffix: HashMap<String, usize>,
     /// function -> the functions declared directly in it.
-    children: Table<FuncId, Vec<FuncId>>,
+    children: Grouped<FuncId>,
     /// function -> the references to it, in source order (`attrib_func` once per function).
-    refs_to: Table<FuncId, Vec<FnRef>>,
+    refs_to: Grouped<FnRef>,
     /// function -> indices of the accesses made directly in its body (not in nested functions).
-    accesses_in: Table<FuncId, Vec<usize>>,
+    accesses_in: Grouped<usize>,
     /// Indices of all accesses, by source offset: the accesses inside a byte range are a slice.
     by_offset: Vec<usize>,
     /// Functions passed as callbacks of a post site, and of a post site that is not a promise's.
@@ -84,6 +84,55 @@ struct Builder<'a> {
     /// binding -> fluxion -> (read, written), after initialisation.
     uses: BTreeMap<BindingId, BTreeMap<Flx, (bool, bool)>>,
     kinds: HashMap<BindingId, VarKind>,
+}
+
+/// Values grouped by function, in the order given, in one vector (`items[starts[f]..starts[f+1]]`
+/// are function `f`'s): no vector per function.
+struct Grouped<T> {
+    starts: Vec<usize>,
+    items: Vec<T>,
+}
+
+impl<T> Default for Grouped<T> {
+    fn default() -> Self {
+        Grouped {
+            starts: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+}
+
+impl<T: Copy> Grouped<T> {
+    fn new(n: usize, pairs: impl Iterator<Item = (FuncId, T)>) -> Self {
+        let pairs: Vec<(FuncId, T)> = pairs.collect();
+        let mut starts = vec![0usize; n + 1];
+        for (f, _) in &pairs {
+            starts[f.index() + 1] += 1;
+        }
+        for i in 0..n {
+            starts[i + 1] += starts[i];
+        }
+        let mut next = starts.clone();
+        let mut items: Vec<Option<T>> = vec![None; starts[n]];
+        for (f, v) in pairs {
+            items[next[f.index()]] = Some(v);
+            next[f.index()] += 1;
+        }
+        Grouped {
+            starts,
+            items: items
+                .into_iter()
+                .map(|v| v.expect("every slot filled"))
+                .collect(),
+        }
+    }
+
+    fn get(&self, f: FuncId) -> &[T] {
+        match (self.starts.get(f.index()), self.starts.get(f.index() + 1)) {
+            (Some(&a), Some(&b)) => &self.items[a..b],
+            _ => &[],
+        }
+    }
 }
 
 pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
@@ -107,9 +156,9 @@ pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
         bfs_trees: RefCell::new(HashMap::default()),
         names: HashSet::default(),
         name_suffix: HashMap::default(),
-        children: Table::new(),
-        refs_to: Table::new(),
-        accesses_in: Table::new(),
+        children: Grouped::default(),
+        refs_to: Grouped::default(),
+        accesses_in: Grouped::default(),
         by_offset: Vec::new(),
         post_callbacks: HashSet::default(),
         node_post_callbacks: HashSet::default(),
@@ -146,24 +195,39 @@ impl Builder<'_> {
     /// function (a 3.6 MB bundle has tens of thousands of each).
     fn index_facts(&mut self) {
         let facts = self.facts;
-        self.children = Table::filled(Vec::new(), facts.funcs.len());
-        for (f, func) in facts.funcs.iter_enumerated() {
-            if let Place::In(g, _) = func.parent {
-                self.children[g].push(f);
-            }
-        }
-        self.refs_to = Table::filled(Vec::new(), facts.funcs.len());
-        for r in &facts.fn_refs {
-            self.refs_to[r.func].push(*r);
-        }
-        self.accesses_in = Table::filled(Vec::new(), facts.funcs.len());
-        for (i, a) in facts.accesses.iter().enumerate() {
-            if let Place::In(g, _) = a.at {
-                self.accesses_in[g].push(i);
-            }
-        }
-        self.by_offset = (0..facts.accesses.len()).collect();
-        self.by_offset.sort_by_key(|&i| facts.accesses[i].offset);
+        let n = facts.funcs.len();
+        self.children = Grouped::new(
+            n,
+            facts
+                .funcs
+                .iter_enumerated()
+                .filter_map(|(f, func)| match func.parent {
+                    Place::In(g, _) => Some((g, f)),
+                    Place::Top => None,
+                }),
+        );
+        self.refs_to = Grouped::new(n, facts.fn_refs.iter().map(|r| (r.func, *r)));
+        self.accesses_in = Grouped::new(
+            n,
+            facts
+                .accesses
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| match a.at {
+                    Place::In(g, _) => Some((g, i)),
+                    Place::Top => None,
+                }),
+        );
+        // (offset, index) pairs sorted: the order of a stable sort by offset, without looking
+        // each access up in the comparisons.
+        let mut pairs: Vec<(usize, usize)> = facts
+            .accesses
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.offset, i))
+            .collect();
+        pairs.sort_unstable();
+        self.by_offset = pairs.into_iter().map(|(_, i)| i).collect();
         for s in &facts.sites {
             if s.kind != RuptureKind::Post {
                 continue;
