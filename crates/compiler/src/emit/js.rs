@@ -58,17 +58,42 @@ impl Out<'_> {
         );
     }
 
-    /// Copies original text, mapping every line it starts.
+    /// Copies original text, mapping every line it starts. After the first, each line starts at
+    /// column 1 of the next source line: no lookup in the line table.
     fn raw(&mut self, a: usize, b: usize) {
         if a >= b {
             return;
         }
-        self.mark(a);
+        let loc = self.src.loc(a);
+        self.map.add_raw(
+            self.line,
+            self.col,
+            loc.line - 1,
+            loc.col - 1,
+            Some(self.source_id),
+            None,
+            false,
+        );
         let text = self.src.slice(a, b);
+        let exact = self.src.text.is_char_boundary(a);
         let mut offset = a;
+        let mut src_line = loc.line - 1;
         for (i, piece) in text.split_inclusive('\n').enumerate() {
             if i > 0 {
-                self.mark(offset);
+                src_line += 1;
+                if exact {
+                    self.map.add_raw(
+                        self.line,
+                        self.col,
+                        src_line,
+                        0,
+                        Some(self.source_id),
+                        None,
+                        false,
+                    );
+                } else {
+                    self.mark(offset);
+                }
             }
             self.insert(piece);
             offset += piece.len();
