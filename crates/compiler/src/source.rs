@@ -127,10 +127,10 @@ mod tests {
         let s = SourceText::new(&text);
         assert_eq!(s.loc(6000), Loc { line: 1, col: 3001 });
         assert_eq!(s.loc(5001), Loc { line: 1, col: 2501 }); // inside a character: floored
-        assert_eq!(s.loc(6004), Loc { line: 2, col: 3 });
+        assert_eq!(s.loc(6006), Loc { line: 2, col: 3 });
         for at in (0..text.len()).step_by(97) {
-            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
             let at = (0..=at).rev().find(|&i| text.is_char_boundary(i)).unwrap();
+            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
             let col = text[start..at].chars().count() as u32 + 1;
             assert_eq!(s.loc(at).col, col, "at {at}");
         }

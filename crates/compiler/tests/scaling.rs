@@ -8,8 +8,9 @@
 //! variable of the same name, every access or site for each callback, every reference for each
 //! function, and every binding for each opaque function; columns were counted from the start of
 //! the line (a minified bundle is one line); the emitter scanned every wrap for each callback.
-//! The ratio is measured in one run, so the machine's speed does not matter; the best of a few
-//! runs damps noise from other processes. Sizes are small enough for a debug build.
+//! The ratio is measured in one run, so the machine's speed does not matter; times are the
+//! compiling thread's CPU time, the best of a few runs, so other processes count little. Sizes
+//! are small enough for a debug build (the whole test takes a few seconds).
 
 use fluxion_compiler::{transform, Options};
 use std::time::{Duration, Instant};
@@ -117,6 +118,29 @@ fn nested(n: usize) -> String {
     s
 }
 
+/// CPU time of this thread (Linux): unlike wall time, it does not count waiting for a core while
+/// other processes run. Elsewhere, wall time.
+fn now() -> Duration {
+    #[cfg(target_os = "linux")]
+    {
+        #[repr(C)]
+        struct Timespec {
+            sec: i64,
+            nsec: i64,
+        }
+        extern "C" {
+            fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
+        }
+        let mut t = Timespec { sec: 0, nsec: 0 };
+        // SAFETY: a valid timespec; 3 is CLOCK_THREAD_CPUTIME_ID.
+        if unsafe { clock_gettime(3, &mut t) } == 0 {
+            return Duration::new(t.sec as u64, t.nsec as u32);
+        }
+    }
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
+}
+
 fn best_of(runs: usize, text: &str) -> Duration {
     let options = Options {
         tails: true,
@@ -124,28 +148,37 @@ fn best_of(runs: usize, text: &str) -> Duration {
     };
     (0..runs)
         .map(|_| {
-            let t = Instant::now();
+            let t = now();
             transform("gen.js", text, "fluxion/runtime", &options).unwrap();
-            t.elapsed()
+            now() - t
         })
         .min()
         .unwrap()
 }
 
-/// The ratio of compile times for sizes 4n and n.
+/// The ratio of compile times for sizes 4n and n. A quadratic pass gives ~16 every time; a
+/// ratio of 8 or more is measured again (twice at most) before it counts, so that a burst of
+/// load on a shared machine does not fail the test.
 fn ratio(shape: &str, make: fn(usize) -> String, n: usize) -> f64 {
     let small = make(n);
     let large = make(4 * n);
     best_of(1, &small); // warm up
-    let t1 = best_of(3, &small);
-    let t4 = best_of(3, &large);
-    let ratio = t4.as_secs_f64() / t1.as_secs_f64();
-    eprintln!(
-        "{shape}: n={n} ({} KB) {t1:?}, 4n ({} KB) {t4:?}, ratio {ratio:.1} (linear: 4, quadratic: 16)",
-        small.len() / 1000,
-        large.len() / 1000
-    );
-    ratio
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let t1 = best_of(5, &small);
+        let t4 = best_of(3, &large);
+        let ratio = t4.as_secs_f64() / t1.as_secs_f64();
+        eprintln!(
+            "{shape}: n={n} ({} KB) {t1:?}, 4n ({} KB) {t4:?}, ratio {ratio:.1} (linear: 4, quadratic: 16)",
+            small.len() / 1000,
+            large.len() / 1000
+        );
+        best = best.min(ratio);
+        if best < 8.0 {
+            break;
+        }
+    }
+    best
 }
 
 /// Debug builds (CI) use smaller sizes; the ratio is what is checked.
