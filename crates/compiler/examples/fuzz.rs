@@ -5,10 +5,12 @@
 //!   and DOT, with run-time handler offsets as the live router's compilation passes them);
 //! - when the input parses, the emitted JS parses again (as the same kind of file).
 //!
-//!   cargo run --release -p fluxion-compiler --example fuzz -- [DIR...] [--seconds N] [--seed S]
-//!         [--max-bytes B] [--out DIR]
-//!   cargo run --release -p fluxion-compiler --example fuzz -- --replay FILE [--handlers 1,2]
-//!         [--functions 3]       (one input: prints the emitted JS and what went wrong)
+//! ```text
+//! cargo run --release -p fluxion-compiler --example fuzz -- [DIR...] [--seconds N] [--seed S]
+//!       [--max-bytes B] [--out DIR]
+//! cargo run --release -p fluxion-compiler --example fuzz -- --replay FILE [--handlers 1,2]
+//!       [--functions 3]       (one input: prints the emitted JS and what went wrong)
+//! ```
 //!
 //! The corpus is every .js/.cjs/.mjs file of at most `--max-bytes` (default 8 KB) under the given
 //! directories (default: the compiler's fixtures, the project's `examples/` and `node_modules`),
@@ -508,7 +510,10 @@ fn main() {
                 let name = out_dir.join(format!("finding-{}-{file}", findings.len() + 1));
                 std::fs::write(&name, &small).expect("--out writable");
                 let join = |v: &[usize]| {
-                    v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")
+                    v.iter()
+                        .map(|x| x.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
                 };
                 std::fs::write(
                     name.with_extension("replay"),

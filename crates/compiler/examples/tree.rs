@@ -176,7 +176,7 @@ fn main() {
     }
     let bytes: usize = results.iter().map(|r| r.bytes).sum();
     let secs: f64 = results.iter().map(|r| r.time.as_secs_f64()).sum();
-    results.sort_by(|a, b| b.time.cmp(&a.time));
+    results.sort_by_key(|r| std::cmp::Reverse(r.time));
     let over_1s = results
         .iter()
         .filter(|r| r.time.as_secs_f64() > 1.0)

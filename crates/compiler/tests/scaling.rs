@@ -190,6 +190,9 @@ fn size(debug: usize) -> usize {
     }
 }
 
+/// A shape's name, its generator, and its size n in a debug build.
+type Shape = (&'static str, fn(usize) -> String, usize);
+
 /// One test, the shapes in turn: tests run in parallel, and a neighbour's work would be noise.
 /// On a thread with a large stack: a debug build's parser recurses deeply on nested callbacks.
 #[test]
@@ -197,7 +200,7 @@ fn compile_time_is_linear_in_module_size() {
     std::thread::Builder::new()
         .stack_size(256 << 20)
         .spawn(|| {
-            let shapes: [(&str, fn(usize) -> String, usize); 5] = [
+            let shapes: [Shape; 5] = [
                 ("handlers", handlers, 150),
                 ("top-level", many_top_level, 300),
                 ("one line", one_line, 200),
