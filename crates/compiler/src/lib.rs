@@ -60,11 +60,20 @@ pub struct Options {
 
 /// Parses and analyses one module.
 pub fn analyze(file: &str, text: &str, options: &Options) -> Result<Graph, CompileError> {
+    analyze_source(file, &source::SourceText::new(text), options)
+}
+
+/// `analyze` of a text whose line table is already built (`transform` shares it with `emit`).
+fn analyze_source(
+    file: &str,
+    src: &source::SourceText,
+    options: &Options,
+) -> Result<Graph, CompileError> {
     GLOBALS.set(&Globals::new(), || {
-        let src = source::SourceText::new(text);
-        let parsed = parse::parse(file, text, &src)?;
+        let text = src.text;
+        let parsed = parse::parse(file, text, src)?;
         let analyzer = analyze::Analyzer {
-            src: &src,
+            src,
             file,
             start: parsed.start,
             unresolved: parsed.unresolved,
@@ -73,7 +82,11 @@ pub fn analyze(file: &str, text: &str, options: &Options) -> Result<Graph, Compi
             functions: &options.functions,
         };
         let facts = analyzer.run(&parsed.program);
-        Ok(classify::build(file, &facts, &src))
+        // Freeing a large tree is a pass of its own: timed apart.
+        timings::time("drop", move || drop(parsed.program));
+        let graph = classify::build(file, &facts, src);
+        timings::time("drop", move || drop(facts));
+        Ok(graph)
     })
 }
 
@@ -86,15 +99,19 @@ pub fn transform(
     runtime: &str,
     options: &Options,
 ) -> Result<(emit::js::JsOutput, Graph), CompileError> {
-    let graph = analyze(file, text, options)?;
+    let src = source::SourceText::new(text);
+    let graph = analyze_source(file, &src, options)?;
     if options.tails && !graph.tails.is_empty() {
         let split = timings::time("tails", || tails::apply(text, &graph.tails));
-        if let Ok(graph) = analyze(file, &split, options) {
-            let js = timings::time("emit", || emit::js::emit(&graph, &split, runtime));
+        let split_src = source::SourceText::new(&split);
+        if let Ok(graph) = analyze_source(file, &split_src, options) {
+            let js = timings::time("emit", || {
+                emit::js::emit_source(&graph, &split_src, runtime)
+            });
             return Ok((js, graph));
         }
     }
-    let js = timings::time("emit", || emit::js::emit(&graph, text, runtime));
+    let js = timings::time("emit", || emit::js::emit_source(&graph, &src, runtime));
     Ok((js, graph))
 }
 

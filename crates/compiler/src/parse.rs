@@ -34,7 +34,9 @@ fn syntax_for(file: &str) -> Syntax {
 /// Parses and resolves. Must run inside `GLOBALS.set` (see `lib::compile`).
 pub fn parse(file: &str, text: &str, src: &SourceText) -> Result<Parsed, CompileError> {
     let cm: Lrc<SourceMap> = Default::default();
-    let fm = cm.new_source_file(Lrc::new(FileName::Custom(file.into())), text.to_string());
+    let fm = crate::timings::time("source", || {
+        cm.new_source_file(Lrc::new(FileName::Custom(file.into())), text.to_string())
+    });
     let start = fm.start_pos;
     let lexer = Lexer::new(
         syntax_for(file),

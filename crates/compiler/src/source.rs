@@ -13,22 +13,51 @@ pub struct Loc {
 pub struct SourceText<'a> {
     pub text: &'a str,
     line_starts: Vec<usize>,
+    /// For a text that is not all ASCII: the number of characters before each multiple of
+    /// `CHAR_STEP` bytes (floored to a character boundary), so that a column costs at most
+    /// `CHAR_STEP` bytes of counting, not the whole line (a minified bundle is one long line).
+    /// Empty for ASCII text, where a column is a difference of offsets.
+    char_marks: Vec<usize>,
 }
+
+const CHAR_STEP: usize = 1024;
 
 impl<'a> SourceText<'a> {
     pub fn new(text: &'a str) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceText { text, line_starts }
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        let mut char_marks = Vec::new();
+        if !text.is_ascii() {
+            let (mut chars, mut at) = (0, 0);
+            for k in 0..=text.len() / CHAR_STEP {
+                let next = floor_char(text, k * CHAR_STEP);
+                chars += text[at..next].chars().count();
+                char_marks.push(chars);
+                at = next;
+            }
+        }
+        SourceText {
+            text,
+            line_starts,
+            char_marks,
+        }
+    }
+
+    /// Characters before byte offset `at` (a character boundary).
+    fn chars_before(&self, at: usize) -> usize {
+        if self.char_marks.is_empty() {
+            return at;
+        }
+        let k = at / CHAR_STEP;
+        let mark = floor_char(self.text, k * CHAR_STEP);
+        self.char_marks[k] + self.text[mark..at].chars().count()
     }
 
     pub fn loc(&self, offset: usize) -> Loc {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
-        let col = self.text[start..floor_char(self.text, offset)]
-            .chars()
-            .count();
+        let col = self.chars_before(floor_char(self.text, offset)) - self.chars_before(start);
         Loc {
             line: line as u32 + 1,
             col: col as u32 + 1,
@@ -89,5 +118,21 @@ mod tests {
         let frame = s.code_frame(Loc { line: 2, col: 4 });
         assert!(frame.contains("> 2 | bé c"), "{frame}");
         assert!(frame.contains("|    ^"), "{frame}");
+    }
+
+    /// Columns count characters, on long lines too (where they are counted from checkpoints).
+    #[test]
+    fn columns_on_a_long_non_ascii_line() {
+        let text = "é".repeat(3000) + "x" + &"ab\n".repeat(3);
+        let s = SourceText::new(&text);
+        assert_eq!(s.loc(6000), Loc { line: 1, col: 3001 });
+        assert_eq!(s.loc(5001), Loc { line: 1, col: 2501 }); // inside a character: floored
+        assert_eq!(s.loc(6006), Loc { line: 2, col: 3 });
+        for at in (0..text.len()).step_by(97) {
+            let at = (0..=at).rev().find(|&i| text.is_char_boundary(i)).unwrap();
+            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let col = text[start..at].chars().count() as u32 + 1;
+            assert_eq!(s.loc(at).col, col, "at {at}");
+        }
     }
 }

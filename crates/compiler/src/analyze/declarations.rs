@@ -5,7 +5,7 @@ use super::facts::*;
 use super::input::Analyzer;
 use super::syntax::Id;
 use super::syntax::*;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use swc_core::common::{Span, Spanned};
 use swc_core::ecma::ast::*;
 use swc_core::ecma::visit::{Visit, VisitWith};
@@ -71,7 +71,7 @@ impl Declarations<'_> {
             offset: self.a.off(i.span.lo),
             origin: None,
             func: None,
-            methods: HashMap::new(),
+            methods: std::collections::HashMap::new(),
             param_of: None,
             container: false,
             is_import: false,

@@ -20,7 +20,7 @@ pub use syntax::normalize_module;
 
 use crate::rules::{ParamShape, RuptureKind};
 use declarations::Declarations;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use swc_core::ecma::ast::*;
 use swc_core::ecma::visit::VisitWith;
 use uses::Uses;
@@ -30,10 +30,10 @@ impl Analyzer<'_> {
         let mut d = Declarations {
             a: self,
             facts: Facts::default(),
-            ids: HashMap::new(),
-            func_by_span: HashMap::new(),
+            ids: HashMap::default(),
+            func_by_span: HashMap::default(),
             stack: Vec::new(),
-            reassigned: HashSet::new(),
+            reassigned: HashSet::default(),
             pending_name: None,
             in_assignable_decl: false,
             in_var_decl: false,
@@ -51,7 +51,7 @@ impl Analyzer<'_> {
             ids: d.ids,
             func_by_span: d.func_by_span,
             stack: Vec::new(),
-            site_by_call: HashMap::new(),
+            site_by_call: HashMap::default(),
         };
         crate::timings::time("uses", || program.visit_with(&mut u));
         let mut facts = u.facts;

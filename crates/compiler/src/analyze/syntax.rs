@@ -48,6 +48,18 @@ pub(super) fn prop_name(p: &MemberProp) -> Option<String> {
     }
 }
 
+/// `prop_name` without a copy of the name (a property read is the commonest expression).
+pub(super) fn prop_str(p: &MemberProp) -> Option<std::borrow::Cow<'_, str>> {
+    match p {
+        MemberProp::Ident(i) => Some(std::borrow::Cow::Borrowed(&i.sym)),
+        MemberProp::Computed(c) => match &*c.expr {
+            Expr::Lit(Lit::Str(s)) => Some(s.value.to_string_lossy()),
+            _ => None,
+        },
+        MemberProp::PrivateName(_) => None,
+    }
+}
+
 pub(super) fn key_name(k: &PropName) -> Option<String> {
     match k {
         PropName::Ident(i) => Some(i.sym.to_string()),
@@ -120,6 +132,11 @@ pub(super) fn into_member(e: &Expr, min_depth: usize) -> Option<(&Ident, String)
     let Expr::Member(outer) = strip_parens(e) else {
         return None;
     };
+    into_member_of(outer, min_depth)
+}
+
+/// `into_member` of a member expression.
+pub(super) fn into_member_of(outer: &MemberExpr, min_depth: usize) -> Option<(&Ident, String)> {
     let mut chain = vec![outer];
     let mut obj = strip_parens(&outer.obj);
     while let Expr::Member(m) = obj {

@@ -7,7 +7,7 @@ use super::syntax::Id;
 use super::syntax::*;
 use crate::diagnostics::WarningCode;
 use crate::rules::{route_chain_rule_path, route_label, ParamShape, RoutePath, RuptureKind};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use swc_core::common::{Span, Spanned};
 use swc_core::ecma::ast::*;
 use swc_core::ecma::visit::{Visit, VisitWith};
@@ -67,52 +67,57 @@ impl Uses<'_> {
 
     fn access(&mut self, i: &Ident, write: bool) {
         if let Some(b) = self.binding(i) {
-            let at = self.place();
-            let offset = self.a.off(i.span.lo);
+            self.access_binding(b, i, write);
+        }
+    }
+
+    fn access_binding(&mut self, b: BindingId, i: &Ident, write: bool) {
+        let at = self.place();
+        let offset = self.a.off(i.span.lo);
+        self.facts.accesses.push(Access {
+            binding: b,
+            at,
+            write,
+            offset,
+        });
+        if !write {
+            return;
+        }
+        // A write through a local that holds another binding's object (`const s = store;
+        // s.n += 1`) writes that object too.
+        let mut seen = b;
+        for _ in 0..4 {
+            // Not into a handler's parameters (`const body = req.body; body.x = 1` changes the
+            // request, which travels back on its own).
+            let Some(r) = self.facts.bindings[seen]
+                .member_of
+                .filter(|&r| r != seen && self.facts.bindings[r].param_of.is_none())
+            else {
+                break;
+            };
             self.facts.accesses.push(Access {
-                binding: b,
+                binding: r,
                 at,
                 write,
                 offset,
             });
-            // A write through a local that holds another binding's object (`const s = store;
-            // s.n += 1`) writes that object too.
-            let mut seen = b;
-            for _ in 0..4 {
-                // Not into a handler's parameters (`const body = req.body; body.x = 1` changes the
-                // request, which travels back on its own).
-                let Some(r) = self.facts.bindings[seen]
-                    .member_of
-                    .filter(|&r| r != seen && self.facts.bindings[r].param_of.is_none())
-                else {
-                    break;
-                };
-                if !write {
-                    break;
-                }
-                self.facts.accesses.push(Access {
-                    binding: r,
-                    at,
-                    write,
-                    offset,
-                });
-                seen = r;
-            }
+            seen = r;
         }
     }
 
     fn read_ident(&mut self, i: &Ident, direct_call: bool) {
-        self.access(i, false);
-        if let Some(b) = self.binding(i) {
-            let binding = &self.facts.bindings[b];
-            if let (Some(f), false) = (binding.func, binding.reassigned) {
-                let at = self.place();
-                self.facts.fn_refs.push(FnRef {
-                    func: f,
-                    at,
-                    direct_call,
-                });
-            }
+        let Some(b) = self.binding(i) else {
+            return;
+        };
+        self.access_binding(b, i, false);
+        let binding = &self.facts.bindings[b];
+        if let (Some(f), false) = (binding.func, binding.reassigned) {
+            let at = self.place();
+            self.facts.fn_refs.push(FnRef {
+                func: f,
+                at,
+                direct_call,
+            });
         }
     }
 
@@ -123,7 +128,8 @@ impl Uses<'_> {
     fn enter(&mut self, f: FuncId, body_end: usize) {
         let parent = self.place();
         self.facts.funcs[f].parent = parent;
-        for &b in &self.facts.funcs[f].params.clone() {
+        for k in 0..self.facts.funcs[f].params.len() {
+            let b = self.facts.funcs[f].params[k];
             self.facts.bindings[b].decl = Place::In(f, 0);
         }
         self.stack.push(Frame {
@@ -177,26 +183,8 @@ impl Uses<'_> {
                 }
                 PatMode::Assign => self.access(&bi.id, true),
             },
-            Pat::Array(a) => {
-                for e in a.elems.iter().flatten() {
-                    self.pat(e, mode);
-                }
-            }
-            Pat::Object(o) => {
-                for prop in &o.props {
-                    match prop {
-                        ObjectPatProp::KeyValue(kv) => {
-                            kv.key.visit_with(self);
-                            self.pat(&kv.value, mode);
-                        }
-                        ObjectPatProp::Assign(a) => {
-                            a.value.visit_with(self);
-                            self.pat(&Pat::Ident(a.key.clone()), mode);
-                        }
-                        ObjectPatProp::Rest(r) => self.pat(&r.arg, mode),
-                    }
-                }
-            }
+            Pat::Array(a) => self.array_pat(a, mode),
+            Pat::Object(o) => self.object_pat(o, mode),
             Pat::Rest(r) => self.pat(&r.arg, mode),
             Pat::Assign(a) => {
                 a.right.visit_with(self);
@@ -204,6 +192,28 @@ impl Uses<'_> {
             }
             Pat::Expr(e) => self.write_target(e),
             Pat::Invalid(_) => {}
+        }
+    }
+
+    fn array_pat(&mut self, a: &ArrayPat, mode: PatMode) {
+        for e in a.elems.iter().flatten() {
+            self.pat(e, mode);
+        }
+    }
+
+    fn object_pat(&mut self, o: &ObjectPat, mode: PatMode) {
+        for prop in &o.props {
+            match prop {
+                ObjectPatProp::KeyValue(kv) => {
+                    kv.key.visit_with(self);
+                    self.pat(&kv.value, mode);
+                }
+                ObjectPatProp::Assign(a) => {
+                    a.value.visit_with(self);
+                    self.pat(&Pat::Ident(a.key.clone()), mode);
+                }
+                ObjectPatProp::Rest(r) => self.pat(&r.arg, mode),
+            }
         }
     }
 
@@ -239,6 +249,20 @@ impl Uses<'_> {
                 alias,
                 opaque,
             });
+        }
+    }
+
+    /// `write_target` of a member expression (`obj.x = v`), without building an `Expr` for it.
+    fn write_member(&mut self, m: &MemberExpr) {
+        self.visit_member_expr(m);
+        if let Some(i) = root_ident(&m.obj) {
+            self.access(i, true);
+        }
+        if let Some((root, prop)) = into_member_of(m, 2) {
+            if let Some(b) = self.binding(root) {
+                let at = self.place();
+                self.facts.member_writes.push((b, prop, at));
+            }
         }
     }
 
@@ -361,19 +385,16 @@ impl Uses<'_> {
         let Expr::Member(m) = strip_parens(callee) else {
             return;
         };
-        let Some(method) = prop_name(&m.prop) else {
+        let Some(method) = prop_str(&m.prop) else {
             return;
         };
-        if let (Some(root), false) = (
-            root_ident(&m.obj),
-            READ_ONLY_METHODS.contains(&method.as_str()),
-        ) {
+        if let (Some(root), false) = (root_ident(&m.obj), READ_ONLY_METHODS.contains(&&*method)) {
             // A method of unknown effect called on a binding may mutate it.
             self.access(root, true);
             self.note_member_write(&m.obj, 1);
         }
         if let Some(path) = path {
-            if matches!(method.as_str(), "listen" | "createServer") && path.len() >= 2 {
+            if matches!(&*method, "listen" | "createServer") && path.len() >= 2 {
                 let place = self.place();
                 self.facts.network_at.push(place);
             }
@@ -618,16 +639,12 @@ impl Visit for Uses<'_> {
                 self.access(&i.id, true);
             }
             AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
-                self.write_target(&Expr::Member(m.clone()));
+                self.write_member(m);
                 self.record_store(&m.obj, &n.right);
             }
             AssignTarget::Simple(other) => other.visit_with(self),
-            AssignTarget::Pat(AssignTargetPat::Array(a)) => {
-                self.pat(&Pat::Array(a.clone()), PatMode::Assign)
-            }
-            AssignTarget::Pat(AssignTargetPat::Object(o)) => {
-                self.pat(&Pat::Object(o.clone()), PatMode::Assign)
-            }
+            AssignTarget::Pat(AssignTargetPat::Array(a)) => self.array_pat(a, PatMode::Assign),
+            AssignTarget::Pat(AssignTargetPat::Object(o)) => self.object_pat(o, PatMode::Assign),
             AssignTarget::Pat(AssignTargetPat::Invalid(_)) => {}
         }
     }
@@ -722,9 +739,13 @@ impl Visit for Uses<'_> {
             }
         }
         // `routes.handler` of a local object literal: a reference to that function.
-        if let (Expr::Ident(obj), Some(p)) = (strip_parens(&n.obj), prop_name(&n.prop)) {
-            if let Some(b) = self.binding(obj) {
-                if let Some(&f) = self.facts.bindings[b].methods.get(&p) {
+        if let Expr::Ident(obj) = strip_parens(&n.obj) {
+            let method = self
+                .binding(obj)
+                .filter(|&b| !self.facts.bindings[b].methods.is_empty())
+                .zip(prop_str(&n.prop));
+            if let Some((b, p)) = method {
+                if let Some(&f) = self.facts.bindings[b].methods.get(&*p) {
                     let at = self.place();
                     self.facts.fn_refs.push(FnRef {
                         func: f,

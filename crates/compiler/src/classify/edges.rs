@@ -4,7 +4,8 @@
 use super::{Builder, Flx};
 use crate::analyze::Callback;
 use crate::rules::RuptureKind;
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::{BTreeSet, VecDeque};
 use std::rc::Rc;
 
 impl Builder<'_> {
@@ -36,7 +37,7 @@ impl Builder<'_> {
                 .collect();
             let sources: BTreeSet<Flx> = match after.and_then(|a| self.roots.get(&(a, 0))) {
                 Some(&x) => [x].into(),
-                None => self.attrib(at).into_iter().map(|p| p.flx).collect(),
+                None => self.attrib(at).iter().map(|p| p.flx).collect(),
             };
             for &src in &sources {
                 for &t in &targets {
@@ -49,7 +50,7 @@ impl Builder<'_> {
                 let to = self.roots[&(f, k)];
                 let sources: BTreeSet<Flx> = match self.roots.get(&(f, k - 1)) {
                     Some(&x) => [x].into(),
-                    None => self.attrib_func(f).into_iter().map(|p| p.flx).collect(),
+                    None => self.attrib_func(f).iter().map(|p| p.flx).collect(),
                 };
                 for src in sources {
                     self.add_edge(src, to, RuptureKind::Post);
@@ -106,9 +107,9 @@ impl Builder<'_> {
         if let Some(t) = self.bfs_trees.borrow().get(&from) {
             return t.clone();
         }
-        let mut prev: HashMap<Flx, usize> = HashMap::new();
+        let mut prev: HashMap<Flx, usize> = HashMap::default();
         let mut queue = VecDeque::from([from]);
-        let mut seen = HashSet::from([from]);
+        let mut seen = HashSet::from_iter([from]);
         while let Some(x) = queue.pop_front() {
             for &i in self.out_edges(x) {
                 let to = self.edges[i].1;

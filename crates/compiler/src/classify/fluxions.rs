@@ -6,6 +6,7 @@ use crate::analyze::{BindingId, Callback, FuncId, Place};
 use crate::graph::{Fluxion, FluxionKind, Hints, RupturePoint, Stream};
 use crate::rules::RuptureKind;
 use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 
 impl Builder<'_> {
     pub(super) fn new_fluxion(
@@ -113,32 +114,33 @@ impl Builder<'_> {
     }
 
     /// The fluxions a place's code runs in.
-    pub(super) fn attrib(&mut self, place: Place) -> BTreeSet<Part> {
+    pub(super) fn attrib(&mut self, place: Place) -> Rc<BTreeSet<Part>> {
         match place {
-            Place::Top => [Part {
-                flx: MAIN,
-                init: true,
-            }]
-            .into(),
+            Place::Top => self.top_parts.clone(),
             Place::In(f, k) => {
                 if let Some(&x) = self.roots.get(&(f, k)) {
-                    return [Part {
-                        flx: x,
-                        init: false,
-                    }]
-                    .into();
+                    return self
+                        .root_parts
+                        .entry(x)
+                        .or_insert_with(|| {
+                            Rc::new(BTreeSet::from([Part {
+                                flx: x,
+                                init: false,
+                            }]))
+                        })
+                        .clone();
                 }
                 self.attrib_func(f)
             }
         }
     }
 
-    pub(super) fn attrib_func(&mut self, f: FuncId) -> BTreeSet<Part> {
+    pub(super) fn attrib_func(&mut self, f: FuncId) -> Rc<BTreeSet<Part>> {
         if let Some(p) = self.attrib_memo.get(&f) {
             return p.clone();
         }
         if !self.in_progress.insert(f) {
-            return BTreeSet::new(); // recursion: the other callers already cover it
+            return Rc::default(); // recursion: the other callers already cover it
         }
         let deferred = Part {
             flx: MAIN,
@@ -146,9 +148,10 @@ impl Builder<'_> {
         };
         let func = &self.facts.funcs[f];
         let (parent, iife, bound) = (func.parent, func.is_iife, func.binding.is_some());
-        let refs = std::mem::take(&mut self.refs_to[f]);
+        let n_refs = self.refs_to.get(f).len();
         let mut out = BTreeSet::new();
-        for r in &refs {
+        for k in 0..n_refs {
+            let r = self.refs_to.get(f)[k];
             match r.at {
                 Place::Top if r.direct_call => {
                     out.insert(Part {
@@ -160,10 +163,10 @@ impl Builder<'_> {
                 Place::Top => {
                     out.insert(deferred);
                 }
-                at => out.extend(self.attrib(at)),
+                at => out.extend(self.attrib(at).iter().copied()),
             }
         }
-        if iife || refs.is_empty() {
+        if iife || n_refs == 0 {
             match parent {
                 Place::Top if iife => {
                     out.insert(Part {
@@ -179,12 +182,12 @@ impl Builder<'_> {
                     // unknown call) runs where it was created; a bound one never mentioned is dead
                     // code, counted there too.
                     let _ = bound;
-                    out.extend(self.attrib(p));
+                    out.extend(self.attrib(p).iter().copied());
                 }
             }
         }
-        self.refs_to[f] = refs;
         self.in_progress.remove(&f);
+        let out = Rc::new(out);
         self.attrib_memo.insert(f, out.clone());
         out
     }
@@ -194,7 +197,7 @@ impl Builder<'_> {
         for site in &self.facts.sites {
             let from: Vec<String> = self
                 .attrib(site.at)
-                .into_iter()
+                .iter()
                 .map(|p| self.fluxions[p.flx].name.clone())
                 .collect();
             let mut to = Vec::new();

@@ -25,8 +25,8 @@ impl Builder<'_> {
         let mut subtree = vec![f];
         let mut in_subtree = Vec::new();
         while let Some(g) = subtree.pop() {
-            in_subtree.extend_from_slice(&self.accesses_in[g]);
-            subtree.extend_from_slice(&self.children[g]);
+            in_subtree.extend_from_slice(self.accesses_in.get(g));
+            subtree.extend_from_slice(self.children.get(g));
         }
         for a in in_subtree.into_iter().map(|i| &self.facts.accesses[i]) {
             let binding = &self.facts.bindings[a.binding];
@@ -62,7 +62,7 @@ impl Builder<'_> {
             if facts.bindings[u.binding].resource.is_none() {
                 continue;
             }
-            for part in self.attrib(u.at) {
+            for part in self.attrib(u.at).iter() {
                 let e = member.entry((part.flx, u.binding)).or_default();
                 if u.call {
                     e.1.insert(u.prop.clone());
@@ -76,7 +76,7 @@ impl Builder<'_> {
         let mut modules: BTreeMap<Flx, BTreeSet<String>> = BTreeMap::new();
         for a in &facts.accesses {
             let binding = &facts.bindings[a.binding];
-            for part in self.attrib(a.at) {
+            for part in self.attrib(a.at).iter() {
                 if binding.resource.is_some() && !a.write {
                     *reads.entry((part.flx, a.binding)).or_default() += 1;
                 }
@@ -117,7 +117,8 @@ impl Builder<'_> {
             .filter(|a| a.write && a.offset != facts.bindings[a.binding].offset)
             .map(|a| a.binding)
             .collect();
-        let all_uses = self.uses.clone();
+        // Taken, not copied (put back below): the loop asks `attrib`, which borrows `self`.
+        let all_uses = std::mem::take(&mut self.uses);
         for (&b, users) in &all_uses {
             let binding = &facts.bindings[b];
             // A variable of an enclosing function (`function build() { const sock = new Sock();
@@ -130,11 +131,7 @@ impl Builder<'_> {
                     Some((f, _)) if self.roots.contains_key(&(f, 0)) => {
                         [self.roots[&(f, 0)]].into()
                     }
-                    _ => self
-                        .attrib(binding.decl)
-                        .into_iter()
-                        .map(|p| p.flx)
-                        .collect(),
+                    _ => self.attrib(binding.decl).iter().map(|p| p.flx).collect(),
                 };
                 users
                     .keys()
@@ -180,6 +177,7 @@ impl Builder<'_> {
                 });
             }
         }
+        self.uses = all_uses;
         for (x, m) in modules {
             hints[x].modules = m.into_iter().collect();
         }
@@ -194,7 +192,7 @@ impl Builder<'_> {
             if s.opaque {
                 // `req.als = new AsyncLocalStorage()`: the next handler, wherever it runs, must
                 // see that instance, methods and all; a copy would not.
-                for part in self.attrib(s.at) {
+                for part in self.attrib(s.at).iter() {
                     let list = &mut hints[part.flx].stores_state;
                     let what = "an instance or function".to_string();
                     if !list.contains(&what) {
@@ -223,7 +221,7 @@ impl Builder<'_> {
                 if (!state || local) && !shared_member {
                     continue;
                 }
-                for part in self.attrib(s.at) {
+                for part in self.attrib(s.at).iter() {
                     let list = &mut hints[part.flx].stores_state;
                     if !list.contains(&b.name) {
                         list.push(b.name.clone());
@@ -246,7 +244,7 @@ impl Builder<'_> {
                 continue;
             }
             let name = format!("{}.{prop}", facts.bindings[*b].name);
-            for part in self.attrib(*at) {
+            for part in self.attrib(*at).iter() {
                 let list = &mut hints[part.flx].writes_into;
                 if !list.contains(&name) {
                     list.push(name.clone());
@@ -254,7 +252,7 @@ impl Builder<'_> {
             }
         }
         for &at in &facts.require_at {
-            for part in self.attrib(at) {
+            for part in self.attrib(at).iter() {
                 hints[part.flx].dynamic_require = true;
             }
         }

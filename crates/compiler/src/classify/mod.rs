@@ -22,12 +22,13 @@ mod rewrite;
 mod tails;
 mod variables;
 
-use crate::analyze::{BindingId, Callback, Facts, FnRef, FuncId, Place, Table};
+use crate::analyze::{BindingId, Callback, Facts, FnRef, FuncId, Place, TypedId};
 use crate::graph::{Fluxion, Graph, VarKind};
 use crate::rules::RuptureKind;
 use crate::source::SourceText;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 type Flx = usize;
@@ -48,7 +49,11 @@ struct Builder<'a> {
     src: &'a SourceText<'a>,
     roots: HashMap<(FuncId, u32), Flx>,
     fluxions: Vec<Fluxion>,
-    attrib_memo: HashMap<FuncId, BTreeSet<Part>>,
+    /// What `attrib` answered for each function (shared, not copied: it is asked once per
+    /// access), and for the top level and each fluxion's own code.
+    attrib_memo: HashMap<FuncId, Rc<BTreeSet<Part>>>,
+    top_parts: Rc<BTreeSet<Part>>,
+    root_parts: HashMap<Flx, Rc<BTreeSet<Part>>>,
     in_progress: BTreeSet<FuncId>,
     edges: Vec<(Flx, Flx, RuptureKind, BTreeSet<BindingId>)>,
     /// Every edge as (from, to, kind): `add_edge` keeps edges unique in O(1).
@@ -66,11 +71,11 @@ struct Builder<'a> {
     names: HashSet<String>,
     name_suffix: HashMap<String, usize>,
     /// function -> the functions declared directly in it.
-    children: Table<FuncId, Vec<FuncId>>,
+    children: Grouped<FuncId>,
     /// function -> the references to it, in source order (`attrib_func` once per function).
-    refs_to: Table<FuncId, Vec<FnRef>>,
+    refs_to: Grouped<FnRef>,
     /// function -> indices of the accesses made directly in its body (not in nested functions).
-    accesses_in: Table<FuncId, Vec<usize>>,
+    accesses_in: Grouped<usize>,
     /// Indices of all accesses, by source offset: the accesses inside a byte range are a slice.
     by_offset: Vec<usize>,
     /// Functions passed as callbacks of a post site, and of a post site that is not a promise's.
@@ -81,30 +86,84 @@ struct Builder<'a> {
     kinds: HashMap<BindingId, VarKind>,
 }
 
+/// Values grouped by function, in the order given, in one vector (`items[starts[f]..starts[f+1]]`
+/// are function `f`'s): no vector per function.
+struct Grouped<T> {
+    starts: Vec<usize>,
+    items: Vec<T>,
+}
+
+impl<T> Default for Grouped<T> {
+    fn default() -> Self {
+        Grouped {
+            starts: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+}
+
+impl<T: Copy> Grouped<T> {
+    fn new(n: usize, pairs: impl Iterator<Item = (FuncId, T)>) -> Self {
+        let pairs: Vec<(FuncId, T)> = pairs.collect();
+        let mut starts = vec![0usize; n + 1];
+        for (f, _) in &pairs {
+            starts[f.index() + 1] += 1;
+        }
+        for i in 0..n {
+            starts[i + 1] += starts[i];
+        }
+        let mut next = starts.clone();
+        let mut items: Vec<Option<T>> = vec![None; starts[n]];
+        for (f, v) in pairs {
+            items[next[f.index()]] = Some(v);
+            next[f.index()] += 1;
+        }
+        Grouped {
+            starts,
+            items: items
+                .into_iter()
+                .map(|v| v.expect("every slot filled"))
+                .collect(),
+        }
+    }
+
+    fn get(&self, f: FuncId) -> &[T] {
+        match (self.starts.get(f.index()), self.starts.get(f.index() + 1)) {
+            (Some(&a), Some(&b)) => &self.items[a..b],
+            _ => &[],
+        }
+    }
+}
+
 pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
     let mut b = Builder {
         facts,
         src,
-        roots: HashMap::new(),
+        roots: HashMap::default(),
         fluxions: Vec::new(),
-        attrib_memo: HashMap::new(),
+        attrib_memo: HashMap::default(),
+        top_parts: Rc::new(BTreeSet::from([Part {
+            flx: MAIN,
+            init: true,
+        }])),
+        root_parts: HashMap::default(),
         in_progress: BTreeSet::new(),
         edges: Vec::new(),
-        edge_set: HashSet::new(),
+        edge_set: HashSet::default(),
         out: Vec::new(),
-        starts_into: HashMap::new(),
-        post_reach: RefCell::new(HashMap::new()),
-        bfs_trees: RefCell::new(HashMap::new()),
-        names: HashSet::new(),
-        name_suffix: HashMap::new(),
-        children: Table::new(),
-        refs_to: Table::new(),
-        accesses_in: Table::new(),
+        starts_into: HashMap::default(),
+        post_reach: RefCell::new(HashMap::default()),
+        bfs_trees: RefCell::new(HashMap::default()),
+        names: HashSet::default(),
+        name_suffix: HashMap::default(),
+        children: Grouped::default(),
+        refs_to: Grouped::default(),
+        accesses_in: Grouped::default(),
         by_offset: Vec::new(),
-        post_callbacks: HashSet::new(),
-        node_post_callbacks: HashSet::new(),
+        post_callbacks: HashSet::default(),
+        node_post_callbacks: HashSet::default(),
         uses: BTreeMap::new(),
-        kinds: HashMap::new(),
+        kinds: HashMap::default(),
     };
     use crate::timings::time;
     time("c.index", || b.index_facts());
@@ -136,24 +195,39 @@ impl Builder<'_> {
     /// function (a 3.6 MB bundle has tens of thousands of each).
     fn index_facts(&mut self) {
         let facts = self.facts;
-        self.children = Table::filled(Vec::new(), facts.funcs.len());
-        for (f, func) in facts.funcs.iter_enumerated() {
-            if let Place::In(g, _) = func.parent {
-                self.children[g].push(f);
-            }
-        }
-        self.refs_to = Table::filled(Vec::new(), facts.funcs.len());
-        for r in &facts.fn_refs {
-            self.refs_to[r.func].push(*r);
-        }
-        self.accesses_in = Table::filled(Vec::new(), facts.funcs.len());
-        for (i, a) in facts.accesses.iter().enumerate() {
-            if let Place::In(g, _) = a.at {
-                self.accesses_in[g].push(i);
-            }
-        }
-        self.by_offset = (0..facts.accesses.len()).collect();
-        self.by_offset.sort_by_key(|&i| facts.accesses[i].offset);
+        let n = facts.funcs.len();
+        self.children = Grouped::new(
+            n,
+            facts
+                .funcs
+                .iter_enumerated()
+                .filter_map(|(f, func)| match func.parent {
+                    Place::In(g, _) => Some((g, f)),
+                    Place::Top => None,
+                }),
+        );
+        self.refs_to = Grouped::new(n, facts.fn_refs.iter().map(|r| (r.func, *r)));
+        self.accesses_in = Grouped::new(
+            n,
+            facts
+                .accesses
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| match a.at {
+                    Place::In(g, _) => Some((g, i)),
+                    Place::Top => None,
+                }),
+        );
+        // (offset, index) pairs sorted: the order of a stable sort by offset, without looking
+        // each access up in the comparisons.
+        let mut pairs: Vec<(usize, usize)> = facts
+            .accesses
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.offset, i))
+            .collect();
+        pairs.sort_unstable();
+        self.by_offset = pairs.into_iter().map(|(_, i)| i).collect();
         for s in &facts.sites {
             if s.kind != RuptureKind::Post {
                 continue;

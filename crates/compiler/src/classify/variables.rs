@@ -2,60 +2,65 @@
 //! whether the module keeps state a copy would split.
 
 use super::{Builder, Flx, MAIN};
-use crate::analyze::{BindingId, FuncId, OriginRoot, Place, ResourceKind, Seg};
+use crate::analyze::{BindingId, FuncId, OriginRoot, Place, ResourceKind, Seg, TypedId};
 use crate::graph::{VarKind, Variable};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 impl Builder<'_> {
     pub(super) fn classify(&mut self) -> Vec<Variable> {
         let facts = self.facts;
-        // binding -> fluxion -> (read, written, init-only)
-        let mut uses: BTreeMap<BindingId, BTreeMap<Flx, (bool, bool)>> = BTreeMap::new();
+        // binding -> fluxion -> (read, written), after initialisation: one map per binding,
+        // indexed by its id (an access costs a lookup in its own binding's few users).
+        let mut dense: Vec<BTreeMap<Flx, (bool, bool)>> =
+            vec![BTreeMap::new(); facts.bindings.len()];
         let mut network: BTreeSet<Flx> = BTreeSet::new();
         for a in &facts.accesses {
-            for part in self.attrib(a.at) {
-                let resource = facts.bindings[a.binding].resource;
-                if resource.is_some_and(ResourceKind::is_network) {
+            let parts = self.attrib(a.at);
+            let binding = &facts.bindings[a.binding];
+            let network_resource = binding.resource.is_some_and(ResourceKind::is_network);
+            let top = binding.decl == Place::Top;
+            for part in parts.iter() {
+                if network_resource {
                     network.insert(part.flx);
                 }
-                let top = facts.bindings[a.binding].decl == Place::Top;
                 if part.init && top {
                     continue; // initialisation, before any listener fires
                 }
-                let e = uses
-                    .entry(a.binding)
-                    .or_default()
-                    .entry(part.flx)
-                    .or_default();
+                let e = dense[a.binding.index()].entry(part.flx).or_default();
                 e.0 |= !a.write;
                 e.1 |= a.write;
             }
         }
         for &p in &facts.network_at {
-            for part in self.attrib(p) {
+            for part in self.attrib(p).iter() {
                 network.insert(part.flx);
             }
         }
+        // Ids ascending: the map is built in one pass.
+        let mut uses: BTreeMap<BindingId, BTreeMap<Flx, (bool, bool)>> = dense
+            .into_iter()
+            .enumerate()
+            .filter(|(_, m)| !m.is_empty())
+            .map(|(i, m)| (BindingId::from_index(i), m))
+            .collect();
         self.opaque_accesses(&mut uses);
-        self.uses = uses.clone();
 
         let mut vars = Vec::new();
         let mut tags: BTreeMap<Flx, BTreeSet<String>> = BTreeMap::new();
         let mut contexts: BTreeMap<Flx, Vec<(usize, String)>> = BTreeMap::new();
         let mut tag_names: BTreeSet<String> = BTreeSet::new();
         let mut tag_suffix: HashMap<String, usize> = HashMap::new();
+        let empty = BTreeMap::new();
         for (b, binding) in facts.bindings.iter_enumerated() {
+            let all = uses.get(&b).unwrap_or(&empty);
+            if all.is_empty() {
+                continue; // no users, and no start parameter either (it needs a use)
+            }
             let decl: BTreeSet<Flx> = match binding.param_of {
                 Some((f, _)) if self.roots.contains_key(&(f, 0)) => [self.roots[&(f, 0)]].into(),
-                _ => self
-                    .attrib(binding.decl)
-                    .into_iter()
-                    .map(|p| p.flx)
-                    .collect(),
+                _ => self.attrib(binding.decl).iter().map(|p| p.flx).collect(),
             };
             let top = binding.decl == Place::Top;
-            let empty = BTreeMap::new();
-            let all = uses.get(&b).unwrap_or(&empty);
             let users: BTreeMap<Flx, (bool, bool)> = all
                 .iter()
                 .filter(|(x, _)| top || !decl.contains(x))
@@ -181,6 +186,7 @@ impl Builder<'_> {
                 resource: binding.resource,
             });
         }
+        self.uses = uses;
         for (x, f) in self.fluxions.iter_mut().enumerate() {
             if network.contains(&x) {
                 f.tags.push("network".into());
@@ -215,34 +221,50 @@ impl Builder<'_> {
         })
     }
 
-    /// An opaque function may read and write every variable it can see.
+    /// An opaque function may read and write every variable it can see: those of the top level
+    /// and of the functions around it (found through an index of bindings by the function that
+    /// declares them, not by a scan of every binding per opaque function).
     pub(super) fn opaque_accesses(
         &mut self,
         uses: &mut BTreeMap<BindingId, BTreeMap<Flx, (bool, bool)>>,
     ) {
         let facts = self.facts;
-        for (f, func) in facts.funcs.iter_enumerated() {
-            if !func.opaque {
-                continue;
+        let opaque: Vec<FuncId> = facts
+            .funcs
+            .ids()
+            .filter(|&f| facts.funcs[f].opaque)
+            .collect();
+        if opaque.is_empty() {
+            return;
+        }
+        let mut top: Vec<BindingId> = Vec::new();
+        let mut declared_in: HashMap<FuncId, Vec<BindingId>> = HashMap::new();
+        for (b, binding) in facts.bindings.iter_enumerated() {
+            match binding.decl {
+                Place::Top => top.push(b),
+                Place::In(g, _) => declared_in.entry(g).or_default().push(b),
             }
-            let mut visible: BTreeSet<FuncId> = BTreeSet::from([f]);
-            let mut p = func.parent;
-            while let Place::In(g, _) = p {
-                visible.insert(g);
-                p = facts.funcs[g].parent;
-            }
+        }
+        // Every opaque function sees every top-level binding.
+        let mut top_users: BTreeSet<Flx> = BTreeSet::new();
+        for f in opaque {
             let parts = self.attrib(Place::In(f, 0));
-            for (b, binding) in facts.bindings.iter_enumerated() {
-                let seen = match binding.decl {
-                    Place::Top => true,
-                    Place::In(g, _) => visible.contains(&g),
-                };
-                if seen {
-                    for part in &parts {
+            top_users.extend(parts.iter().map(|p| p.flx));
+            let mut at = Place::In(f, 0);
+            while let Place::In(g, _) = at {
+                for &b in declared_in.get(&g).map_or(&[][..], |v| v.as_slice()) {
+                    for part in parts.iter() {
                         let e = uses.entry(b).or_default().entry(part.flx).or_default();
                         *e = (true, true);
                     }
                 }
+                at = facts.funcs[g].parent;
+            }
+        }
+        for b in top {
+            for &x in &top_users {
+                let e = uses.entry(b).or_default().entry(x).or_default();
+                *e = (true, true);
             }
         }
     }

@@ -22,69 +22,103 @@ struct Out<'a> {
     line: u32,
     col: u32,
     map: SourceMapBuilder,
-    source: BytesStr,
+    source_id: u32,
 }
 
 impl Out<'_> {
     fn insert(&mut self, s: &str) {
-        for ch in s.chars() {
-            if ch == '\n' {
-                self.line += 1;
+        // Lines and UTF-16 columns of what was written (source map positions).
+        let newlines = s.bytes().filter(|&b| b == b'\n').count();
+        let tail = match s.rfind('\n') {
+            Some(i) => {
+                self.line += newlines as u32;
                 self.col = 0;
-            } else {
-                self.col += ch.len_utf16() as u32;
+                &s[i + 1..]
             }
-        }
+            None => s,
+        };
+        self.col += if tail.is_ascii() {
+            tail.len() as u32
+        } else {
+            tail.chars().map(|c| c.len_utf16() as u32).sum()
+        };
         self.code.push_str(s);
     }
 
     fn mark(&mut self, offset: usize) {
         let loc = self.src.loc(offset);
-        self.map.add(
+        self.map.add_raw(
             self.line,
             self.col,
             loc.line - 1,
             loc.col - 1,
-            Some(self.source.clone()),
+            Some(self.source_id),
             None,
             false,
         );
     }
 
-    /// Copies original text, mapping every line it starts.
+    /// Copies original text, mapping every line it starts. After the first, each line starts at
+    /// column 1 of the next source line: no lookup in the line table.
     fn raw(&mut self, a: usize, b: usize) {
         if a >= b {
             return;
         }
-        self.mark(a);
+        let loc = self.src.loc(a);
+        self.map.add_raw(
+            self.line,
+            self.col,
+            loc.line - 1,
+            loc.col - 1,
+            Some(self.source_id),
+            None,
+            false,
+        );
         let text = self.src.slice(a, b);
+        let exact = self.src.text.is_char_boundary(a);
         let mut offset = a;
+        let mut src_line = loc.line - 1;
         for (i, piece) in text.split_inclusive('\n').enumerate() {
             if i > 0 {
-                self.mark(offset);
+                src_line += 1;
+                if exact {
+                    self.map.add_raw(
+                        self.line,
+                        self.col,
+                        src_line,
+                        0,
+                        Some(self.source_id),
+                        None,
+                        false,
+                    );
+                } else {
+                    self.mark(offset);
+                }
             }
             self.insert(piece);
             offset += piece.len();
         }
     }
 
-    /// Copies `[a, b)` with every wrap inside it applied.
+    /// Copies `[a, b)` with every wrap inside it applied. The wraps are sorted by start (then
+    /// outermost first): those inside `[a, b)` are found by a binary search, not a scan.
     fn copy(&mut self, a: usize, b: usize) {
-        let wraps = &self.graph.rewrite.wraps;
+        let graph = self.graph;
+        let wraps = &graph.rewrite.wraps;
         let mut pos = a;
-        let inner: Vec<(usize, usize, String, String)> = wraps
-            .iter()
-            .filter(|w| w.0 >= a && w.1 <= b && (w.0, w.1) != (a, b))
-            .cloned()
-            .collect();
-        for (s, e, before, after) in inner {
+        let first = wraps.partition_point(|w| w.0 < a);
+        for (s, e, before, after) in wraps[first..].iter().take_while(|w| w.0 <= b) {
+            let (s, e) = (*s, *e);
+            if e > b || (s, e) == (a, b) {
+                continue;
+            }
             if s < pos {
                 continue; // nested in a wrap already copied
             }
             self.raw(pos, s);
-            self.insert(&before);
+            self.insert(before);
             self.copy(s, e);
-            self.insert(&after);
+            self.insert(after);
             pos = e;
         }
         self.raw(pos, b);
@@ -110,19 +144,24 @@ fn file_url(path: &str) -> String {
 
 /// `runtime` is what the prologue requires (an absolute path, or `fluxion/runtime`).
 pub fn emit(graph: &Graph, text: &str, runtime: &str) -> JsOutput {
-    let src = SourceText::new(text);
+    emit_source(graph, &SourceText::new(text), runtime)
+}
+
+/// `emit` of a text whose line table is already built.
+pub fn emit_source(graph: &Graph, src: &SourceText, runtime: &str) -> JsOutput {
+    let text = src.text;
     let mut map = SourceMapBuilder::new(None);
     let source = BytesStr::from(graph.file.clone());
-    let id = map.add_source(source.clone());
+    let id = map.add_source(source);
     map.set_source_contents(id, Some(BytesStr::from(text.to_string())));
     let mut out = Out {
-        src: &src,
+        src,
         graph,
         code: String::with_capacity(text.len() + 256),
         line: 0,
         col: 0,
         map,
-        source,
+        source_id: id,
     };
     let mut at = graph.rewrite.prologue_at;
     if at == 0 && text.starts_with("#!") {

@@ -83,8 +83,15 @@ impl Rules {
 
     /// The first rule whose pattern matches the canonical callee path.
     pub fn find(&self, path: &[String]) -> Option<&Rule> {
+        // A pattern's last segment is `*` or the path's last: checked first, it rejects most
+        // rules with one comparison (this runs for every call in the module).
+        let last = path.last().map(String::as_str);
         self.rules
             .iter()
+            .filter(|(segs, _)| {
+                let p = segs.last().map(String::as_str);
+                p == Some("*") || p == last
+            })
             .find(|(segs, _)| matches(segs, path))
             .map(|(_, r)| r)
     }
