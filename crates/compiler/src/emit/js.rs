@@ -47,11 +47,16 @@ impl Out<'_> {
 
     fn mark(&mut self, offset: usize) {
         let loc = self.src.loc(offset);
+        self.mark_at(loc.line - 1, loc.col - 1);
+    }
+
+    /// Maps the output's current position to a 0-based source line and column.
+    fn mark_at(&mut self, src_line: u32, src_col: u32) {
         self.map.add_raw(
             self.line,
             self.col,
-            loc.line - 1,
-            loc.col - 1,
+            src_line,
+            src_col,
             Some(self.source_id),
             None,
             false,
@@ -65,15 +70,7 @@ impl Out<'_> {
             return;
         }
         let loc = self.src.loc(a);
-        self.map.add_raw(
-            self.line,
-            self.col,
-            loc.line - 1,
-            loc.col - 1,
-            Some(self.source_id),
-            None,
-            false,
-        );
+        self.mark_at(loc.line - 1, loc.col - 1);
         let text = self.src.slice(a, b);
         let exact = self.src.text.is_char_boundary(a);
         let mut offset = a;
@@ -82,15 +79,7 @@ impl Out<'_> {
             if i > 0 {
                 src_line += 1;
                 if exact {
-                    self.map.add_raw(
-                        self.line,
-                        self.col,
-                        src_line,
-                        0,
-                        Some(self.source_id),
-                        None,
-                        false,
-                    );
+                    self.mark_at(src_line, 0);
                 } else {
                     self.mark(offset);
                 }
