@@ -9,8 +9,6 @@
 mod convert;
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
-use std::path::PathBuf;
 use std::ptr;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -34,11 +32,6 @@ use convert::{JsUnknown, Out};
 /// by the main thread and every worker thread alike (the addon is loaded once per process).
 static STORE: LazyLock<Store> = LazyLock::new(Store::new);
 
-/// The data directories open in this process, by canonical path: a redb file may be opened
-/// once per process, and every dataframe or server naming the directory shares it.
-static DISKS: LazyLock<parking_lot::Mutex<HashMap<PathBuf, Disk>>> =
-    LazyLock::new(Default::default);
-
 /// The data directory of `serve({ dataDir })`, with the apps that server serves: an app of
 /// those created later in the process is made durable there too.
 static SERVED_DISK: LazyLock<parking_lot::Mutex<Option<(Disk, ServedApps)>>> =
@@ -59,14 +52,7 @@ fn open_disk(dir: &str) -> napi::Result<Disk> {
             "dataDir must be a directory path, found an empty string".into(),
         ));
     }
-    let mut disks = DISKS.lock();
-    if let Some(d) = std::fs::canonicalize(dir).ok().and_then(|p| disks.get(&p)) {
-        return Ok(d.clone());
-    }
-    let disk = Disk::open(dir).map_err(disk_err)?;
-    let key = std::fs::canonicalize(dir).unwrap_or_else(|_| PathBuf::from(dir));
-    disks.insert(key, disk.clone());
-    Ok(disk)
+    Disk::open_shared(dir).map_err(disk_err)
 }
 
 fn err(code: &str, msg: impl std::fmt::Display) -> napi::Error {

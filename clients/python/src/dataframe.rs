@@ -2,8 +2,6 @@
 //! mirror of a GoT server's app (crates/got-protocol's `Remote`), with a Python merge function.
 //! Network calls release the GIL.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -23,12 +21,6 @@ use crate::got_error;
 
 /// The store of every local dataframe of this Python process.
 static STORE: LazyLock<Store> = LazyLock::new(Store::new);
-
-/// The data directories open in this process, by canonical path (a redb file is opened once
-/// per process; every dataframe or server naming the directory shares it). As in the Node
-/// addon (`src/versions.rs`).
-static DISKS: LazyLock<parking_lot::Mutex<HashMap<PathBuf, Disk>>> =
-    LazyLock::new(Default::default);
 
 /// The data directory a server of this process keeps its apps in: an app created later in
 /// the process is made durable there too.
@@ -50,14 +42,7 @@ fn open_disk(dir: &str) -> PyResult<Disk> {
             "data_dir must be a directory path, found an empty string",
         ));
     }
-    let mut disks = DISKS.lock();
-    if let Some(d) = std::fs::canonicalize(dir).ok().and_then(|p| disks.get(&p)) {
-        return Ok(d.clone());
-    }
-    let disk = Disk::open(dir).map_err(disk_err)?;
-    let key = std::fs::canonicalize(dir).unwrap_or_else(|_| PathBuf::from(dir));
-    disks.insert(key, disk.clone());
-    Ok(disk)
+    Disk::open_shared(dir).map_err(disk_err)
 }
 
 /// A server's `data_dir`: the apps stored there come back into the process store, the

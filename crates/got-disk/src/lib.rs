@@ -16,10 +16,11 @@
 //! Not kept: references (after a restart only the head is held) and merge functions (they are
 //! code: the application gives them again).
 
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use fluxion_got_protocol::{append_edge, decode, Limits};
 use fluxion_versions::{
@@ -241,6 +242,21 @@ impl Disk {
             }),
         };
         disk.check_format()?;
+        Ok(disk)
+    }
+
+    /// [`Disk::open`] once per process: redb opens a file once per process, so every dataframe
+    /// or server of the process that names `dir` (by any path to it) shares one handle.
+    pub fn open_shared(dir: impl AsRef<Path>) -> Result<Disk, DiskError> {
+        static OPEN: LazyLock<Mutex<HashMap<PathBuf, Disk>>> = LazyLock::new(Default::default);
+        let dir = dir.as_ref();
+        let mut open = OPEN.lock();
+        if let Some(d) = fs::canonicalize(dir).ok().and_then(|p| open.get(&p)) {
+            return Ok(d.clone());
+        }
+        let disk = Disk::open(dir)?;
+        let key = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+        open.insert(key, disk.clone());
         Ok(disk)
     }
 
