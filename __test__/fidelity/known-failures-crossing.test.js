@@ -2,18 +2,13 @@
 // Issue 12, known failures about what crosses threads: bodies, errors, response calls, req.app,
 // res.headersSent, and re-runs after a conflict. Each fixture runs plain, under the default
 // placement (auto) and under FLUXION_PLACEMENT=eager; an observer must not tell them apart.
-const { fixture, baseline, expectSoundBaseline, expectSame } = require('./fidelity');
+const { baseline, expectSoundBaseline, expectSame } = require('./fidelity');
+const { cases } = require('./cases');
 
 jest.setTimeout(60000);
 
 describe('#7 an optimistic run that conflicts is re-run with the error guard', () => {
-  const app = fixture('07-conflict-throw.js');
-  const script = [
-    // Enough buyers for the default placement to measure the handler and send it to workers.
-    ...Array.from({ length: 6 }, () => ({ concurrent: 60, method: 'POST', url: '/buy' })),
-    { url: '/left' },
-    { url: '/buy', method: 'POST' },
-  ];
+  const { app, script } = cases['07'];
   const plain = baseline(app, script);
   test('plain: tickets 1..330 each once, then 409 sold out', async () => {
     const t = await expectSoundBaseline(plain);
@@ -28,8 +23,7 @@ describe('#7 an optimistic run that conflicts is re-run with the error guard', (
 });
 
 describe('#8 bodies that are not plain data', () => {
-  const app = fixture('08-non-cloneable-body.js');
-  const script = [{ url: '/method' }, { url: '/tojson' }, { url: '/instance' }, { url: '/fine' }];
+  const { app, script } = cases['08'];
   const plain = baseline(app, script);
   test('plain: JSON rules', async () => {
     const t = await expectSoundBaseline(plain);
@@ -41,16 +35,7 @@ describe('#8 bodies that are not plain data', () => {
 });
 
 describe('#9 response calls in nextTick, promise callbacks and setImmediate keep their order', () => {
-  const app = fixture('09-response-order.js');
-  const ticked = (outcomes) => outcomes.filter((o) => o.headers['x-tick'] === 'yes' && o.body === 'ticked').length;
-  const script = [
-    { url: '/tick' },
-    { url: '/mixed' },
-    { url: '/tick-counted' },
-    { concurrent: 240, url: '/tick', summary: ticked },
-    { concurrent: 240, url: '/tick-counted', summary: ticked },
-    { concurrent: 40, url: '/mixed' },
-  ];
+  const { app, script } = cases['09'];
   const plain = baseline(app, script);
   test('plain: the header set in nextTick is there', async () => {
     const t = await expectSoundBaseline(plain);
@@ -68,8 +53,7 @@ describe('#9 response calls in nextTick, promise callbacks and setImmediate keep
 });
 
 describe('#11 req.app is the app', () => {
-  const app = fixture('11-req-app.js');
-  const script = [{ url: '/about' }, { concurrent: 10, url: '/about' }];
+  const { app, script } = cases['11'];
   const plain = baseline(app, script);
   test('plain: locals and settings', async () => {
     const t = await expectSoundBaseline(plain);
@@ -81,8 +65,7 @@ describe('#11 req.app is the app', () => {
 });
 
 describe('#12 error classes and their fields survive', () => {
-  const app = fixture('12-error-classes.js');
-  const script = [{ url: '/books/1' }, { url: '/books/2' }, { url: '/check' }, { url: '/check?isbn=1' }, { url: '/later/1' }, { url: '/later/7' }];
+  const { app, script } = cases['12'];
   const plain = baseline(app, script);
   test('plain: 404 and 400 from instanceof', async () => {
     const t = await expectSoundBaseline(plain);
@@ -94,8 +77,7 @@ describe('#12 error classes and their fields survive', () => {
 });
 
 describe('#13 res.headersSent after res.json()', () => {
-  const app = fixture('13-headers-sent.js');
-  const script = [{ url: '/once' }, { url: '/fine' }, { url: '/once' }];
+  const { app, script } = cases['13'];
   const plain = baseline(app, script);
   test('plain: true right after json()', async () => {
     const t = await expectSoundBaseline(plain);

@@ -2,13 +2,13 @@
 // Issue 12, known failures about how an app starts: its listen block, and settings set after
 // fluxionize(app). Each fixture runs plain, under the default placement (auto) and under
 // FLUXION_PLACEMENT=eager; an observer must not tell them apart.
-const { fixture, baseline, expectSoundBaseline, expectSame } = require('./fidelity');
+const { baseline, expectSoundBaseline, expectSame } = require('./fidelity');
+const { cases } = require('./cases');
 
 jest.setTimeout(60000);
 
 describe('#2 the listen callback reads a variable of its block', () => {
-  const app = fixture('02-listen-callback.js');
-  const script = [{ url: '/' }, { wait: 200 }, { url: '/' }];
+  const { app, script } = cases['02'];
   const plain = baseline(app, script);
   test('plain: the callback prints its port', async () => {
     const t = await expectSoundBaseline(plain);
@@ -20,8 +20,7 @@ describe('#2 the listen callback reads a variable of its block', () => {
 });
 
 describe('#3 routing settings set after fluxionize(express())', () => {
-  const app = fixture('03-routing-settings.js');
-  const script = [{ url: '/Users' }, { url: '/users' }, { url: '/USERS' }, { url: '/dir/' }, { url: '/dir' }];
+  const { app, script } = cases['03'];
   const plain = baseline(app, script);
   test('plain: case-sensitive, strict', async () => {
     const t = await expectSoundBaseline(plain);

@@ -4,6 +4,7 @@
 // under FLUXION_PLACEMENT=eager; an observer must not tell them apart.
 const { eachOnce, nodeMajor, start, run } = require('../helpers/transcript');
 const { fixture, baseline, expectSoundBaseline, expectSame } = require('./fidelity');
+const { cases } = require('./cases');
 
 jest.setTimeout(60000);
 
@@ -31,18 +32,7 @@ describe('#1 await after CPU work', () => {
 });
 
 describe('#4 MVC app: PUT /pet/:id updates the db module', () => {
-  const app = fixture('04-mvc/index.js');
-  const form = { 'content-type': 'application/x-www-form-urlencoded' };
-  const script = [
-    { url: '/pet/2' },
-    { url: '/pet/2', method: 'PUT', headers: form, body: 'pet[name]=Boots' },
-    { url: '/pet/2' },
-    { url: '/pet/2/edit' },
-    { url: '/pet/9', method: 'PUT', headers: form, body: 'pet[name]=Ghost' },
-    { url: '/pet/3', method: 'PUT', headers: form, body: 'pet[name]=Raoul' },
-    { url: '/pet/3' },
-    { url: '/pet/2' },
-  ];
+  const { app, script } = cases['04'];
   const plain = baseline(app, script);
   test('plain: the pet is renamed', async () => {
     const t = await expectSoundBaseline(plain);
@@ -55,23 +45,8 @@ describe('#4 MVC app: PUT /pet/:id updates the db module', () => {
   }
 });
 
-// Stateless CPU work, enough of it for the default placement to measure the route and offload it
-// (a worker then loads the app's module).
-const avatars = Array.from({ length: 4 }, () => ({ concurrent: 40, url: (i) => `/avatar/u${i % 2}` }));
-
 describe('#5 a start-up callback loads data once', () => {
-  const app = fixture('05-startup-callback.js');
-  const script = [
-    { wait: 100 },
-    { url: '/users' },
-    { url: '/users', method: 'POST', json: { name: 'cy' } },
-    ...avatars,
-    { wait: 300 },
-    { url: '/users' },
-    { concurrent: 10, url: '/users', method: 'POST', json: (i) => ({ name: `u${i}` }) },
-    { wait: 300 },
-    { url: '/users', normalize: (o) => ({ ...o, body: JSON.stringify(JSON.parse(o.body).sort()) }) },
-  ];
+  const { app, script } = cases['05'];
   const plain = baseline(app, script);
   test('plain: 13 users at the end', async () => {
     const t = await expectSoundBaseline(plain);
@@ -99,10 +74,7 @@ describe('#6 a handler that uses several shared groups', () => {
 });
 
 describe('#10 values computed when another module loads', () => {
-  const app = fixture('10-module-constants.js');
-  const distinct = (outcomes) => new Set(outcomes.map((o) => o.body)).size;
-  // Several batches: the default placement offloads the signing route once it has measured it.
-  const script = Array.from({ length: 5 }, () => ({ concurrent: 60, url: '/instance', summary: distinct }));
+  const { app, script } = cases['10']; // several batches: auto offloads the signing route once measured
   const plain = baseline(app, script);
   test('plain: one instance id', () => expectSoundBaseline(plain));
   // regression #10 (issue 12), fixed: once the default placement offloads the signing route, a batch sees 2-3 instance ids (one per thread that loaded lib/instance.js)
@@ -112,8 +84,7 @@ describe('#10 values computed when another module loads', () => {
 });
 
 describe('#14 top-level timers run once', () => {
-  const app = fixture('14-top-level-timers.js');
-  const script = [{ wait: 100 }, { url: '/warm' }, ...avatars, { wait: 400 }, { url: '/warm' }, { wait: 100 }];
+  const { app, script } = cases['14'];
   const plain = baseline(app, script);
   test('plain: warmed once, refreshed twice', async () => {
     const t = await expectSoundBaseline(plain);
@@ -126,8 +97,7 @@ describe('#14 top-level timers run once', () => {
 });
 
 describe('#15 state declared in a top-level block', () => {
-  const app = fixture('15-block-state.js');
-  const script = [{ url: '/' }, { url: '/' }, { concurrent: 20, url: '/', check: eachOnce(20, 3, (b) => Number(b.split(' ')[1])) }, { url: '/' }];
+  const { app, script } = cases['15'];
   const plain = baseline(app, script);
   test('plain: visits 1..23', () => expectSoundBaseline(plain));
   test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));
