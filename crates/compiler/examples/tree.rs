@@ -48,30 +48,6 @@ fn reparses(file: &str, code: &str) -> Result<(), String> {
     fluxion_compiler::parse_only(file, code).map_err(|e| e.to_string())
 }
 
-/// CPU time this thread has run for (Linux: `CLOCK_THREAD_CPUTIME_ID`), to tell compile cost
-/// from waiting for a core on a shared machine.
-#[cfg(target_os = "linux")]
-fn thread_cpu() -> Option<Duration> {
-    #[repr(C)]
-    struct Timespec {
-        sec: i64,
-        nsec: i64,
-    }
-    extern "C" {
-        fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
-    }
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    let mut t = Timespec { sec: 0, nsec: 0 };
-    // SAFETY: `t` is a valid timespec (64-bit time_t and long on Linux x86_64 and aarch64).
-    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    (rc == 0).then(|| Duration::new(t.sec as u64, t.nsec as u32))
-}
-
-#[cfg(not(target_os = "linux"))]
-fn thread_cpu() -> Option<Duration> {
-    None
-}
-
 struct FileResult {
     file: String,
     bytes: usize,
@@ -124,13 +100,13 @@ fn main() {
             continue;
         };
         timings::take();
-        let cpu_start = thread_cpu();
+        let cpu_start = timings::thread_cpu();
         let start = Instant::now();
         let out = catch_unwind(AssertUnwindSafe(|| {
             transform(&file, &text, "fluxion/runtime", &options)
         }));
         let time = start.elapsed();
-        if let (Some(a), Some(b)) = (cpu_start, thread_cpu()) {
+        if let (Some(a), Some(b)) = (cpu_start, timings::thread_cpu()) {
             cpu += b.saturating_sub(a);
         }
         let passes = timings::take();

@@ -121,21 +121,8 @@ fn nested(n: usize) -> String {
 /// CPU time of this thread (Linux): unlike wall time, it does not count waiting for a core while
 /// other processes run. Elsewhere, wall time.
 fn now() -> Duration {
-    #[cfg(target_os = "linux")]
-    {
-        #[repr(C)]
-        struct Timespec {
-            sec: i64,
-            nsec: i64,
-        }
-        extern "C" {
-            fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
-        }
-        let mut t = Timespec { sec: 0, nsec: 0 };
-        // SAFETY: a valid timespec; 3 is CLOCK_THREAD_CPUTIME_ID.
-        if unsafe { clock_gettime(3, &mut t) } == 0 {
-            return Duration::new(t.sec as u64, t.nsec as u32);
-        }
+    if let Some(cpu) = fluxion_compiler::timings::thread_cpu() {
+        return cpu;
     }
     static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
     START.get_or_init(Instant::now).elapsed()
