@@ -3,26 +3,11 @@
 //!
 //! Prints one JSON line: files, bytes, rupture points, fluxions, syntax errors, seconds, MB/s
 //! (best of `--runs N`, default 5, after one warm-up pass).
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+#[path = "shared/js_files.rs"]
+mod js_files;
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out);
-        } else if matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("js" | "cjs" | "mjs")
-        ) {
-            out.push(p);
-        }
-    }
-}
+use std::path::PathBuf;
+use std::time::Instant;
 
 fn main() {
     let mut runs = 5;
@@ -35,10 +20,7 @@ fn main() {
             dirs.push(PathBuf::from(a));
         }
     }
-    let mut files = Vec::new();
-    for d in &dirs {
-        walk(d, &mut files);
-    }
+    let files = js_files::js_files(&dirs, None);
     let sources: Vec<(String, String)> = files
         .iter()
         .filter_map(|p| Some((p.display().to_string(), std::fs::read_to_string(p).ok()?)))

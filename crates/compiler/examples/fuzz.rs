@@ -22,6 +22,9 @@
 //! bytes, while it fails the same way) and written under `--out` (default `target/fuzz-findings`).
 //! Same seed, same corpus: same inputs. Prints executions, inputs that parsed, findings, and one
 //! JSON line last; exits 1 if anything was found.
+#[path = "shared/js_files.rs"]
+mod js_files;
+
 use fluxion_compiler::{compile, parse_only, transform, Emit, Options};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -190,25 +193,6 @@ const IDENTS: &[&str] = &[
     "of",
     "get",
 ];
-
-fn walk(dir: &Path, max: usize, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, max, out);
-        } else if matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("js" | "cjs" | "mjs")
-        ) && std::fs::metadata(&p).is_ok_and(|m| m.len() as usize <= max)
-        {
-            out.push(p);
-        }
-    }
-}
 
 fn floor(s: &[u8], mut i: usize) -> usize {
     i = i.min(s.len());
@@ -467,10 +451,7 @@ fn main() {
         dirs.push(root.join("examples"));
         dirs.push(root.join("node_modules"));
     }
-    let mut files = Vec::new();
-    for d in &dirs {
-        walk(d, max_bytes, &mut files);
-    }
+    let files = js_files::js_files(&dirs, Some(max_bytes as u64));
     let step = files.len().div_ceil(4000).max(1);
     let corpus: Vec<String> = files
         .iter()

@@ -13,35 +13,13 @@
 //! `--out DIR` writes each file's emitted JS, source map and graph JSON under DIR (to compare the
 //! output of two compiler versions byte for byte: `diff -r`).
 //! Symlinks are followed and each file is compiled once (`node_modules/.bin` points into it).
-use fluxion_compiler::{timings, transform, Options};
-use std::collections::HashSet;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+#[path = "shared/js_files.rs"]
+mod js_files;
 
-fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        let Ok(real) = p.canonicalize() else {
-            continue; // a dangling symlink
-        };
-        if !seen.insert(real.clone()) {
-            continue;
-        }
-        if real.is_dir() {
-            walk(&p, seen, out);
-        } else if matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("js" | "cjs" | "mjs")
-        ) {
-            out.push(p);
-        }
-    }
-}
+use fluxion_compiler::{timings, transform, Options};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 /// Whether `code` parses as JavaScript (as a module or a script, as the file name says).
 fn reparses(file: &str, code: &str) -> Result<(), String> {
@@ -81,10 +59,7 @@ fn main() {
     timings::enable(show_timings);
     // A caught panic is reported below with its file; the default hook would print it unlabelled.
     std::panic::set_hook(Box::new(|_| {}));
-    let (mut files, mut seen) = (Vec::new(), HashSet::new());
-    for d in &dirs {
-        walk(d, &mut seen, &mut files);
-    }
+    let files = js_files::js_files(&dirs, None);
     let options = Options {
         tails: true,
         ..Options::default()
