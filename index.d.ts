@@ -104,12 +104,26 @@ export interface Loc {
 
 /** What the runtime needs to decide where a fluxion may run. */
 export interface FluxionHints {
-  resources: Array<{ name: string; kind: ResourceKind; props: string[]; calls: string[]; escapes: boolean }>;
+  resources: Array<{
+    name: string;
+    kind: ResourceKind;
+    props: string[];
+    calls: string[];
+    escapes: boolean;
+    /**
+     * When it escapes only as an argument of calls to named functions declared outside the
+     * fluxion (`fn(req, res, next)` in a wrapper made by `wrap(fn)`): those calls. `args` is
+     * every argument of the call, a parameter's name (`req`, `...args`) or `?`.
+     */
+    passedTo?: Array<{ callee: string; index: number; spread: boolean; args: string[] }>;
+  }>;
   state: Array<{ name: string; kind: VarKind; write: boolean; pureInit: boolean; constant: boolean }>;
   modules: string[];
   /** Parameters of the factory that re-creates a post callback on another thread. */
   factory?: string[];
   usesThis: boolean;
+  /** How many parameters its function declares (defaults and a rest included). */
+  params: number;
   registered: boolean;
   dynamicRequire: boolean;
 }

@@ -103,6 +103,9 @@ pub struct Hints {
     pub factory: Option<Vec<String>>,
     /// An arrow depending on the enclosing `this`/`arguments`.
     pub uses_this: bool,
+    /// How many parameters its function declares (defaults and a rest included): a route
+    /// handler with four is an error handler, whose first parameter is the error.
+    pub params: usize,
     /// Its start or post callback is registered with the runtime (see `Rewrite`).
     pub registered: bool,
     /// Calls `require` while it runs: it would load its own copy of modules on another thread.
@@ -126,6 +129,25 @@ pub struct ResourceUse {
     pub calls: Vec<String>,
     /// Used other than through its members: passed to a function, stored, returned.
     pub escapes: bool,
+    /// When it escapes only as an argument of calls to named functions declared outside this
+    /// fluxion (`fn(req, res, next)` in a wrapper made by `wrap(fn)`): those calls. The runtime
+    /// may then check the callees as handlers; any other escape leaves this out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passed_to: Option<Vec<PassedTo>>,
+}
+
+/// One call a resource is handed to (see `ResourceUse::passed_to`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PassedTo {
+    /// The function's name, as the fluxion's code says it.
+    pub callee: String,
+    /// The argument's position.
+    pub index: usize,
+    /// Passed as `...name`: its elements fill the positions from `index` on.
+    pub spread: bool,
+    /// The call's arguments: a parameter's name (`req`, `...args`) or `?` for anything else.
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -253,6 +253,24 @@ pub struct MemberUse {
     pub call: bool,
 }
 
+/// `fn(req, res, next)`, `fn(...args)`: a parameter handed, as it is, to a call of a named
+/// function. When every escape of a request or response is one of these, the runtime can look up
+/// the callee's value and check it as a handler with those arguments (lib/jit/passes.js).
+#[derive(Debug, Clone)]
+pub struct ArgPass {
+    pub binding: BindingId,
+    /// The called binding: a name the analysis resolved, never a global.
+    pub callee: BindingId,
+    /// The argument's position in the call.
+    pub index: usize,
+    /// Passed as `...args`: its elements fill the positions from `index` on.
+    pub spread: bool,
+    /// Every argument of the call as written when it is a parameter (`req`, `...args`), `?`
+    /// for anything else: the runtime checks the callee gets the handler's own arguments.
+    pub args: Vec<String>,
+    pub at: Place,
+}
+
 /// `obj.prop = value` where `value` mentions variables: if `obj` turns out to be a request or a
 /// response, those variables' values are now reachable from it (an alias a copy would break).
 #[derive(Debug, Clone)]
@@ -329,6 +347,7 @@ pub struct Facts {
     /// `require(...)` called inside functions: modules loaded at run time, per thread.
     pub require_at: Vec<Place>,
     pub member_uses: Vec<MemberUse>,
+    pub arg_passes: Vec<ArgPass>,
     pub stores: Vec<Store>,
     /// Writes into an object held by a property of a binding (`req.session.views += 1`,
     /// `req.cart.items.push(x)`): the binding, that first property, where.

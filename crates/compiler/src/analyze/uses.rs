@@ -814,6 +814,43 @@ impl Visit for Uses<'_> {
                 }
             }
         }
+        // `fn(req, res, next)`: where a parameter goes when it leaves through a named call.
+        let callee_binding = match strip_parens(callee) {
+            Expr::Ident(c) => self.binding(c),
+            _ => None,
+        };
+        if let Some(cb) = callee_binding {
+            let shape: Vec<String> = n
+                .args
+                .iter()
+                .map(|arg| match strip_parens(&arg.expr) {
+                    Expr::Ident(i)
+                        if self
+                            .binding(i)
+                            .is_some_and(|b| self.facts.bindings[b].param_of.is_some()) =>
+                    {
+                        let dots = if arg.spread.is_some() { "..." } else { "" };
+                        format!("{dots}{}", i.sym)
+                    }
+                    _ => "?".into(),
+                })
+                .collect();
+            for (index, arg) in n.args.iter().enumerate() {
+                let Expr::Ident(i) = strip_parens(&arg.expr) else { continue };
+                let Some(b) = self.binding(i) else { continue };
+                if self.facts.bindings[b].param_of.is_some() {
+                    let at = self.place();
+                    self.facts.arg_passes.push(ArgPass {
+                        binding: b,
+                        callee: cb,
+                        index,
+                        spread: arg.spread.is_some(),
+                        args: shape.clone(),
+                        at,
+                    });
+                }
+            }
+        }
         for arg in &n.args {
             arg.visit_with(self);
             // A container passed to a function may be mutated by it.

@@ -3,7 +3,7 @@
 
 use super::{Builder, Flx, MemberSummary};
 use crate::analyze::{BindingId, FuncId, OriginRoot, Place, ResourceKind};
-use crate::graph::{Hints, ResourceUse, StateUse, VarKind};
+use crate::graph::{Hints, PassedTo, ResourceUse, StateUse, VarKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 impl Builder<'_> {
@@ -91,20 +91,53 @@ impl Builder<'_> {
                 }
             }
         }
+        // Resources handed to named calls (`fn(req, res, next)`), per fluxion: only callees
+        // declared outside it count (its own locals and parameters are values the runtime
+        // cannot read from its closure).
+        let mut passes: BTreeMap<(Flx, BindingId), (BTreeSet<PassedTo>, usize)> = BTreeMap::new();
+        for p in &facts.arg_passes {
+            if facts.bindings[p.binding].resource.is_none() {
+                continue;
+            }
+            let callee = &facts.bindings[p.callee];
+            let declared_in: BTreeSet<Flx> = match callee.param_of {
+                Some((f, _)) if self.roots.contains_key(&(f, 0)) => [self.roots[&(f, 0)]].into(),
+                _ => self.attrib(callee.decl).iter().map(|q| q.flx).collect(),
+            };
+            for part in self.attrib(p.at).iter() {
+                if declared_in.contains(&part.flx) {
+                    continue;
+                }
+                let e = passes.entry((part.flx, p.binding)).or_default();
+                e.0.insert(PassedTo {
+                    callee: callee.name.clone(),
+                    index: p.index,
+                    spread: p.spread,
+                    args: p.args.clone(),
+                });
+                e.1 += 1;
+            }
+        }
         for (&(x, b), &count) in &reads {
             let binding = &facts.bindings[b];
             let (props, calls, uses) = member.remove(&(x, b)).unwrap_or_default();
+            let escapes = count > uses;
+            let (to, passed) = passes.remove(&(x, b)).unwrap_or_default();
             hints[x].resources.push(ResourceUse {
                 name: binding.name.clone(),
                 kind: binding.resource.expect("filtered above"),
                 props: props.into_iter().collect(),
                 calls: calls.into_iter().collect(),
-                escapes: count > uses,
+                escapes,
+                passed_to: (escapes && passed > 0 && count == uses + passed).then(|| to.into_iter().collect()),
             });
         }
         let roots: Vec<((FuncId, u32), Flx)> = self.roots.iter().map(|(k, v)| (*k, *v)).collect();
         for ((f, k), x) in roots {
             hints[x].uses_this = facts.funcs[f].uses_this;
+            if k == 0 {
+                hints[x].params = facts.funcs[f].params.len();
+            }
             let is_post = self.post_callbacks.contains(&f);
             if k == 0 && is_post {
                 hints[x].factory = self.factory_params(f);
