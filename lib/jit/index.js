@@ -17,6 +17,7 @@ const cache = require('../hook/cache');
 const express = require('../frameworks/express/views');
 const native = require('../native');
 const { pinReason, logicalFluxions, moduleWriters, isRelative } = require('../placement/static');
+const { handedOn } = require('./passes');
 const replica = require('../optimistic/replica');
 const realm = require('../realm');
 
@@ -351,15 +352,64 @@ function writtenModuleReason(graph, f) {
   return null;
 }
 
-/** Why the modules a function uses keep it on the main thread (packages proven stateless by compiling them), or null. */
-function modulesReason(f, file, extraStateless, withResources) {
+/**
+ * Why the modules a function uses keep it on the main thread (packages proven stateless by
+ * compiling them), or null.
+ * @param {boolean} [handedChecked] its request and response leave it only through calls whose
+ *   callees were checked as handlers (checkCallees): those escapes are not reasons
+ */
+function modulesReason(f, file, extraStateless, withResources, handedChecked = false) {
   const stateless = new Set(extraStateless || []);
   for (const m of f.hints.modules) {
     if (!m.startsWith('.') && !m.startsWith('/') && moduleIsStateless(m, file)) stateless.add(m.startsWith('@') ? m.split('/').slice(0, 2).join('/') : m.split('/')[0]);
   }
   const moduleInfo = (m) => (moduleIsStateless(m, file) ? { stateful: false } : { stateful: true });
-  const hints = { ...f.hints, registered: true, state: [], resources: withResources ? f.hints.resources : [] };
+  let resources = withResources ? f.hints.resources : [];
+  if (handedChecked) resources = resources.map((r) => (r.passedTo ? { ...r, escapes: false } : r));
+  const hints = { ...f.hints, registered: true, state: [], resources };
   return pinReason({ ...f, hints }, moduleInfo, stateless);
+}
+
+/** How many wrappers deep a request is followed (`wrap(wrap(fn))`; a function that passes req to itself). */
+const MAX_HANDED_DEPTH = 4;
+
+/**
+ * The functions a handler hands its request and response to (`fn` in `wrap(fn)`'s
+ * `(req, res, next) => Promise.resolve(fn(req, res, next)).catch(next)`), each compiled as a
+ * handler in its place: the handler may move only if every one of them may. Each callee is a
+ * variable from outside the handler (a wrapper's parameter, a module's function) that nothing
+ * reassigns, read from the handler's closure.
+ * @returns {{ reason: string | null, callees: Map<string, object>, reqProps: string[] } | null}
+ *   null when the handler hands nothing on (or in a way not followed: pinReason says so);
+ *   callees: name -> its compilation (compileHandler)
+ */
+function checkCallees(f, info, opts, depth) {
+  const handed = handedOn(f.hints);
+  if (handed.reason && !handed.generic) return { reason: handed.reason, callees: new Map(), reqProps: [] };
+  if (!handed.callees || !handed.callees.size) return null;
+  const callees = new Map();
+  const reqProps = [];
+  for (const [name, given] of handed.callees) {
+    const what = `passes ${given.join(' and ')} to ${name}`;
+    const fail = (why) => ({ reason: `${what}, ${why}`, callees, reqProps });
+    const s = f.hints.state.find((st) => st.name === name);
+    if (!s) return fail('not a variable fluxion can read');
+    if (s.write || !s.fixed) return fail('which other code reassigns');
+    const { found, value } = valueIn(info, name);
+    if (!found) return fail('not found in its closure');
+    if (typeof value !== 'function') return fail(`${describe(value)}`);
+    if (value.length > 3) return fail('an error handler (four parameters)');
+    if (depth >= MAX_HANDED_DEPTH) return fail(`more than ${MAX_HANDED_DEPTH} wrappers deep`);
+    const c = compileHandler(value, opts, depth + 1);
+    if (c.placement.where === 'main') return fail(c.analysed ? `which ${c.placement.reason}` : c.placement.reason);
+    // Four parameters as the compiler counts them (a default or rest after next): analysed as
+    // an error handler, its parameters would not be what the call gives.
+    if (c.params > 3) return fail('which declares more than three parameters');
+    if (c.shared.length) return fail('which shares objects with other handlers (runs on replicas are for route handlers only)');
+    callees.set(name, c);
+    reqProps.push(...(c.placement.reqProps || []));
+  }
+  return { reason: null, callees, reqProps };
 }
 
 /**
@@ -426,10 +476,10 @@ function serializeFunction(fn, opts, depth) {
  *   serialised functions); `shared`: closure entries that are objects shared with other
  *   handlers, copied with each request and run on optimistically
  */
-function compileHandler(fn, opts = {}) {
+function compileHandler(fn, opts = {}, depth = 0) {
   const x = analyse(fn, true);
   if (x.reason) {
-    return { id: `${x.file || '<unknown>'}#${fn.name || 'anonymous'}`, file: x.file || null, names: [], values: [], wired: [], shared: [], placement: { where: 'main', reason: x.reason } };
+    return { id: `${x.file || '<unknown>'}#${fn.name || 'anonymous'}`, file: x.file || null, names: [], values: [], wired: [], shared: [], analysed: false, placement: { where: 'main', reason: x.reason } };
   }
   const { src, file, info, graph, f } = x;
   const id = `${file}#${f.id}`;
@@ -437,7 +487,10 @@ function compileHandler(fn, opts = {}) {
   const values = [];
   const wired = [];
   const shared = []; // [index, object]: objects it shares with other handlers, run optimistically
-  let reason = null;
+  // What it hands its request and response to, checked first: the reason people need is the
+  // callee's (`passes req to fn, which stores users on the request or response`).
+  const handed = checkCallees(f, info, opts, depth);
+  let reason = handed ? handed.reason : null;
   // Optimistic runs on replicas (lib/speculate.js) need a handler that finishes synchronously:
   // no callback of its own waits for I/O, and it is not async.
   const inner = graph.fluxions.filter((y) => y.id !== f.id && y.kind !== 'main' && y.span[0] >= f.span[0] && y.span[1] <= f.span[1]);
@@ -445,10 +498,19 @@ function compileHandler(fn, opts = {}) {
   // A run that may be dropped (a conflict) must have had no effect on the world but through req,
   // res, next and the objects it was given: no module that does I/O, no timers or output.
   const quiet = synchronous && !WORLD_GLOBALS.test(src) && !f.hints.modules.some((m) => moduleDoesIO(m, file));
-  for (const s of f.hints.state) {
+  for (const s of reason ? [] : f.hints.state) {
     // Module-level code and constants: the worker's copy of the module has them; a function
     // declared in the factory is part of the closure and travels with it.
     if ((s.kind === 'code' && !s.captured) || (s.constant && !s.captured) || s.name === '__flx') continue;
+    const callee = handed && handed.callees.get(s.name);
+    if (callee) {
+      // A function it hands the request to: re-created on the worker from its compilation as a
+      // handler (its own closure checked there), the way serializeFunction's functions are.
+      wired.push(names.length);
+      names.push(s.name);
+      values.push({ __fluxionFunction: { file: callee.file, src: callee.src, names: callee.names, values: callee.values } });
+      continue;
+    }
     const { found, value } = valueIn(info, s.name);
     if (s.captured && found && !s.rebound && value !== null && typeof value === 'object' && (s.write || !express.plainData(value)) && !hasFunction(value)) {
       // A library object (a store, a list of open responses): one copy, on the main thread.
@@ -512,10 +574,14 @@ function compileHandler(fn, opts = {}) {
     if (block) reason = `uses ${block.name}, declared in a block of the module's top level (only that block reaches it)`;
   }
   if (!reason) reason = writtenModuleReason(graph, f);
-  if (!reason) reason = modulesReason(f, file, opts.extraStateless, true);
-  const reqProps = f.hints.resources.filter((r) => r.kind === 'request').flatMap((r) => r.props);
+  // A run on a replica may be dropped and run again: what it hands the request to was not
+  // checked for that (no I/O, no timers).
+  if (!reason && handed && shared.length) reason = `passes the request to ${[...handed.callees.keys()].join(', ')} and shares objects with other handlers`;
+  if (!reason) reason = modulesReason(f, file, opts.extraStateless, true, Boolean(handed));
+  // The request properties it reads, its callees' included: the snapshot sent with it has them.
+  const reqProps = [...new Set([...f.hints.resources.filter((r) => r.kind === 'request').flatMap((r) => r.props), ...(handed ? handed.reqProps : [])])];
   const placement = reason ? { where: 'main', reason } : { where: 'replicated', reqProps, jit: true, shared: shared.length > 0 };
-  return { id, file, src, names, values, wired, shared, placement };
+  return { id, file, src, names, values, wired, shared, placement, analysed: true, params: f.hints.params || 0 };
 }
 
 module.exports = { open, close, closeNow, compileHandler, closureValue, inspectFunction, local, moduleIsStateless, moduleDoesIO, requiresOf };
