@@ -114,6 +114,22 @@ const cases = {
       { url: '/nohost' },
     ],
   },
+  // Async wrappers (wrap(fn), catchAsync): those that may move run on workers under eager; the
+  // counter's stays with its module variable.
+  '21': {
+    app: fixture('21-async-wrappers.js'),
+    script: [
+      { url: '/books/1' },
+      { url: '/books/9' },
+      { url: '/reject?r=7' },
+      { url: '/next-err' },
+      { url: '/skip' },
+      { url: '/later' },
+      { concurrent: 30, url: (i) => ['/books/1', '/books/2', '/books/9'][i % 3] },
+      { concurrent: 30, url: '/hits', check: eachOnce(30, 1, (b) => JSON.parse(b).hits) },
+      { url: '/hits' },
+    ],
+  },
 };
 
 module.exports = { cases, fixture, avatars, orders, APPS };
