@@ -116,13 +116,23 @@ export interface FluxionHints {
      * every argument of the call, a parameter's name (`req`, `...args`) or `?`.
      */
     passedTo?: Array<{ callee: string; index: number; spread: boolean; args: string[] }>;
+    /** A rest parameter (`...args`): the arguments as an array. */
+    rest?: boolean;
+    /**
+     * A rest parameter whose elements (`args[i]`) only go into locals that are only called or
+     * handed to a promise (`const next = args[args.length - 1]` ... `.catch(next)`).
+     */
+    elementsOnlyCalled?: boolean;
   }>;
   state: Array<{ name: string; kind: VarKind; write: boolean; pureInit: boolean; constant: boolean }>;
   modules: string[];
   /** Parameters of the factory that re-creates a post callback on another thread. */
   factory?: string[];
   usesThis: boolean;
-  /** How many parameters its function declares (defaults and a rest included). */
+  /**
+   * How many parameter names its function declares (a destructured parameter counts each name):
+   * a route handler with four is analysed as an error handler (error, request, response, next).
+   */
   params: number;
   registered: boolean;
   dynamicRequire: boolean;

@@ -103,8 +103,10 @@ pub struct Hints {
     pub factory: Option<Vec<String>>,
     /// An arrow depending on the enclosing `this`/`arguments`.
     pub uses_this: bool,
-    /// How many parameters its function declares (defaults and a rest included): a route
-    /// handler with four is an error handler, whose first parameter is the error.
+    /// How many parameter names its function declares (defaults and a rest included; a
+    /// destructured parameter counts each of its names): the compiler gives a route handler's
+    /// names the roles error, request, response, next when there are four, else request,
+    /// response, next.
     pub params: usize,
     /// Its start or post callback is registered with the runtime (see `Rewrite`).
     pub registered: bool,
@@ -134,6 +136,14 @@ pub struct ResourceUse {
     /// may then check the callees as handlers; any other escape leaves this out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passed_to: Option<Vec<PassedTo>>,
+    /// A rest parameter (`...args`): the arguments as an array.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rest: bool,
+    /// A rest parameter whose elements (`args[i]`) are only taken into locals that are only
+    /// called or handed to a promise (`const next = args[args.length - 1]` ... `.catch(next)`):
+    /// they never reach anything else.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub elements_only_called: bool,
 }
 
 /// One call a resource is handed to (see `ResourceUse::passed_to`).

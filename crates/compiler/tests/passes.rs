@@ -11,7 +11,13 @@ const rest = (fn) => function restWrap(...args) { return fn(...args); };
 const keep = (fn) => (req, res, next) => { list.push(req); fn(req, res, next); };
 const swap = (fn) => (req, res, next) => fn(res, req, next);
 const local = () => (req, res, next) => { const g = (r) => r; return g(req); };
-module.exports = { wrap, rest, keep, swap, local };
+const eah = (fn) => function asyncUtilWrap(...args) {
+  const fnReturn = fn(...args)
+  const next = args[args.length-1]
+  return Promise.resolve(fnReturn).catch(next)
+};
+const user = (fn) => function userWrap(...args) { args[0].user = 1; return fn(...args); };
+module.exports = { wrap, rest, keep, swap, local, eah, user };
 "#;
 
 fn handler(marker: &str) -> (Graph, String) {
@@ -68,6 +74,24 @@ fn a_rest_parameter_spread_into_the_callee() {
     let (g, f) = handler("function restWrap");
     assert_eq!(passed(&g, &f, "args"), Some(vec![to("fn", 0, true, &["...args"])]));
     assert_eq!(g.fluxion(&f).unwrap().hints.params, 1);
+    assert!(resource(&g, &f, "args").rest);
+}
+
+fn resource<'g>(g: &'g Graph, flx: &str, name: &str) -> &'g fluxion_compiler::graph::ResourceUse {
+    let f = g.fluxion(flx).unwrap();
+    f.hints.resources.iter().find(|r| r.name == name).unwrap()
+}
+
+/// express-async-handler: `const next = args[args.length - 1]`, only handed to `.catch`.
+#[test]
+fn rest_elements_only_called() {
+    let (g, f) = handler("function asyncUtilWrap");
+    let args = resource(&g, &f, "args");
+    assert!(args.rest && args.elements_only_called, "{args:?}");
+    assert_eq!(args.passed_to, Some(vec![to("fn", 0, true, &["...args"])]));
+    // `args[0].user = 1`: an element used as an object.
+    let (g, f) = handler("function userWrap");
+    assert!(!resource(&g, &f, "args").elements_only_called);
 }
 
 #[test]

@@ -81,6 +81,7 @@ impl Declarations<'_> {
             assignable: false,
             block_scoped: self.stack.is_empty() && self.top_block_depth > 0 && !self.in_var_decl,
             member_of: None,
+            rest: false,
         });
         self.ids.insert(id_of(i), b);
         b
@@ -111,6 +112,7 @@ impl Declarations<'_> {
             for i in ids {
                 let b = self.declare(&i, Place::In(f, 0));
                 self.facts.bindings[b].param_of = Some((f, idx));
+                self.facts.bindings[b].rest = matches!(pat, Pat::Rest(_));
                 self.facts.funcs[f].params.push(b);
             }
         }

@@ -241,6 +241,8 @@ pub struct Binding {
     /// Initialised with a member path into another binding's value (`db.pets[id]`,
     /// `cache.get(k)` excluded): the object may be that binding's, shared, not a copy.
     pub member_of: Option<BindingId>,
+    /// A rest parameter (`...args`): an array of the arguments, not one of them.
+    pub rest: bool,
 }
 
 /// `res.send(...)`, `req.query`, `res.status(404).json(...)`: a property of a parameter used
@@ -348,6 +350,10 @@ pub struct Facts {
     pub require_at: Vec<Place>,
     pub member_uses: Vec<MemberUse>,
     pub arg_passes: Vec<ArgPass>,
+    /// Reads of a binding that only call it (`next(err)`) or hand it to a promise as a reaction
+    /// (`p.catch(next)`, `.then(a, b)`, `.finally(f)`): all an argument taken out of `...args`
+    /// may be used for if the handler is to be followed (the binding, where).
+    pub call_reads: Vec<(BindingId, Place)>,
     pub stores: Vec<Store>,
     /// Writes into an object held by a property of a binding (`req.session.views += 1`,
     /// `req.cart.items.push(x)`): the binding, that first property, where.

@@ -814,6 +814,26 @@ impl Visit for Uses<'_> {
                 }
             }
         }
+        // `next(err)`, `p.catch(next)`: reads that only call a binding (lib/jit/passes.js).
+        if let Some(cb) = match strip_parens(callee) {
+            Expr::Ident(c) => self.binding(c),
+            _ => None,
+        } {
+            let at = self.place();
+            self.facts.call_reads.push((cb, at));
+        }
+        if let Expr::Member(m) = strip_parens(callee) {
+            if matches!(prop_name(&m.prop).as_deref(), Some("then" | "catch" | "finally")) {
+                for arg in n.args.iter().filter(|a| a.spread.is_none()) {
+                    if let Expr::Ident(i) = strip_parens(&arg.expr) {
+                        if let Some(b) = self.binding(i) {
+                            let at = self.place();
+                            self.facts.call_reads.push((b, at));
+                        }
+                    }
+                }
+            }
+        }
         // `fn(req, res, next)`: where a parameter goes when it leaves through a named call.
         let callee_binding = match strip_parens(callee) {
             Expr::Ident(c) => self.binding(c),

@@ -118,6 +118,37 @@ impl Builder<'_> {
                 e.1 += 1;
             }
         }
+        // Rest parameters whose elements (`args[i]`) go only into locals that are only called or
+        // handed to a promise: as many such locals as element reads, and nothing else reads them.
+        let mut element_reads: BTreeMap<BindingId, usize> = BTreeMap::new();
+        for u in &facts.member_uses {
+            if u.prop == "[]" && facts.bindings[u.binding].rest {
+                *element_reads.entry(u.binding).or_default() += 1;
+            }
+        }
+        let mut aliases: BTreeMap<BindingId, Vec<BindingId>> = BTreeMap::new();
+        for a in facts.bindings.ids() {
+            if let Some(r) = facts.bindings[a].member_of.filter(|&r| facts.bindings[r].rest) {
+                aliases.entry(r).or_default().push(a);
+            }
+        }
+        let mut read_count: BTreeMap<BindingId, usize> = BTreeMap::new();
+        for a in facts.accesses.iter().filter(|a| !a.write) {
+            *read_count.entry(a.binding).or_default() += 1;
+        }
+        let mut call_count: BTreeMap<BindingId, usize> = BTreeMap::new();
+        for (b, _) in &facts.call_reads {
+            *call_count.entry(*b).or_default() += 1;
+        }
+        let only_called = |r: BindingId| {
+            let locals = aliases.get(&r).map_or(&[][..], |v| v.as_slice());
+            let elements = element_reads.get(&r).copied().unwrap_or(0);
+            elements > 0
+                && elements <= locals.len()
+                && locals.iter().all(|a| {
+                    read_count.get(a).copied().unwrap_or(0) <= call_count.get(a).copied().unwrap_or(0)
+                })
+        };
         for (&(x, b), &count) in &reads {
             let binding = &facts.bindings[b];
             let (props, calls, uses) = member.remove(&(x, b)).unwrap_or_default();
@@ -130,6 +161,8 @@ impl Builder<'_> {
                 calls: calls.into_iter().collect(),
                 escapes,
                 passed_to: (escapes && passed > 0 && count == uses + passed).then(|| to.into_iter().collect()),
+                rest: binding.rest,
+                elements_only_called: binding.rest && only_called(b),
             });
         }
         let roots: Vec<((FuncId, u32), Flx)> = self.roots.iter().map(|(k, v)| (*k, *v)).collect();
