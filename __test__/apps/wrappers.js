@@ -1,7 +1,7 @@
 'use strict';
 // Express's usual async wrappers around route handlers: `wrap(fn)` written in the app, a
-// catchAsync and express-async-handler from node_modules. The handlers they wrap that may move
-// run on workers with the wrapper; those holding state (req.user from a store, a counter, a
+// catchAsync and express-async-handler's code from node_modules. The handlers they wrap that may
+// move run on workers with the wrapper; those holding state (req.user from a store, a counter, a
 // stateful module) keep the wrapper on the main thread. WRAP_WAY=fluxionize: fluxionize(app)
 // right after express() (run without -r).
 const crypto = require('node:crypto');
@@ -75,6 +75,12 @@ app.get('/promise', wrap((req, res) => new Promise((resolve) => {
   });
 })));
 app.get('/nested', wrap(wrap(async (req, res) => res.set('x-thread', String(threads.threadId)).json({ nested: digest('n', 20) }))));
+// express-async-handler's code: `fn(...args)`, then `const next = args[args.length - 1]` only
+// handed to `.catch`.
+app.get('/eah', asyncHandler(async (req, res) => res.set('x-thread', String(threads.threadId)).json({ h: digest('e', 20) })));
+// A module function called in place (compiled at run time under fluxionize; under -r the route
+// is placed from the compiled graph, which does not follow the call: it stays).
+app.get('/direct/:id', (req, res, next) => lookup(req, res).catch(next));
 
 // ---- these stay on the main thread -----------------------------------------------------------
 app.get('/store', wrap(async (req, res, next) => {
@@ -89,7 +95,7 @@ app.get('/session', catchAsync(async (req, res) => res.json(sessions.touch(req.q
 app.get('/app-error', catchAsync(async () => {
   throw new HttpError(409, 'taken');
 }));
-app.get('/eah', asyncHandler(async (req, res) => res.json({ h: digest('e', 20) })));
+app.get('/eah-count', asyncHandler(async (req, res) => res.json({ hits: ++hits })));
 
 app.get('/stats', (req, res) => {
   const fluxion = process.env.FLUXION_MODULE && require(process.env.FLUXION_MODULE);

@@ -14,6 +14,7 @@ const POSITION = { request: 0, response: 1, next: 2 };
  * handler's own (req, res, next) in place — so that analysing the callee as a handler binds
  * its parameters to what they really are.
  * @param {{ resources: Array<{ name: string, kind: string, escapes: boolean, props: string[],
+ *   rest?: boolean, elementsOnlyCalled?: boolean,
  *   passedTo?: Array<{ callee: string, index: number, spread: boolean, args: string[] }> }> }} hints
  *   the handler's hints (its continuations folded in)
  * @returns {{ callees: Map<string, string[]> } | { reason: string, generic?: boolean }} callees:
@@ -21,17 +22,20 @@ const POSITION = { request: 0, response: 1, next: 2 };
  *   followed (generic: it leaves other than through a named call)
  */
 function handedOn(hints) {
-  const own = new Map(); // parameter name -> its kind, for the handler's resources
-  for (const r of hints.resources) if (r.kind in POSITION) own.set(r.name, r.kind);
+  const own = new Map(); // parameter name -> { kind, rest }, for the handler's resources
+  for (const r of hints.resources) if (r.kind in POSITION) own.set(r.name, { kind: r.kind, rest: Boolean(r.rest) });
   const callees = new Map();
   for (const r of hints.resources) {
     if (!r.escapes || (r.kind !== 'request' && r.kind !== 'response')) continue;
     // Stored, returned, given to a method or to a function of its own: today's reason, as
     // pinReason words it.
     if (!r.passedTo) return { reason: `passes ${r.name} on`, generic: true };
-    const spread = r.passedTo.some((p) => p.spread);
-    // `args[i]` of a rest parameter is req, res or next itself, under a name fluxion does not follow.
-    if (spread && r.props.some((p) => p !== 'length')) return { reason: `takes ${r.name}[…], one of the request's arguments, under another name` };
+    // `args[i]` of a rest parameter is req, res or next itself, under another name: followed
+    // only into locals that are only called or handed to a promise (express-async-handler's
+    // `const next = args[args.length - 1]` ... `.catch(next)`).
+    if (r.rest && r.props.some((p) => p !== 'length' && !(p === '[]' && r.elementsOnlyCalled))) {
+      return { reason: `takes ${r.name}[…], one of the request's arguments, under another name` };
+    }
     for (const p of r.passedTo) {
       const bad = p.args.findIndex((a, i) => !inPlace(a, i, own));
       if (bad >= 0) {
@@ -43,10 +47,14 @@ function handedOn(hints) {
   return { callees };
 }
 
-/** Whether argument `i` of a call is the handler's own parameter for that position. */
+/**
+ * Whether argument `i` of a call is the handler's own parameter for that position: `req` as
+ * the first, or `...args` of a rest parameter from where its arguments start.
+ */
 function inPlace(arg, i, own) {
-  if (arg.startsWith('...')) return i === POSITION[own.get(arg.slice(3))] && own.has(arg.slice(3));
-  return own.has(arg) && POSITION[own.get(arg)] === i;
+  const spread = arg.startsWith('...');
+  const p = own.get(spread ? arg.slice(3) : arg);
+  return Boolean(p) && p.rest === spread && POSITION[p.kind] === i;
 }
 
 module.exports = { handedOn, POSITION };
