@@ -24,6 +24,7 @@ const script = [
   '/after-await', // res used after an await
   '/promise',
   '/nested', // wrap(wrap(fn))
+  '/opts?s=o', // a factory-made handler, wrapped
   '/eah', // express-async-handler's code
   '/direct/2', // lookup(req, res).catch(next): a module function called in place
   '/direct/7',
@@ -94,6 +95,7 @@ test('plain: what the app answers', () => {
   expect(by['/after-await'].headers['x-after']).toBe('await');
   expect(JSON.parse(by['/app-error'].body)).toMatchObject({ cls: 'HttpError', http: true });
   expect(baseline.filter((o) => o.url === '/count').map((o) => JSON.parse(o.body).hits)).toEqual([1, 2]);
+  expect(by['/opts?s=o'].body).toMatch(/^five:[0-9a-f]{12}$/);
 });
 
 for (const [way, opts] of WAYS) {
@@ -114,7 +116,7 @@ for (const [way, opts] of WAYS) {
     try {
       // /direct/:id under -r is placed from the compiled graph, which does not follow calls.
       const direct = way.startsWith('fluxionize') ? ['/direct/1'] : [];
-      for (const url of ['/hash?s=1', '/user/2', '/next', '/after-await', '/nested', '/eah', ...direct]) {
+      for (const url of ['/hash?s=1', '/user/2', '/next', '/after-await', '/nested', '/opts?s=1', '/eah', ...direct]) {
         const thread = await threadOf(app, url);
         expect({ url, onWorker: thread > 0 }).toEqual({ url, onWorker: true });
       }
@@ -124,8 +126,8 @@ for (const [way, opts] of WAYS) {
       // wrap: /hash, /user/:id, /throw, /sync-throw, /route, /nested (and /promise under
       // fluxionize: under -r its setImmediate callback, compiled into a post of its own, takes
       // res); asyncMiddleware: /reject, /next-err; catchAsync: /next, /after-await;
-      // express-async-handler: /eah.
-      expect(moved.length).toBeGreaterThanOrEqual(11);
+      // /opts; express-async-handler: /eah.
+      expect(moved.length).toBeGreaterThanOrEqual(12);
       for (const s of moved) {
         expect(s.executions.length).toBeGreaterThan(0);
         expect({ id: s.id, onWorkers: s.executions.every((e) => e.threadId > 0 && e.count > 0) }).toEqual({ id: s.id, onWorkers: true });

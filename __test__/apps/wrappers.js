@@ -75,6 +75,12 @@ app.get('/promise', wrap((req, res) => new Promise((resolve) => {
   });
 })));
 app.get('/nested', wrap(wrap(async (req, res) => res.set('x-thread', String(threads.threadId)).json({ nested: digest('n', 20) }))));
+// The wrapped handler made by a factory of its own: its closure (`opts`, `format`) travels with it.
+const hasher = (opts) => {
+  const format = (h) => `${opts.label}:${h}`;
+  return async (req, res) => res.set('x-thread', String(threads.threadId)).send(format(digest(req.query.s, opts.rounds)));
+};
+app.get('/opts', wrap(hasher({ rounds: 5, label: 'five' })));
 // express-async-handler's code: `fn(...args)`, then `const next = args[args.length - 1]` only
 // handed to `.catch`.
 app.get('/eah', asyncHandler(async (req, res) => res.set('x-thread', String(threads.threadId)).json({ h: digest('e', 20) })));
