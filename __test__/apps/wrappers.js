@@ -84,8 +84,8 @@ app.get('/opts', wrap(hasher({ rounds: 5, label: 'five' })));
 // express-async-handler's code: `fn(...args)`, then `const next = args[args.length - 1]` only
 // handed to `.catch`.
 app.get('/eah', asyncHandler(async (req, res) => res.set('x-thread', String(threads.threadId)).json({ h: digest('e', 20) })));
-// A module function called in place (compiled at run time under fluxionize; under -r the route
-// is placed from the compiled graph, which does not follow the call: it stays).
+// A module function called in place (under -r a route of the compiled module, pinned by its graph
+// and followed at run time when the router is walked).
 app.get('/direct/:id', (req, res, next) => lookup(req, res).catch(next));
 
 // ---- these stay on the main thread -----------------------------------------------------------

@@ -49,6 +49,7 @@ function isApp(v) {
 /** Replaces `holder[key]` by a dispatcher when the handler may run on a worker. */
 function consider(holder, key) {
   const fn = holder[key];
+  if (typeof fn === 'function' && fn.fluxionFollow) fn.fluxionFollow(); // a compiled module's route (dispatch.js follow)
   if (typeof fn !== 'function' || fn[runtime.DISPATCHER] || fn.length > 3) return;
   if (examined.has(fn)) {
     holder[key] = examined.get(fn);

@@ -59,6 +59,7 @@ function requestModuleOf(req) {
 function dispatcher(fullId, file, fn, compiled) {
   const sentTo = new Set();
   main.start();
+  let followed = Boolean(compiled);
   function fluxionDispatch(req, res, next) {
     const p = runtime.placementOf(fullId);
     let host = 0;
@@ -115,7 +116,44 @@ function dispatcher(fullId, file, fn, compiled) {
   }
   dispatchers.set(fullId, fn);
   fluxionDispatch[runtime.DISPATCHER] = true;
+  // A route of a compiled module pinned by its graph for handing req/res to a function:
+  // the walk of its app's router (discover.js) compiles it again at run time, once.
+  if (!compiled) {
+    fluxionDispatch.fluxionFollow = () => {
+      if (followed) return;
+      followed = true;
+      compiled = follow(fullId, fn);
+    };
+  }
   return fluxionDispatch;
+}
+
+/**
+ * `(req, res, next) => handle(req, res).catch(next)` in a module the hook compiled: the graph
+ * pins it (`passes req on`: placement from the graph does not follow calls), but the run-time
+ * compiler can read `handle` from its closure and check it as a handler (lib/jit/passes.js). If
+ * it may move, from now on it runs as a handler compiled at run time (its source and closure go
+ * to the worker); if not, the reason names the callee's.
+ * @returns {object | undefined} what dispatcher() takes as `compiled`, when it may move
+ */
+function follow(fullId, fn) {
+  const p = runtime.placementOf(fullId);
+  if (p.where !== 'main' || !/^passes \S+ on$/.test(p.reason || '')) return undefined;
+  const graph = runtime.state.graphs.get(fullId.slice(0, fullId.lastIndexOf('#')));
+  const f = graph && graph.fluxions.find((x) => fullId.endsWith(`#${x.id}`));
+  if (!f || !f.hints.resources.some((r) => r.passedTo)) return undefined;
+  const c = require('../../jit').compileHandler(fn, { extraStateless: runtime.state.config.statelessModules || [] });
+  const native = require('../../native').load();
+  if (c.placement.where === 'main') {
+    if (/^passes /.test(c.placement.reason)) {
+      runtime.state.placements.set(fullId, { ...p, reason: c.placement.reason });
+      native.statsPlacement(fullId, `main (${c.placement.reason})`);
+    }
+    return undefined;
+  }
+  runtime.state.placements.set(fullId, c.placement);
+  native.statsPlacement(fullId, 'replicated (compiled at run time)');
+  return { def: { file: c.file, src: c.src, names: c.names, wired: c.wired }, values: c.values, shared: c.shared };
 }
 const dispatchers = new Map();
 
