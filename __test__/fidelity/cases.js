@@ -132,6 +132,28 @@ const cases = {
       { url: '/hits' },
     ],
   },
+  '22': {
+    app: fixture('express4/22-async-errors.js'),
+    // Not Jest's `test`: Express's final handler then logs what reaches it (a second next(err)).
+    env: { NODE_ENV: 'development' },
+    script: [
+      { url: '/ok/1' },
+      { url: '/boom' },
+      { url: '/string' },
+      { url: '/undefined' },
+      { url: '/sync' },
+      { url: '/next-err' },
+      { url: '/after?n=1' },
+      { wait: 50 },
+      { concurrent: 24, url: (i) => ['/ok/2', '/boom', '/undefined'][i % 3] },
+      { url: '/after?n=2' },
+      { wait: 50 },
+    ],
+  },
+  '23': {
+    app: fixture('express4/23-unhandled.js'),
+    script: [{ url: '/after?n=1' }, { wait: 50 }, { url: '/fine' }, { url: '/after?n=2' }, { wait: 50 }, { url: '/fine' }],
+  },
 };
 
 module.exports = { cases, fixture, avatars, orders, APPS };

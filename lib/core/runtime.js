@@ -333,6 +333,7 @@ function post(fullId, vars, fn) {
 /**
  * Runs a route handler as Express's router would: a synchronous throw and (Express 5) a rejected
  * promise go to next(err), not up into whatever called it (a message handler).
+ * @returns what the handler returned (Express 4 and older: the caller decides who sees it)
  */
 function runAsRouter(fullId, fn, req, res, next, expressMajor, fromMessage) {
   let ret;
@@ -340,11 +341,13 @@ function runAsRouter(fullId, fn, req, res, next, expressMajor, fromMessage) {
     ret = timed(fullId, fn, undefined, [req, res, next], fromMessage);
   } catch (err) {
     next(err);
-    return;
+    return undefined;
   }
   if (expressMajor >= 5 && ret && typeof ret.then === 'function') {
     ret.then(undefined, (err) => next(err || new Error('Rejected promise')));
+    return undefined;
   }
+  return ret;
 }
 
 /** A message for a group this thread no longer hosts goes on to its host (once). */

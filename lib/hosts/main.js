@@ -28,6 +28,13 @@ const records = new Map(); // handle -> request record
 // req/res/next -> its request record, as a symbol-keyed property: cheaper than a WeakMap entry
 // per object (and its ephemeron work in every collection); invisible to Object.keys and JSON.
 const REC = Symbol('fluxion.record');
+/**
+ * Runs on workers whose handler's return value the main thread stands in for (Express 4 and
+ * older, where the router ignores it but the app's own wrappers may not): dispatch number ->
+ * { resolve, reject, thread }. The stand-in promise settles as the worker's run did.
+ */
+const awaiting = new Map();
+let nextDispatch = 1;
 let nextHandle = 1;
 
 function workerCount() {
@@ -284,6 +291,8 @@ function resolveHandle(h) {
 
 /** A worker died: its requests are answered as an uncaught error would be. */
 function failRequests(deadThread) {
+  // Their stand-in promises stay pending: the request is answered 500 below, as a lost run.
+  for (const [d, a] of awaiting) if (a.thread === deadThread) awaiting.delete(d);
   for (const rec of records.values()) {
     if (!rec.threads.has(deadThread) || rec.done) continue;
     rec.threads.delete(deadThread);
@@ -319,6 +328,14 @@ function onMessage(msg) {
           else throw err;
         }
       }
+      break;
+    }
+    case M.SETTLED: {
+      const a = awaiting.get(msg.d);
+      if (!a) break;
+      awaiting.delete(msg.d);
+      if (msg.ok) a.resolve(undefined);
+      else a.reject(decodeError(msg.err));
       break;
     }
     case M.NEXT: {
@@ -360,7 +377,8 @@ function onMessage(msg) {
       if (!p.pinned) native.load().statsPlacement(msg.id, `main (${msg.reason})`);
       p.pinned = true;
       p.reason = msg.reason;
-      if (rec && !rec.done) adapter.runHere(msg.id, rec);
+      if (rec && !rec.done) settleWith(msg.d, adapter.runHere(msg.id, rec));
+      else settleWith(msg.d, undefined);
       break;
     }
     case M.POST_REJECT: {
@@ -401,9 +419,29 @@ function runHere(m) {
   if (m.t === M.POST) return runtime.runPost(m, resolveHandle);
   const rec = records.get(m.h);
   // Even for a closed request: the original ran the handler, and it may write its context.
-  if (!rec) return;
+  if (!rec) return settleWith(m.d, undefined);
   releaseThreads(rec);
-  adapter.runHere(m.id, rec);
+  settleWith(m.d, adapter.runHere(m.id, rec));
+}
+
+/**
+ * A stand-in for what a handler run elsewhere returns (`d` goes in its start message): a promise
+ * that settles as the run's returned value does. Express 5's router consumes a handler's promise
+ * itself (the worker passes a rejection to next), so there it is not asked for.
+ * @param {number} thread where the run goes (its death leaves the promise pending)
+ */
+function standIn(thread) {
+  const d = nextDispatch++;
+  const promise = new Promise((resolve, reject) => awaiting.set(d, { resolve, reject, thread }));
+  return { d, promise };
+}
+
+/** The run for dispatch `d` happened here after all: its promise follows this return value. */
+function settleWith(d, ret) {
+  const a = d && awaiting.get(d);
+  if (!a) return;
+  awaiting.delete(d);
+  a.resolve(ret);
 }
 
 /** The workers that held this request's handles are done with it. */
@@ -467,6 +505,7 @@ function attach(framework) {
 
 module.exports = {
   attach,
+  standIn,
   start,
   stop,
   pickWorker,

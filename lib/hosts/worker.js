@@ -151,7 +151,7 @@ function ensureLoaded(file) {
 
 /** The module cannot be loaded here: the main thread runs the handler instead. */
 function rejectStart(msg, err) {
-  transport.send(0, { t: M.REJECT, id: msg.id, h: msg.h, reason: `module failed to load on a worker: ${err.message}` });
+  transport.send(0, { t: M.REJECT, id: msg.id, h: msg.h, d: msg.d, reason: `module failed to load on a worker: ${err.message}` });
 }
 
 const SCOPE = Symbol.for('fluxion.scope');
@@ -253,7 +253,7 @@ function runStart(msg) {
   try {
     entry = msg.closure ? { fn: compiledHandler(msg), count: 1 } : runtime.state.registry.get(msg.id);
   } catch (err) {
-    transport.send(0, { t: M.REJECT, id: msg.id, h: msg.h, reason: `cannot re-create it on a worker: ${err.message}` });
+    transport.send(0, { t: M.REJECT, id: msg.id, h: msg.h, d: msg.d, reason: `cannot re-create it on a worker: ${err.message}` });
     return;
   }
   if (!entry || entry.count > 1) {
@@ -261,6 +261,7 @@ function runStart(msg) {
       t: M.REJECT,
       id: msg.id,
       h: msg.h,
+      d: msg.d,
       reason: entry ? 'several instances of this handler exist' : 'handler not created when its module loads',
     });
     return;
@@ -275,7 +276,23 @@ function runStart(msg) {
   proxies.set(req, { id: msg.h, kind: 'req', state: snap, settings: msg.settings });
   Object.defineProperty(req, 'res', { value: res, writable: true, configurable: true, enumerable: false });
   res.req = req;
-  runtime.runAsRouter(msg.id, entry.fn, req, res, next, msg.express, true);
+  const ret = runtime.runAsRouter(msg.id, entry.fn, req, res, next, msg.express, true);
+  if (msg.d) settleBack(msg.d, ret);
+}
+
+/**
+ * The main thread stands in for what the handler returned (Express 4 and older): tell it how
+ * that settled. A rejection is handled here, so it surfaces once, where the app's code sees it.
+ */
+function settleBack(d, ret) {
+  if (!ret || typeof ret.then !== 'function') {
+    transport.send(0, { t: M.SETTLED, d, ok: true });
+    return;
+  }
+  ret.then(
+    () => transport.send(0, { t: M.SETTLED, d, ok: true }),
+    (err) => transport.send(0, { t: M.SETTLED, d, ok: false, err: views.encodeError(err) })
+  );
 }
 
 function onMessage(msg) {

@@ -27,6 +27,7 @@ const TABLE = {
       express: "framework's major version", requestModule: 'module of the request prototype',
       closure: 'closure values (run-time compiled handler)', jit: 'its definition, the first time', spec: 'objects for an optimistic run',
       resources: 'other responses it may write (optimistic run)', fwd: 'already forwarded once',
+      d: "dispatch number, when the main thread stands in for the handler's returned value (Express 4 and older)",
     },
     doc: 'run a route handler for a request',
   },
@@ -51,11 +52,18 @@ const TABLE = {
     fields: { h: 'request handle', from: 'worker thread', err: 'error given to next (wire/errors.js)', changes: "the handler's changes to req" },
     doc: "continue the router after the handler called next()",
   },
+  settled: {
+    from: 'worker',
+    to: 'main',
+    handler: 'hosts/main.js onMessage',
+    fields: { d: 'dispatch number (from start)', ok: 'whether it fulfilled', err: 'the rejection reason (wire/errors.js)' },
+    doc: "what the handler returned settled: the main thread's stand-in promise settles the same way (Express 4 and older)",
+  },
   reject: {
     from: 'worker',
     to: 'main',
     handler: 'hosts/main.js onMessage',
-    fields: { id: 'fluxion id', h: 'request handle', reason: 'why the worker cannot run it' },
+    fields: { id: 'fluxion id', h: 'request handle', d: 'dispatch number (from start)', reason: 'why the worker cannot run it' },
     doc: 'the worker cannot run this handler: run it on the main thread, now and from now on',
   },
   'post-reject': {

@@ -52,7 +52,7 @@ function consider(holder, key) {
   if (typeof fn === 'function' && fn.fluxionFollow) fn.fluxionFollow(); // a compiled module's route (dispatch.js follow)
   if (typeof fn !== 'function' || fn[runtime.DISPATCHER] || fn.length > 3) return;
   if (examined.has(fn)) {
-    holder[key] = examined.get(fn);
+    replace(holder, key, examined.get(fn));
     return;
   }
   let c;
@@ -88,6 +88,24 @@ function consider(holder, key) {
   Object.defineProperty(d, 'name', { value: fn.name, configurable: true });
   d[runtime.DISPATCHER] = true;
   examined.set(fn, d);
+  replace(holder, key, d);
+}
+
+/**
+ * Puts a dispatcher where the handler was. Not through a setter the app put on the prototype:
+ * express-async-errors defines `Layer.prototype.handle` as an accessor that wraps every handler
+ * it is given. This handler went through it once already; assigning would wrap the dispatcher
+ * too, and a rejected promise would reach next(err) twice (a second response, an error logged).
+ */
+function replace(holder, key, d) {
+  if (!Object.prototype.hasOwnProperty.call(holder, key)) {
+    let inherited;
+    for (let p = Object.getPrototypeOf(holder); p && !inherited; p = Object.getPrototypeOf(p)) inherited = Object.getOwnPropertyDescriptor(p, key);
+    if (inherited && inherited.set) {
+      Object.defineProperty(holder, key, { value: d, writable: true, enumerable: true, configurable: true });
+      return;
+    }
+  }
   holder[key] = d;
 }
 

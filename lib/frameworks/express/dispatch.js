@@ -99,6 +99,10 @@ function dispatcher(fullId, file, fn, compiled) {
         msg.jit = compiled.def;
       }
     }
+    // Express 4 and older ignore what a handler returns, but the app's own wrappers may not
+    // (express-async-errors hands a rejection to next): stand in for it until the run settles.
+    const stand = !msg.spec && msg.express < 5 ? main.standIn(host) : null;
+    if (stand) msg.d = stand.d;
     rec.threads.add(host);
     const w = main.workerById(host);
     if (w) w.inflight++;
@@ -113,6 +117,7 @@ function dispatcher(fullId, file, fn, compiled) {
       send();
     }
     runtime.recordSend(fullId, cost);
+    return stand ? stand.promise : undefined;
   }
   dispatchers.set(fullId, fn);
   fluxionDispatch[runtime.DISPATCHER] = true;
@@ -160,7 +165,7 @@ const dispatchers = new Map();
 /** Runs a route handler of this request here, outside the router's own call (the worker gave it back). */
 function runHere(id, rec) {
   const fn = dispatchers.get(id);
-  if (fn) runtime.runAsRouter(id, fn, rec.req, rec.res, rec.next, expressVersion(rec.req && rec.req.app), false);
+  return fn ? runtime.runAsRouter(id, fn, rec.req, rec.res, rec.next, expressVersion(rec.req && rec.req.app), false) : undefined;
 }
 
 module.exports = { dispatcher, runHere, expressVersion };
