@@ -13,14 +13,20 @@
 //    then the Jest suite of __test__/apps/jest-suite with `preset: 'fluxion/jest'` as a user writes
 //    it (resolved from the installed package), in band and with 2 Jest workers: the outcomes of
 //    the run without the preset, handlers on workers, Jest exits by itself;
+//    then the fidelity matrix (scripts/tarball/fidelity.js): every fixture of
+//    __test__/fidelity/cases.js × every way in × auto/eager against its plain baseline, from that
+//    folder (the code of `npm run test:ways-in`, with the installed package as its source);
 // 2. installs the main tarball alone: the app stops before it runs, with one line that names the
 //    platform package to install and the cargo fallback.
-// FLUXION_NODE_VERSIONS=22,24 picks the extra versions (empty: this Node only); `--no-pack` reuses dist/.
+// FLUXION_NODE_VERSIONS=22,24 picks the extra versions (empty: this Node only); `--no-pack` reuses
+// dist/; `--no-fidelity` skips the matrix, `--fidelity-only` runs only it (after the install);
+// FLUXION_FIDELITY_IDS / FLUXION_FIDELITY_WAYS narrow it.
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { packageAll } = require('./package');
+const { runFidelity } = require('./tarball/fidelity');
 
 const ROOT = path.join(__dirname, '..');
 const APP = path.join(__dirname, 'tarball', 'app.js');
@@ -200,6 +206,9 @@ async function main() {
     ? { main: path.join(ROOT, 'dist', 'fluxion-0.1.0.tgz'), platform: path.join(ROOT, 'dist', 'fluxion-linux-x64-gnu-0.1.0.tgz') }
     : packageAll();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fluxion-tarball-'));
+  const fidelity = !process.argv.includes('--no-fidelity');
+  const fidelityOnly = process.argv.includes('--fidelity-only');
+  const summary = [];
   let failed = 0;
   for (const nodeBin of nodes()) {
     const version = spawnSync(nodeBin, ['--version'], { encoding: 'utf8' }).stdout.trim();
@@ -207,25 +216,39 @@ async function main() {
     try {
       const both = path.join(work, `${version}-both`);
       const env = install(both, nodeBin, [mainTgz, platTgz, EXPRESS, JEST, SUPERTEST]);
-      checkApp(await runApp(both, [nodeBin, '-r', 'fluxion/register', 'app.js'], env), '-r fluxion/register app.js');
-      checkApp(await runApp(both, [nodeBin, '--import', 'fluxion/register', 'app.js'], env), '--import fluxion/register app.js');
       const major = Number(version.slice(1).split('.')[0]);
-      checkApp(await runApp(both, [nodeBin, '--import', 'fluxion/register', 'app.mjs'], env), '--import fluxion/register app.mjs', { workers: major >= 22 });
-      // npx (npm exec) runs the bin through a shell that does not pass SIGTERM on: the group gets it.
-      checkApp(await runApp(both, [nodeBin, npmCli(), 'exec', '--no', '--', 'fluxion', 'run', 'app.js', '--workers', '2'], env, { group: true }), 'npx fluxion run app.js', { exitZero: false });
+      if (!fidelityOnly) {
+        checkApp(await runApp(both, [nodeBin, '-r', 'fluxion/register', 'app.js'], env), '-r fluxion/register app.js');
+        checkApp(await runApp(both, [nodeBin, '--import', 'fluxion/register', 'app.js'], env), '--import fluxion/register app.js');
+        checkApp(await runApp(both, [nodeBin, '--import', 'fluxion/register', 'app.mjs'], env), '--import fluxion/register app.mjs', { workers: major >= 22 });
+        // npx (npm exec) runs the bin through a shell that does not pass SIGTERM on: the group gets it.
+        checkApp(await runApp(both, [nodeBin, npmCli(), 'exec', '--no', '--', 'fluxion', 'run', 'app.js', '--workers', '2'], env, { group: true }), 'npx fluxion run app.js', { exitZero: false });
 
-      // Jest: `preset: 'fluxion/jest'` resolved from the installed package (its exports).
-      const plain = runJest(both, nodeBin, env, { preset: false, args: ['--runInBand'] });
-      check(Object.keys(plain.outcomes).length === 10 && plain.stats.length === 0, `jest without the preset: ${Object.keys(plain.outcomes).length} tests, fluxion not loaded`);
-      for (const [label, args, processes] of [['in band', ['--runInBand'], 1], ['2 Jest workers', ['-w', '2'], 2]]) {
-        const j = runJest(both, nodeBin, env, { preset: true, args });
-        const differ = Object.keys({ ...plain.outcomes, ...j.outcomes }).filter((k) => plain.outcomes[k] !== j.outcomes[k]);
-        const why = differ.map((k) => `\n      ${k}: ${plain.outcomes[k]} without, ${j.outcomes[k]} with`).join('') + (j.code !== plain.code ? `\n      exit ${j.code} (${plain.code} without)\n${j.stderr.slice(-3000)}` : '');
-        check(!why, `jest with preset 'fluxion/jest', ${label}: the same outcome for each of the ${Object.keys(j.outcomes).length} tests${why}`);
-        check(!/did not exit|open handle|TypeError/.test(j.stderr), `jest with the preset, ${label}: exits by itself, no open handle`);
-        const ids = [...new Set(j.stats.flatMap(onWorkers))].filter((id) => id.includes(`${path.sep}jest-suite${path.sep}app.js#`));
-        check(j.stats.length === processes && ids.length >= 6, `jest with the preset, ${label}: ${j.stats.length} stats file(s); ${ids.length} of the app's handlers ran on workers`);
+        // Jest: `preset: 'fluxion/jest'` resolved from the installed package (its exports).
+        const plain = runJest(both, nodeBin, env, { preset: false, args: ['--runInBand'] });
+        check(Object.keys(plain.outcomes).length === 10 && plain.stats.length === 0, `jest without the preset: ${Object.keys(plain.outcomes).length} tests, fluxion not loaded`);
+        for (const [label, args, processes] of [['in band', ['--runInBand'], 1], ['2 Jest workers', ['-w', '2'], 2]]) {
+          const j = runJest(both, nodeBin, env, { preset: true, args });
+          const differ = Object.keys({ ...plain.outcomes, ...j.outcomes }).filter((k) => plain.outcomes[k] !== j.outcomes[k]);
+          const why = differ.map((k) => `\n      ${k}: ${plain.outcomes[k]} without, ${j.outcomes[k]} with`).join('') + (j.code !== plain.code ? `\n      exit ${j.code} (${plain.code} without)\n${j.stderr.slice(-3000)}` : '');
+          check(!why, `jest with preset 'fluxion/jest', ${label}: the same outcome for each of the ${Object.keys(j.outcomes).length} tests${why}`);
+          check(!/did not exit|open handle|TypeError/.test(j.stderr), `jest with the preset, ${label}: exits by itself, no open handle`);
+          const ids = [...new Set(j.stats.flatMap(onWorkers))].filter((id) => id.includes(`${path.sep}jest-suite${path.sep}app.js#`));
+          check(j.stats.length === processes && ids.length >= 6, `jest with the preset, ${label}: ${j.stats.length} stats file(s); ${ids.length} of the app's handlers ran on workers`);
+        }
       }
+      if (fidelity) {
+        const f = await runFidelity(both, { node: nodeBin, env, major });
+        const line = `fidelity matrix from the installed package: ${f.passed}/${f.total} (${(f.ms / 1000).toFixed(0)} s)${f.failures.length ? `; failed: ${f.failures.join('; ')}` : ''}`;
+        summary.push(`node ${version}: ${line}`);
+        // A failed cell is counted, not thrown: the checks after it still run.
+        if (f.passed === f.total) console.log(`  ok  ${line}`);
+        else {
+          failed++;
+          console.log(`  FAIL ${line}`);
+        }
+      }
+      if (fidelityOnly) continue;
 
       const alone = path.join(work, `${version}-alone`);
       const env2 = install(alone, nodeBin, [mainTgz, EXPRESS]);
@@ -240,6 +263,7 @@ async function main() {
     }
   }
   fs.rmSync(work, { recursive: true, force: true });
+  for (const line of summary) console.log(line);
   process.exit(failed ? 1 : 0);
 }
 

@@ -1,7 +1,8 @@
 'use strict';
 // The fidelity fixtures and their request scripts, one entry per fixture: the known-failure and
 // found-by-express-suite tests run each in the ways and placements their issue named, and
-// ways-in.test.js / scripts/test-ways-in.js run every one of them through every way in.
+// the ways-in matrix (matrix.js: ways-in.test.js, and `npm run test:tarball` from the installed
+// package) runs every one of them through every way in.
 const path = require('node:path');
 const { eachOnce } = require('../helpers/transcript');
 

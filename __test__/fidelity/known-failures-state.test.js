@@ -2,7 +2,7 @@
 // Issue 12, known failures about state: one authoritative copy of every variable, module top
 // levels run once per process. Each fixture runs plain, under the default placement (auto) and
 // under FLUXION_PLACEMENT=eager; an observer must not tell them apart.
-const { eachOnce, nodeMajor, start, run } = require('../helpers/transcript');
+const { eachOnce, nodeMajor, start, run, transcript } = require('../helpers/transcript');
 const { fixture, baseline, expectSoundBaseline, expectSame } = require('./fidelity');
 const { cases } = require('./cases');
 
@@ -88,7 +88,15 @@ describe('#14 top-level timers run once', () => {
   const plain = baseline(app, script);
   test('plain: warmed once, refreshed twice', async () => {
     const t = await expectSoundBaseline(plain);
-    expect(t.stdout).toEqual(['cache warmed', 'refreshed', 'refreshed']);
+    expect(t.stdout).toEqual(['cache warmed', 'refreshed twice']);
+  });
+  // The tarball matrix on Node 22 found 'refreshed' printed before 'cache warmed' under the Jest
+  // way: fluxion's start-up blocked the loop past the interval's first tick, and Jest's own older
+  // 100 ms timer list ran it before the timeout. Plain Jest does the same with a slow start-up, so
+  // that order is the fixture's, not fluxion's: the fixture's output must not depend on it.
+  test('plain, Jest, a start-up that blocks the loop 250 ms: the same output', async () => {
+    const t = await transcript(app, script, { mode: 'plain', way: 'jest', env: { FIXTURE_BLOCK_MS: '250' } });
+    expect(t.stdout).toEqual(['cache warmed', 'refreshed twice']);
   });
   // regression #14 (issue 12), fixed: 'cache warmed' printed 3 times: each worker that loads the module (for the offloaded /avatar route) re-runs its top-level timers
   test('auto = plain', () => expectSame(plain, app, script, { mode: 'auto' }));

@@ -88,6 +88,8 @@ const WAYS = ['register', 'import', 'require', 'fluxionize-early', 'fluxionize-l
  * @property {string} jest Jest's bin script
  * @property {string} preset the Jest preset as a config names it
  * @property {string} [node] the Node binary (default: this one)
+ * @property {Record<string, string | undefined>} [env] what the source needs in every run's
+ *   environment, over BASE_ENV (e.g. a PATH with that Node first; undefined drops a variable)
  */
 /** @returns {Source} */
 function repo() {
@@ -103,19 +105,24 @@ function repo() {
 
 /**
  * fluxion as a user installs it: `dir` has node_modules/fluxion (and jest, express), apps are run
- * with `dir` as working directory and name the package as users do.
+ * with `dir` as working directory and name the package as users do; `fluxion run` is the link
+ * npm made in node_modules/.bin (what npx runs).
  * @param {string} dir
+ * @param {{ name?: string, node?: string, env?: Record<string, string | undefined> }} [opts]
+ *   name: for labels (several installs in one run, e.g. one per Node version)
  * @returns {Source}
  */
-function installed(dir) {
+function installed(dir, opts = {}) {
   return {
-    name: 'tarball',
+    name: opts.name || 'tarball',
     cwd: dir,
     register: 'fluxion/register',
     module: 'fluxion',
-    bin: path.join(dir, 'node_modules', 'fluxion', 'bin', 'fluxion.js'),
+    bin: path.join(dir, 'node_modules', '.bin', 'fluxion'),
     jest: path.join(dir, 'node_modules', 'jest', 'bin', 'jest.js'),
     preset: 'fluxion/jest',
+    node: opts.node,
+    env: opts.env,
   };
 }
 
@@ -136,7 +143,8 @@ function jestConfig(app, source, preset) {
     testMatch: ['<rootDir>/jest-host.spec.js'],
     testEnvironment: 'node',
     transform: {},
-    cacheDirectory: path.join(jestDir, 'cache'),
+    // One per source: installs for different Node versions must not share transformed modules.
+    cacheDirectory: path.join(jestDir, `cache-${source.name}`),
     testTimeout: 600000,
   };
   if (preset) config.preset = source.preset;
@@ -160,7 +168,7 @@ function start(app, opts = {}) {
   const plain = mode === 'plain';
   // Undefined drops a variable inherited from the developer's shell (spawn leaves it out): it
   // would change what is being compared.
-  const env = { ...BASE_ENV, FLUXION_WAY: plain ? 'plain' : way, FLUXION_MODULE: source.module, NODE_OPTIONS: undefined, ...opts.env };
+  const env = { ...BASE_ENV, FLUXION_WAY: plain ? 'plain' : way, FLUXION_MODULE: source.module, NODE_OPTIONS: undefined, ...source.env, ...opts.env };
   env.FLUXION_PLACEMENT = mode === 'eager' ? 'eager' : undefined;
   const node = source.node || process.execPath;
   const esm = /\.mjs$/.test(app);
