@@ -44,7 +44,12 @@ fn handler(marker: &str) -> (Graph, String) {
 
 fn passed(g: &Graph, flx: &str, resource: &str) -> Option<Vec<PassedTo>> {
     let f = g.fluxion(flx).unwrap();
-    let r = f.hints.resources.iter().find(|r| r.name == resource).unwrap();
+    let r = f
+        .hints
+        .resources
+        .iter()
+        .find(|r| r.name == resource)
+        .unwrap();
     assert!(r.escapes, "{resource} escapes");
     r.passed_to.clone()
 }
@@ -72,7 +77,10 @@ fn a_wrapper_hands_req_and_res_to_its_callee_in_place() {
 #[test]
 fn a_rest_parameter_spread_into_the_callee() {
     let (g, f) = handler("function restWrap");
-    assert_eq!(passed(&g, &f, "args"), Some(vec![to("fn", 0, true, &["...args"])]));
+    assert_eq!(
+        passed(&g, &f, "args"),
+        Some(vec![to("fn", 0, true, &["...args"])])
+    );
     assert_eq!(g.fluxion(&f).unwrap().hints.params, 1);
     assert!(resource(&g, &f, "args").rest);
 }
@@ -107,5 +115,8 @@ fn any_other_escape_leaves_the_calls_out() {
 #[test]
 fn arguments_out_of_place_are_reported_as_written() {
     let (g, f) = handler("(req, res, next) => fn(res");
-    assert_eq!(passed(&g, &f, "req"), Some(vec![to("fn", 1, false, &["res", "req", "next"])]));
+    assert_eq!(
+        passed(&g, &f, "req"),
+        Some(vec![to("fn", 1, false, &["res", "req", "next"])])
+    );
 }

@@ -823,7 +823,10 @@ impl Visit for Uses<'_> {
             self.facts.call_reads.push((cb, at));
         }
         if let Expr::Member(m) = strip_parens(callee) {
-            if matches!(prop_name(&m.prop).as_deref(), Some("then" | "catch" | "finally")) {
+            if matches!(
+                prop_name(&m.prop).as_deref(),
+                Some("then" | "catch" | "finally")
+            ) {
                 for arg in n.args.iter().filter(|a| a.spread.is_none()) {
                     if let Expr::Ident(i) = strip_parens(&arg.expr) {
                         if let Some(b) = self.binding(i) {
@@ -856,7 +859,9 @@ impl Visit for Uses<'_> {
                 })
                 .collect();
             for (index, arg) in n.args.iter().enumerate() {
-                let Expr::Ident(i) = strip_parens(&arg.expr) else { continue };
+                let Expr::Ident(i) = strip_parens(&arg.expr) else {
+                    continue;
+                };
                 let Some(b) = self.binding(i) else { continue };
                 if self.facts.bindings[b].param_of.is_some() {
                     let at = self.place();

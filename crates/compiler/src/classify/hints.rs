@@ -128,7 +128,10 @@ impl Builder<'_> {
         }
         let mut aliases: BTreeMap<BindingId, Vec<BindingId>> = BTreeMap::new();
         for a in facts.bindings.ids() {
-            if let Some(r) = facts.bindings[a].member_of.filter(|&r| facts.bindings[r].rest) {
+            if let Some(r) = facts.bindings[a]
+                .member_of
+                .filter(|&r| facts.bindings[r].rest)
+            {
                 aliases.entry(r).or_default().push(a);
             }
         }
@@ -146,7 +149,8 @@ impl Builder<'_> {
             elements > 0
                 && elements <= locals.len()
                 && locals.iter().all(|a| {
-                    read_count.get(a).copied().unwrap_or(0) <= call_count.get(a).copied().unwrap_or(0)
+                    read_count.get(a).copied().unwrap_or(0)
+                        <= call_count.get(a).copied().unwrap_or(0)
                 })
         };
         for (&(x, b), &count) in &reads {
@@ -160,7 +164,8 @@ impl Builder<'_> {
                 props: props.into_iter().collect(),
                 calls: calls.into_iter().collect(),
                 escapes,
-                passed_to: (escapes && passed > 0 && count == uses + passed).then(|| to.into_iter().collect()),
+                passed_to: (escapes && passed > 0 && count == uses + passed)
+                    .then(|| to.into_iter().collect()),
                 rest: binding.rest,
                 elements_only_called: binding.rest && only_called(b),
             });
