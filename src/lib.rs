@@ -86,6 +86,15 @@ fn error(e: CompileError) -> NativeError {
             frame: None,
             key: Some(key),
         },
+        e @ (CompileError::TooLarge { .. } | CompileError::NoStack { .. }) => NativeError {
+            kind: "limit".into(),
+            message: e.to_string(),
+            file: None,
+            line: None,
+            column: None,
+            frame: None,
+            key: None,
+        },
     }
 }
 

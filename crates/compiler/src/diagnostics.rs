@@ -48,4 +48,14 @@ pub enum CompileError {
     },
     #[error("invalid fluxion config: `{key}`: {message}")]
     Config { key: String, message: String },
+    /// Over `stack::MAX_SOURCE`: the stack its nesting could need is not reserved.
+    #[error("{file}: {bytes} bytes is over the compiler's limit of {limit} bytes a file")]
+    TooLarge {
+        file: String,
+        bytes: usize,
+        limit: usize,
+    },
+    /// The address space for the compile's stack could not be mapped.
+    #[error("{file}: no address space for a {bytes}-byte compile stack (mmap failed)")]
+    NoStack { file: String, bytes: usize },
 }

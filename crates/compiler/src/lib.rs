@@ -13,6 +13,7 @@ pub mod graph;
 pub mod parse;
 pub mod rules;
 pub mod source;
+pub mod stack;
 pub mod tails;
 pub mod timings;
 
@@ -60,7 +61,9 @@ pub struct Options {
 
 /// Parses and analyses one module.
 pub fn analyze(file: &str, text: &str, options: &Options) -> Result<Graph, CompileError> {
-    analyze_source(file, &source::SourceText::new(text), options)
+    stack::run(file, text.len(), || {
+        analyze_source(file, &source::SourceText::new(text), options)
+    })
 }
 
 /// `analyze` of a text whose line table is already built (`transform` shares it with `emit`).
@@ -99,6 +102,17 @@ pub fn transform(
     runtime: &str,
     options: &Options,
 ) -> Result<(emit::js::JsOutput, Graph), CompileError> {
+    stack::run(file, text.len(), || {
+        transform_on_stack(file, text, runtime, options)
+    })
+}
+
+fn transform_on_stack(
+    file: &str,
+    text: &str,
+    runtime: &str,
+    options: &Options,
+) -> Result<(emit::js::JsOutput, Graph), CompileError> {
     let src = source::SourceText::new(text);
     let graph = analyze_source(file, &src, options)?;
     if options.tails && !graph.tails.is_empty() {
@@ -118,9 +132,11 @@ pub fn transform(
 /// Parses `text` only (no analysis): whether it is JavaScript (or TypeScript, by the file's
 /// extension) the compiler accepts. Used to check that emitted code parses again.
 pub fn parse_only(file: &str, text: &str) -> Result<(), CompileError> {
-    GLOBALS.set(&Globals::new(), || {
-        let src = source::SourceText::new(text);
-        parse::parse(file, text, &src).map(|_| ())
+    stack::run(file, text.len(), || {
+        GLOBALS.set(&Globals::new(), || {
+            let src = source::SourceText::new(text);
+            parse::parse(file, text, &src).map(|_| ())
+        })
     })
 }
 
@@ -131,11 +147,13 @@ pub fn compile(
     emit: Emit,
     options: &Options,
 ) -> Result<(String, Vec<Warning>), CompileError> {
-    let graph = analyze(file, text, options)?;
-    let out = match emit {
-        Emit::Flx => emit::flx::print(&graph),
-        Emit::Json => emit::json::print(&graph),
-        Emit::Dot => emit::dot::print(&graph),
-    };
-    Ok((out, graph.warnings))
+    stack::run(file, text.len(), || {
+        let graph = analyze(file, text, options)?;
+        let out = match emit {
+            Emit::Flx => emit::flx::print(&graph),
+            Emit::Json => emit::json::print(&graph),
+            Emit::Dot => emit::dot::print(&graph),
+        };
+        Ok((out, graph.warnings))
+    })
 }
