@@ -295,7 +295,7 @@ impl Uses<'_> {
                 if b.reassigned {
                     return None;
                 }
-                b.methods.get(&prop_name(&m.prop)?).copied()
+                b.methods.get(&*prop_str(&m.prop)?).copied()
             }
             // `handler.bind(this)`
             Expr::Call(c) => {
@@ -305,7 +305,7 @@ impl Uses<'_> {
                 let Expr::Member(m) = strip_parens(callee) else {
                     return None;
                 };
-                (prop_name(&m.prop).as_deref() == Some("bind"))
+                (prop_str(&m.prop).as_deref() == Some("bind"))
                     .then(|| self.resolve_fn(&m.obj))
                     .flatten()
             }
@@ -824,7 +824,7 @@ impl Visit for Uses<'_> {
         }
         if let Expr::Member(m) = strip_parens(callee) {
             if matches!(
-                prop_name(&m.prop).as_deref(),
+                prop_str(&m.prop).as_deref(),
                 Some("then" | "catch" | "finally")
             ) {
                 for arg in n.args.iter().filter(|a| a.spread.is_none()) {
@@ -842,7 +842,14 @@ impl Visit for Uses<'_> {
             Expr::Ident(c) => self.binding(c),
             _ => None,
         };
-        if let Some(cb) = callee_binding {
+        let passes_param = |s: &Self, arg: &ExprOrSpread| match strip_parens(&arg.expr) {
+            Expr::Ident(i) => s
+                .binding(i)
+                .is_some_and(|b| s.facts.bindings[b].param_of.is_some()),
+            _ => false,
+        };
+        // Most calls pass no parameter: the argument shape is built only when one does.
+        if let Some(cb) = callee_binding.filter(|_| n.args.iter().any(|a| passes_param(self, a))) {
             let shape: Vec<String> = n
                 .args
                 .iter()
@@ -913,7 +920,7 @@ fn route_path(n: &CallExpr, path: &[String]) -> RoutePath {
         };
         let is_route = match &inner.callee {
             Callee::Expr(ic) => {
-                matches!(strip_parens(ic), Expr::Member(im) if prop_name(&im.prop).as_deref() == Some("route"))
+                matches!(strip_parens(ic), Expr::Member(im) if prop_str(&im.prop).as_deref() == Some("route"))
             }
             _ => false,
         };
