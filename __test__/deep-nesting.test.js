@@ -22,7 +22,9 @@ const bodies = (k) => ({
   functions: `return ${nest('function f(){ return ', 'a', '}', 800 * k)};`,
   not: `return ${nest('!', 'a', '', 4000 * k)};`,
   arrays: `return ${nest('[', 'a', ']', 1500 * k)};`,
-  blocks: `${nest('{', 'a++;', '}', 2000 * k)} return a;`,
+  // Blocks cost swc's resolver depth × statements (crates/compiler/src/scope_work.rs): at most
+  // 2× here, deeper is refused (below).
+  blocks: `${nest('{', 'a++;', '}', 2000 * Math.min(k, 2))} return a;`,
   chain: `return a${'+a'.repeat(300000 * k)};`,
 });
 const SHAPES = bodies(1);
@@ -89,5 +91,14 @@ test('a file over the size limit is refused with an error that says so', () => {
   const fluxion = require('..');
   expect(() => fluxion.compile(' '.repeat(16 * 1024 * 1024 + 1), { filename: 'huge.js' })).toThrow(
     /huge\.js: 16777217 bytes is over the compiler's limit of 16777216 bytes a file/
+  );
+});
+
+test('blocks nested past what compiles in time are refused at once, with an error that says so', async () => {
+  // 8,000 nested blocks: 32 KB that kept swc's resolver busy for a second (4× that at 16,000).
+  const file = path.join(dir, 'blocks-8000.js');
+  fs.writeFileSync(file, routeOf(`${nest('{', 'a++;', '}', 8000)} return a;`));
+  await expect(compileOnWorker(file)).rejects.toThrow(
+    /blocks-8000\.js: statements nested too deeply to compile in time \(about \d+ resolver steps, over the limit of 16000000\); the file runs unmodified/
   );
 });

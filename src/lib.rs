@@ -86,7 +86,9 @@ fn error(e: CompileError) -> NativeError {
             frame: None,
             key: Some(key),
         },
-        e @ (CompileError::TooLarge { .. } | CompileError::NoStack { .. }) => NativeError {
+        e @ (CompileError::TooLarge { .. }
+        | CompileError::TooNested { .. }
+        | CompileError::NoStack { .. }) => NativeError {
             kind: "limit".into(),
             message: e.to_string(),
             file: None,

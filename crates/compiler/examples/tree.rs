@@ -33,6 +33,11 @@ struct FileResult {
     passes: Vec<(&'static str, Duration)>,
 }
 
+fn usage(code: i32) -> ! {
+    eprintln!("usage: tree <dir>... [--slowest N] [--timings] [--out DIR]");
+    std::process::exit(code)
+}
+
 fn main() {
     let mut dirs = Vec::new();
     let mut slowest = 10;
@@ -49,12 +54,22 @@ fn main() {
             }
             "--timings" => show_timings = true,
             "--out" => out_dir = Some(args.next().expect("--out takes a directory").into()),
+            "-h" | "--help" => usage(0),
+            flag if flag.starts_with('-') => {
+                eprintln!("tree: unknown option `{flag}`");
+                usage(2)
+            }
+            _ if !std::path::Path::new(&a).is_dir() => {
+                eprintln!(
+                    "tree: `{a}` is not a directory (give an installed tree such as node_modules)"
+                );
+                usage(2)
+            }
             _ => dirs.push(PathBuf::from(a)),
         }
     }
     if dirs.is_empty() {
-        eprintln!("usage: tree <dir>... [--slowest N] [--timings]");
-        std::process::exit(2);
+        usage(2);
     }
     timings::enable(show_timings);
     // A caught panic is reported below with its file; the default hook would print it unlabelled.
@@ -66,6 +81,8 @@ fn main() {
     };
     let (mut results, mut not_utf8, mut syntax, mut panics, mut bad_emit) =
         (Vec::new(), 0, Vec::new(), Vec::new(), Vec::new());
+    // Files over a compiler limit (size, nesting): they load unmodified under the hook.
+    let mut refused = Vec::new();
     let mut totals: Vec<(&'static str, Duration)> = Vec::new();
     let mut cpu = Duration::ZERO;
     for path in &files {
@@ -100,7 +117,13 @@ fn main() {
                     .unwrap_or_default();
                 panics.push(format!("{file}: {msg}"));
             }
-            Ok(Err(e)) => syntax.push(e.to_string().lines().next().unwrap_or("").to_string()),
+            Ok(Err(e)) => {
+                let line = e.to_string().lines().next().unwrap_or("").to_string();
+                match e {
+                    fluxion_compiler::CompileError::Syntax { .. } => syntax.push(line),
+                    _ => refused.push(line),
+                }
+            }
             Ok(Ok((js, graph))) => {
                 if let Some(dir) = &out_dir {
                     let base = dir.join(file.trim_start_matches('/'));
@@ -135,6 +158,9 @@ fn main() {
     for e in &syntax {
         eprintln!("source syntax error: {e}");
     }
+    for e in &refused {
+        eprintln!("refused (runs unmodified): {e}");
+    }
     for e in &panics {
         eprintln!("PANIC: {e}");
     }
@@ -167,7 +193,7 @@ fn main() {
     println!(
         "{} files, {:.1} MB, compiled in {:.2} s: {:.1} MB/s (goal >= 20; CPU time {:.2} s: {:.1} MB/s); \
          slowest {:.3} s, {} over 1 s; \
-         {} panics, {} emitted files that do not re-parse, {} sources that do not parse, {} not UTF-8",
+         {} panics, {} emitted files that do not re-parse, {} sources that do not parse, {} refused over a limit, {} not UTF-8",
         results.len(),
         bytes as f64 / 1e6,
         secs,
@@ -179,10 +205,11 @@ fn main() {
         panics.len(),
         bad_emit.len(),
         syntax.len(),
+        refused.len(),
         not_utf8
     );
     println!(
-        "{{\"files\":{},\"bytes\":{},\"seconds\":{:.3},\"mbPerSec\":{:.1},\"cpuSeconds\":{:.3},\"cpuMbPerSec\":{:.1},\"slowest\":{:.3},\"slowestFile\":{},\"over1s\":{},\"panics\":{},\"reparseFailures\":{},\"sourceSyntaxErrors\":{},\"notUtf8\":{}}}",
+        "{{\"files\":{},\"bytes\":{},\"seconds\":{:.3},\"mbPerSec\":{:.1},\"cpuSeconds\":{:.3},\"cpuMbPerSec\":{:.1},\"slowest\":{:.3},\"slowestFile\":{},\"over1s\":{},\"panics\":{},\"reparseFailures\":{},\"sourceSyntaxErrors\":{},\"refused\":{},\"notUtf8\":{}}}",
         results.len(),
         bytes,
         secs,
@@ -195,6 +222,7 @@ fn main() {
         panics.len(),
         bad_emit.len(),
         syntax.len(),
+        refused.len(),
         not_utf8
     );
     if !panics.is_empty() || !bad_emit.is_empty() {

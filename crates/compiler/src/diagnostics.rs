@@ -55,6 +55,9 @@ pub enum CompileError {
         bytes: usize,
         limit: usize,
     },
+    /// Nesting that would make swc's resolver super-linear (`scope_work`): refused, not stalled.
+    #[error("{file}: statements nested too deeply to compile in time (about {work} resolver steps, over the limit of {limit}); the file runs unmodified")]
+    TooNested { file: String, work: u64, limit: u64 },
     /// The address space for the compile's stack could not be mapped.
     #[error("{file}: no address space for a {bytes}-byte compile stack (mmap failed)")]
     NoStack { file: String, bytes: usize },

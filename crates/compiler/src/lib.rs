@@ -12,6 +12,7 @@ pub mod flx;
 pub mod graph;
 pub mod parse;
 pub mod rules;
+pub mod scope_work;
 pub mod source;
 pub mod stack;
 pub mod tails;

@@ -61,6 +61,16 @@ pub fn parse(file: &str, text: &str, src: &SourceText) -> Result<Parsed, Compile
     if let Some(e) = parser.take_errors().into_iter().next() {
         return Err(syntax_error(e));
     }
+    let work = crate::timings::time("scope work", || {
+        crate::scope_work::estimate(&program, crate::scope_work::LIMIT)
+    });
+    if work > crate::scope_work::LIMIT {
+        return Err(CompileError::TooNested {
+            file: file.to_string(),
+            work,
+            limit: crate::scope_work::LIMIT,
+        });
+    }
     debug_assert!(GLOBALS.is_set());
     let unresolved_mark = Mark::new();
     let top_level_mark = Mark::new();
