@@ -102,3 +102,12 @@ test('blocks nested past what compiles in time are refused at once, with an erro
     /blocks-8000\.js: statements nested too deeply to compile in time \(about \d+ resolver steps, over the limit of 16000000\); the file runs unmodified/
   );
 });
+
+test('a file with more else than swc chains in time is refused with an error that says so', () => {
+  // 20,000 `else if`: swc's parser appends each by walking the chain (50,000 took 20 s).
+  const fluxion = require('..');
+  const src = 'var x = 1, y = 0;\n' + Array.from({ length: 20000 }, (_, i) => `if (x === ${i}) { y = ${i}; }`).join(' else ') + ';\n';
+  expect(() => fluxion.compile(src, { filename: 'elses.js' })).toThrow(
+    /elses\.js: 19999 `else` keywords, over the limit of 16384 \(a chain of `else if` that long parses in quadratic time\); the file runs unmodified/
+  );
+});

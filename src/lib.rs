@@ -88,6 +88,7 @@ fn error(e: CompileError) -> NativeError {
         },
         e @ (CompileError::TooLarge { .. }
         | CompileError::TooNested { .. }
+        | CompileError::TooManyElse { .. }
         | CompileError::NoStack { .. }) => NativeError {
             kind: "limit".into(),
             message: e.to_string(),

@@ -121,7 +121,11 @@ fn main() {
                 let line = e.to_string().lines().next().unwrap_or("").to_string();
                 match e {
                     fluxion_compiler::CompileError::Syntax { .. } => syntax.push(line),
-                    _ => refused.push(line),
+                    _ => {
+                        // Not compiled: its bytes would inflate MB/s.
+                        refused.push(line);
+                        continue;
+                    }
                 }
             }
             Ok(Ok((js, graph))) => {

@@ -55,7 +55,14 @@ pub enum CompileError {
         bytes: usize,
         limit: usize,
     },
-    /// Nesting that would make swc's resolver super-linear (`scope_work`): refused, not stalled.
+    /// More `else` than swc's parser chains in time (`limits`): refused, not stalled.
+    #[error("{file}: {count} `else` keywords, over the limit of {limit} (a chain of `else if` that long parses in quadratic time); the file runs unmodified")]
+    TooManyElse {
+        file: String,
+        count: usize,
+        limit: usize,
+    },
+    /// Nesting that would make swc's resolver super-linear (`limits`): refused, not stalled.
     #[error("{file}: statements nested too deeply to compile in time (about {work} resolver steps, over the limit of {limit}); the file runs unmodified")]
     TooNested { file: String, work: u64, limit: u64 },
     /// The address space for the compile's stack could not be mapped.

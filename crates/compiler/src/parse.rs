@@ -2,6 +2,7 @@
 //! its binding.
 
 use crate::diagnostics::CompileError;
+use crate::limits;
 use crate::source::SourceText;
 use swc_core::common::{sync::Lrc, FileName, Mark, SourceMap, Spanned, SyntaxContext, GLOBALS};
 use swc_core::ecma::ast::{EsVersion, Program};
@@ -33,6 +34,14 @@ fn syntax_for(file: &str) -> Syntax {
 
 /// Parses and resolves. Must run inside `GLOBALS.set` (see `lib::compile`).
 pub fn parse(file: &str, text: &str, src: &SourceText) -> Result<Parsed, CompileError> {
+    let elses = crate::timings::time("limits", || limits::else_words(text));
+    if elses > limits::ELSE_LIMIT {
+        return Err(CompileError::TooManyElse {
+            file: file.to_string(),
+            count: elses,
+            limit: limits::ELSE_LIMIT,
+        });
+    }
     let cm: Lrc<SourceMap> = Default::default();
     let fm = crate::timings::time("source", || {
         cm.new_source_file(Lrc::new(FileName::Custom(file.into())), text.to_string())
@@ -61,14 +70,14 @@ pub fn parse(file: &str, text: &str, src: &SourceText) -> Result<Parsed, Compile
     if let Some(e) = parser.take_errors().into_iter().next() {
         return Err(syntax_error(e));
     }
-    let work = crate::timings::time("scope work", || {
-        crate::scope_work::estimate(&program, crate::scope_work::LIMIT)
+    let work = crate::timings::time("limits", || {
+        limits::resolver_work(&program, limits::RESOLVER_LIMIT)
     });
-    if work > crate::scope_work::LIMIT {
+    if work > limits::RESOLVER_LIMIT {
         return Err(CompileError::TooNested {
             file: file.to_string(),
             work,
-            limit: crate::scope_work::LIMIT,
+            limit: limits::RESOLVER_LIMIT,
         });
     }
     debug_assert!(GLOBALS.is_set());

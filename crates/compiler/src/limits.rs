@@ -1,23 +1,45 @@
-//! An upper estimate of the work swc's `resolver` will do on a program, counted before it runs.
+//! What the compiler refuses to start because it would not finish in time: two shapes where
+//! swc, which we do not patch, is quadratic. Both checks are linear and run before the pass they
+//! guard; a file over either limit is not compiled and loads unmodified (`FLUXION_UNCOMPILED`),
+//! rather than stalling an app's start-up. No file in a 6,170-file `node_modules` (typescript,
+//! playwright-core, webpack) comes within a tenth of either.
 //!
-//! The resolver is linear for real code but not in general: every statement list hoists the
-//! `var`s of all statements nested under it (up to the enclosing function), and every identifier
-//! looks its name up scope by scope. A file of 8,000 nested blocks is 32 KB and took 1 s; twice
-//! that depth took four times as long. This pass counts both walks in one linear visit:
-//! each statement costs the number of statement lists around it in its function, each identifier
-//! the number of scopes around it. A file over `LIMIT` is refused (it loads unmodified) rather
-//! than stalling an app's start-up.
+//! - **`else if` chains, in swc's parser**: each `else if` is appended by walking the chain from
+//!   its head (`adjust_if_else_clause`), so a chain of k costs k²/2 steps: 10,000 took 0.2 s,
+//!   50,000 took 20 s. The chain is not known before parsing; the number of `else` keywords in
+//!   the text bounds it (`else_words`).
+//! - **Nested blocks, in swc's `resolver`**: every statement list hoists the `var`s of all
+//!   statements nested under it (up to the enclosing function), and every identifier looks its name
+//!   up scope by scope. 8,000 nested blocks (32 KB) took 1 s, twice the depth four times as long.
+//!   `resolver_work` counts both walks on the parsed program: each statement costs the statement
+//!   lists around it in its function, each identifier the scopes around it.
 
 use swc_core::ecma::ast::*;
 use swc_core::ecma::visit::{noop_visit_type, Visit, VisitWith};
 
-/// About half a second of resolver time on the slowest shape measured (nested blocks, ~30 ns a
-/// step); the largest value over a 6,170-file `node_modules` (typescript, playwright-core,
-/// webpack) is under a twentieth of it.
-pub const LIMIT: u64 = 16_000_000;
+/// `else` keywords a file may hold: a single chain this long parses in about half a second
+/// (~4 ns a step). The most in the tree above is 1,261 (typescript.js).
+pub const ELSE_LIMIT: usize = 16_384;
 
-/// The estimated steps, counted up to just past `limit` (the visit still ends: it is linear).
-pub fn estimate(program: &Program, limit: u64) -> u64 {
+/// Resolver steps a file may cost: about half a second on the slowest shape measured (nested
+/// blocks, ~30 ns a step). The most in the tree above is 1.28 million (typescript.js).
+pub const RESOLVER_LIMIT: u64 = 16_000_000;
+
+/// The `else` keywords in a source text, as whole words. Those in strings, comments or regular
+/// expressions count too: an over-count only makes the check stricter.
+pub fn else_words(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
+    memchr::memmem::find_iter(bytes, b"else")
+        .filter(|&at| {
+            (at == 0 || !word(bytes[at - 1])) && bytes.get(at + 4).is_none_or(|&b| !word(b))
+        })
+        .count()
+}
+
+/// The estimated resolver steps, counted up to just past `limit` (the visit still ends: it is
+/// linear).
+pub fn resolver_work(program: &Program, limit: u64) -> u64 {
     let mut v = Counter {
         lists_in_fn: 0,
         scopes: 0,
@@ -137,11 +159,22 @@ mod tests {
             &mut vec![],
         )
         .unwrap();
-        estimate(&p, u64::MAX)
+        resolver_work(&p, u64::MAX)
     }
 
     fn nested_blocks(n: usize) -> String {
         format!("{}x();{}", "{ ".repeat(n), " }".repeat(n))
+    }
+
+    #[test]
+    fn else_is_counted_as_a_word() {
+        assert_eq!(else_words("if (a) b(); else if (c) d(); else{e()}"), 2);
+        assert_eq!(
+            else_words("elsewhere(); orelse; $else; else_; else$; élse; else"),
+            1
+        );
+        assert_eq!(else_words("// else\n'else'"), 2);
+        assert_eq!(else_words(""), 0);
     }
 
     #[test]
@@ -156,7 +189,7 @@ mod tests {
         let a = work(&nested_blocks(1_000));
         let b = work(&nested_blocks(2_000));
         assert!(b >= a * 3, "{a} -> {b}");
-        assert!(work(&nested_blocks(8_000)) > LIMIT);
+        assert!(work(&nested_blocks(8_000)) > RESOLVER_LIMIT);
     }
 
     #[test]
