@@ -7,7 +7,7 @@
 //! run on the test harness's 2 MB threads in a debug build, where frames are larger still: each
 //! shape overflowed here at a small fraction of the depth used.
 
-use fluxion_compiler::{parse_only, transform, Options};
+use fluxion_compiler::{parse_only, transform, CompileError, Options};
 
 /// (name, open, middle, close): `open` × depth, then `middle`, then `close` × depth.
 const SHAPES: &[(&str, &str, &str, &str)] = &[
@@ -49,10 +49,31 @@ fn compiles(name: &str, text: &str) {
     parse_only(&file, &js.code).unwrap_or_else(|e| panic!("{name}: emitted JS: {e}"));
 }
 
+/// Statement nesting costs swc's resolver depth² (`limits.rs`): these compile at 3,000, deeper
+/// than plain node runs them on its main thread, and are refused (not stalled) far deeper.
+const QUADRATIC: &[&str] = &["blocks", "ifs"];
+
 #[test]
 fn every_shape_compiles_at_depth_5000() {
     for (name, open, middle, close) in SHAPES {
-        compiles(name, &nested(open, middle, close, 5_000));
+        let depth = if QUADRATIC.contains(name) {
+            3_000
+        } else {
+            5_000
+        };
+        compiles(name, &nested(open, middle, close, depth));
+    }
+}
+
+#[test]
+fn statement_nesting_that_would_stall_the_resolver_is_refused() {
+    for (name, open, middle, close) in SHAPES.iter().filter(|s| QUADRATIC.contains(&s.0)) {
+        let file = format!("{name}.js");
+        let text = nested(open, middle, close, 10_000);
+        match transform(&file, &text, "fluxion/runtime", &Options::default()) {
+            Err(CompileError::TooNested { work, limit, .. }) => assert!(work > limit),
+            other => panic!("{name}: expected TooNested, got {:?}", other.map(|_| ())),
+        }
     }
 }
 
