@@ -440,7 +440,9 @@ test('a value changed after send is delivered as it was when sent', async () => 
 });
 
 test('a value that cannot be cloned throws in send and leaves nothing half-sent', async () => {
-  const { w, exited, reply } = await collector(3);
+  // Four messages: the receiver closes its inbox (and leaves the stats) only after the last,
+  // sent once the count below has been read.
+  const { w, exited, reply } = await collector(4);
   const before = bus.stats().find((s) => s.threadId === w.threadId).sent;
   bus.send(w.threadId, { seq: 0 });
   expect(() => bus.send(w.threadId, { seq: 'bad', f() {} })).toThrow(/could not be cloned/);
@@ -449,10 +451,12 @@ test('a value that cannot be cloned throws in send and leaves nothing half-sent'
   bus.send(w.threadId, new Set([2]));
   // Only the three good messages reach the inbox.
   expect(bus.stats().find((s) => s.threadId === w.threadId).sent - before).toBe(3);
+  bus.send(w.threadId, 'end');
   const { got } = await reply;
   routes.delete(w.threadId);
   expect(got.slice(0, 2)).toEqual([{ seq: 0 }, { seq: 1 }]);
   expect([...got[2]]).toEqual([2]);
+  expect(got[3]).toBe('end');
   await exited;
 });
 
