@@ -56,14 +56,14 @@ pub enum CompileError {
         limit: usize,
     },
     /// More `else` than swc's parser chains in time (`limits`): refused, not stalled.
-    #[error("{file}: {count} `else` keywords, over the limit of {limit} (a chain of `else if` that long parses in quadratic time); the file runs unmodified")]
+    #[error("{file}: {count} `else if`, over the compiler's limit of {limit} (swc parses a chain that long in quadratic time)")]
     TooManyElse {
         file: String,
         count: usize,
         limit: usize,
     },
     /// Nesting that would make swc's resolver super-linear (`limits`): refused, not stalled.
-    #[error("{file}: statements nested too deeply to compile in time (about {work} resolver steps, over the limit of {limit}); the file runs unmodified")]
+    #[error("{file}: statements nested too deeply to compile in time (about {work} resolver steps, over the compiler's limit of {limit})")]
     TooNested { file: String, work: u64, limit: u64 },
     /// The address space for the compile's stack could not be mapped.
     #[error("{file}: no address space for a {bytes}-byte compile stack (mmap failed)")]

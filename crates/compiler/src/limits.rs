@@ -6,8 +6,8 @@
 //!
 //! - **`else if` chains, in swc's parser**: each `else if` is appended by walking the chain from
 //!   its head (`adjust_if_else_clause`), so a chain of k costs k²/2 steps: 10,000 took 0.2 s,
-//!   50,000 took 20 s. The chain is not known before parsing; the number of `else` keywords in
-//!   the text bounds it (`else_words`).
+//!   50,000 took 20 s. The chain is not known before parsing; the number of `else if` in the
+//!   text bounds it (`else_ifs`).
 //! - **Nested blocks, in swc's `resolver`**: every statement list hoists the `var`s of all
 //!   statements nested under it (up to the enclosing function), and every identifier looks its name
 //!   up scope by scope. 8,000 nested blocks (32 KB) took 1 s, twice the depth four times as long.
@@ -17,8 +17,8 @@
 use swc_core::ecma::ast::*;
 use swc_core::ecma::visit::{noop_visit_type, Visit, VisitWith};
 
-/// `else` keywords a file may hold: a single chain this long parses in about half a second
-/// (~4 ns a step). The most in the tree above is 1,261 (typescript.js).
+/// `else if` a file may hold: a single chain this long parses in about half a second (~4 ns a
+/// step). The most in the tree above is 1,261 (typescript.js).
 pub const ELSE_LIMIT: usize = 16_384;
 
 /// Resolver steps a file may cost. Measured (release): nested blocks ~32 ns a step (5,000 deep:
@@ -26,16 +26,43 @@ pub const ELSE_LIMIT: usize = 16_384;
 /// 0.37 s), so at most about 0.9 s. The most in the tree above is 1.06 million (typescript.js).
 pub const RESOLVER_LIMIT: u64 = 28_000_000;
 
-/// The `else` keywords in a source text, as whole words. Those in strings, comments or regular
-/// expressions count too: an over-count only makes the check stricter.
-pub fn else_words(text: &str) -> usize {
+/// The `else if` in a source text: `else` as a whole word, then `if`, with only whitespace and
+/// comments between. Only these lengthen a chain; a final `else` costs no walk. Those in strings,
+/// comments or regular expressions, and those of separate chains, count too: an over-count only
+/// makes the check stricter.
+pub fn else_ifs(text: &str) -> usize {
     let bytes = text.as_bytes();
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
     memchr::memmem::find_iter(bytes, b"else")
         .filter(|&at| {
-            (at == 0 || !word(bytes[at - 1])) && bytes.get(at + 4).is_none_or(|&b| !word(b))
+            if at > 0 && word(bytes[at - 1]) {
+                return false;
+            }
+            let next = skip_blank(bytes, at + 4);
+            next > at + 4 || bytes.get(at + 4).is_none_or(|&b| !word(b))
+        })
+        .filter(|&at| {
+            let i = skip_blank(bytes, at + 4);
+            bytes[i.min(bytes.len())..].starts_with(b"if")
+                && bytes.get(i + 2).is_none_or(|&b| !word(b))
         })
         .count()
+}
+
+/// The index after any whitespace and comments from `i`.
+fn skip_blank(bytes: &[u8], mut i: usize) -> usize {
+    loop {
+        match bytes.get(i..) {
+            Some([b, ..]) if b.is_ascii_whitespace() => i += 1,
+            Some([b'/', b'*', ..]) => {
+                i = memchr::memmem::find(&bytes[i + 2..], b"*/").map_or(bytes.len(), |e| i + 4 + e)
+            }
+            Some([b'/', b'/', ..]) => {
+                i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |e| i + e)
+            }
+            _ => return i,
+        }
+    }
 }
 
 /// The estimated resolver steps, counted up to just past `limit` (the visit still ends: it is
@@ -189,14 +216,18 @@ mod tests {
     }
 
     #[test]
-    fn else_is_counted_as_a_word() {
-        assert_eq!(else_words("if (a) b(); else if (c) d(); else{e()}"), 2);
+    fn else_if_is_counted_between_blanks_and_comments() {
+        assert_eq!(else_ifs("if (a) b(); else if (c) d(); else{e()}"), 1);
+        assert_eq!(else_ifs("if(a){}else if(b){}else\n  if (c) {}"), 2);
+        assert_eq!(else_ifs("x; else /* c */ // d\n if (a) {}"), 1);
         assert_eq!(
-            else_words("elsewhere(); orelse; $else; else_; else$; élse; else"),
-            1
+            else_ifs("elseif; $else if; else_ if; else iffy; else$if"),
+            0
         );
-        assert_eq!(else_words("// else\n'else'"), 2);
-        assert_eq!(else_words(""), 0);
+        assert_eq!(else_ifs("// else if\n'else if'"), 2);
+        assert_eq!(else_ifs("else /* unclosed"), 0);
+        assert_eq!(else_ifs("else if"), 1);
+        assert_eq!(else_ifs(""), 0);
     }
 
     #[test]

@@ -34,7 +34,7 @@ fn syntax_for(file: &str) -> Syntax {
 
 /// Parses and resolves. Must run inside `GLOBALS.set` (see `lib::compile`).
 pub fn parse(file: &str, text: &str, src: &SourceText) -> Result<Parsed, CompileError> {
-    let elses = crate::timings::time("limits", || limits::else_words(text));
+    let elses = crate::timings::time("limits", || limits::else_ifs(text));
     if elses > limits::ELSE_LIMIT {
         return Err(CompileError::TooManyElse {
             file: file.to_string(),
