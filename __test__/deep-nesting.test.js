@@ -22,7 +22,7 @@ const bodies = (k) => ({
   functions: `return ${nest('function f(){ return ', 'a', '}', 800 * k)};`,
   not: `return ${nest('!', 'a', '', 4000 * k)};`,
   arrays: `return ${nest('[', 'a', ']', 1500 * k)};`,
-  // Blocks cost swc's resolver depth × statements (crates/compiler/src/scope_work.rs): at most
+  // Blocks cost swc's resolver depth × statements (crates/compiler/src/limits.rs): at most
   // 2× here, deeper is refused (below).
   blocks: `${nest('{', 'a++;', '}', 2000 * Math.min(k, 2))} return a;`,
   chain: `return a${'+a'.repeat(300000 * k)};`,

@@ -35,15 +35,11 @@ pub fn else_ifs(text: &str) -> usize {
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
     memchr::memmem::find_iter(bytes, b"else")
         .filter(|&at| {
-            if at > 0 && word(bytes[at - 1]) {
-                return false;
-            }
-            let next = skip_blank(bytes, at + 4);
-            next > at + 4 || bytes.get(at + 4).is_none_or(|&b| !word(b))
-        })
-        .filter(|&at| {
+            // A blank is required between the words: `elseif` and `else$if` are names.
             let i = skip_blank(bytes, at + 4);
-            bytes[i.min(bytes.len())..].starts_with(b"if")
+            (at == 0 || !word(bytes[at - 1]))
+                && i > at + 4
+                && bytes[i..].starts_with(b"if")
                 && bytes.get(i + 2).is_none_or(|&b| !word(b))
         })
         .count()

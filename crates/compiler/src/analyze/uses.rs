@@ -26,8 +26,7 @@ pub(super) struct Uses<'a> {
     pub(super) func_by_span: HashMap<(u32, u32), FuncId>,
     pub(super) stack: Vec<Frame>,
     pub(super) site_by_call: HashMap<(u32, u32), usize>,
-    /// The root binding of long call chains (`p.then(f).then(g)...`), by the call's address:
-    /// each member of the chain asks for it, and walking the chain each time is n².
+    /// The root binding of each call chain (`chain_root_binding`), by the call's address.
     pub(super) chain_roots: HashMap<usize, Option<BindingId>>,
 }
 
@@ -50,27 +49,9 @@ impl Uses<'_> {
             .map_or(Place::Top, |fr| Place::In(fr.func, fr.seg))
     }
 
-    /// The binding at the root of a call chain (`chain_root`), linear over a whole chain.
+    /// The binding at the root of a call chain (`chain_root`), remembered for each call of the
+    /// chain: each member of `p.then(f).then(g)...` asks, and walking the chain each time is n².
     fn chain_root_binding(&mut self, e: &Expr) -> Option<BindingId> {
-        // Short chains, nearly all of them, are walked directly.
-        let mut cur = e;
-        for _ in 0..16 {
-            match strip_parens(cur) {
-                Expr::Ident(i) => return self.binding(i),
-                Expr::Call(c) => match &c.callee {
-                    Callee::Expr(callee) => match strip_parens(callee) {
-                        Expr::Member(m) => cur = &m.obj,
-                        _ => return None,
-                    },
-                    _ => return None,
-                },
-                _ => return None,
-            }
-        }
-        self.chain_root_memo(e)
-    }
-
-    fn chain_root_memo(&mut self, e: &Expr) -> Option<BindingId> {
         let Expr::Call(c) = strip_parens(e) else {
             return chain_root(e).and_then(|i| self.binding(i));
         };
@@ -80,13 +61,22 @@ impl Uses<'_> {
         }
         let r = match &c.callee {
             Callee::Expr(callee) => match strip_parens(callee) {
-                Expr::Member(m) => self.chain_root_memo(&m.obj),
+                Expr::Member(m) => self.chain_root_binding(&m.obj),
                 _ => None,
             },
             _ => None,
         };
         self.chain_roots.insert(key, r);
         r
+    }
+
+    /// An argument that is a parameter of its function, by name: `req` in `fn(req, res, next)`.
+    fn param_arg<'e>(&self, arg: &'e ExprOrSpread) -> Option<(&'e Ident, BindingId)> {
+        let Expr::Ident(i) = strip_parens(&arg.expr) else {
+            return None;
+        };
+        let b = self.binding(i)?;
+        self.facts.bindings[b].param_of.map(|_| (i, b))
     }
 
     fn binding(&self, i: &Ident) -> Option<BindingId> {
@@ -887,45 +877,33 @@ impl Visit for Uses<'_> {
             Expr::Ident(c) => self.binding(c),
             _ => None,
         };
-        let passes_param = |s: &Self, arg: &ExprOrSpread| match strip_parens(&arg.expr) {
-            Expr::Ident(i) => s
-                .binding(i)
-                .is_some_and(|b| s.facts.bindings[b].param_of.is_some()),
-            _ => false,
-        };
         // Most calls pass no parameter: the argument shape is built only when one does.
-        if let Some(cb) = callee_binding.filter(|_| n.args.iter().any(|a| passes_param(self, a))) {
+        let passes_param = n.args.iter().any(|a| self.param_arg(a).is_some());
+        if let Some(cb) = callee_binding.filter(|_| passes_param) {
             let shape: Vec<String> = n
                 .args
                 .iter()
-                .map(|arg| match strip_parens(&arg.expr) {
-                    Expr::Ident(i)
-                        if self
-                            .binding(i)
-                            .is_some_and(|b| self.facts.bindings[b].param_of.is_some()) =>
-                    {
+                .map(|arg| match self.param_arg(arg) {
+                    Some((i, _)) => {
                         let dots = if arg.spread.is_some() { "..." } else { "" };
                         format!("{dots}{}", i.sym)
                     }
-                    _ => "?".into(),
+                    None => "?".into(),
                 })
                 .collect();
             for (index, arg) in n.args.iter().enumerate() {
-                let Expr::Ident(i) = strip_parens(&arg.expr) else {
+                let Some((_, b)) = self.param_arg(arg) else {
                     continue;
                 };
-                let Some(b) = self.binding(i) else { continue };
-                if self.facts.bindings[b].param_of.is_some() {
-                    let at = self.place();
-                    self.facts.arg_passes.push(ArgPass {
-                        binding: b,
-                        callee: cb,
-                        index,
-                        spread: arg.spread.is_some(),
-                        args: shape.clone(),
-                        at,
-                    });
-                }
+                let at = self.place();
+                self.facts.arg_passes.push(ArgPass {
+                    binding: b,
+                    callee: cb,
+                    index,
+                    spread: arg.spread.is_some(),
+                    args: shape.clone(),
+                    at,
+                });
             }
         }
         for arg in &n.args {

@@ -50,9 +50,9 @@ impl Builder<'_> {
             .unwrap_or_else(|| format!("anonymous_{}", self.src.loc(func.span.0).line))
     }
 
-    /// The routes each function handles, in source order (one handler may serve several): one
-    /// pass over the sites, not one per callback (10,000 routes took 0.75 s that way).
-    fn routes_by_func(&self) -> HashMap<FuncId, Vec<&str>> {
+    /// The routes each function handles, in source order and joined (one handler may serve
+    /// several): one pass over the sites, not one per callback (10,000 routes took 0.75 s so).
+    fn routes_by_func(&self) -> HashMap<FuncId, String> {
         let mut routes: HashMap<FuncId, Vec<&str>> = HashMap::new();
         for s in &self.facts.sites {
             let Some(r) = &s.route else { continue };
@@ -66,6 +66,9 @@ impl Builder<'_> {
             }
         }
         routes
+            .into_iter()
+            .map(|(f, r)| (f, r.join(" | ")))
+            .collect()
     }
 
     pub(super) fn create_fluxions(&mut self) {
@@ -89,11 +92,7 @@ impl Builder<'_> {
         let mut callbacks: Vec<FuncId> = is_callback.iter().copied().chain(with_awaits).collect();
         callbacks.sort_by_key(|&f| self.facts.funcs[f].span.0);
         callbacks.dedup();
-        let routes: HashMap<FuncId, String> = self
-            .routes_by_func()
-            .into_iter()
-            .map(|(f, r)| (f, r.join(" | ")))
-            .collect();
+        let routes = self.routes_by_func();
         for f in callbacks {
             let func = &self.facts.funcs[f];
             let name = self.func_name(f);
