@@ -11,6 +11,10 @@ mod versions;
 
 mod got_idl;
 
+/// See Cargo.toml: the compiler's allocations, node by node, are most of what the addon allocates.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use fluxion_compiler::{CompileError, Emit, Options, Rules, RuptureKind};
 use napi_derive::napi;
 

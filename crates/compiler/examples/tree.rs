@@ -16,6 +16,10 @@
 #[path = "shared/js_files.rs"]
 mod js_files;
 
+/// The addon's allocator (src/lib.rs): the numbers are those of the compile the addon runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use fluxion_compiler::{timings, transform, Options};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;

@@ -2,7 +2,7 @@
 //! post callback's factory takes.
 
 use super::{Builder, Flx, MemberSummary};
-use crate::analyze::{BindingId, FuncId, OriginRoot, Place, ResourceKind};
+use crate::analyze::{BindingId, FuncId, OriginRoot, Place, ResourceKind, TypedId};
 use crate::graph::{Hints, PassedTo, ResourceUse, StateUse, VarKind};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -76,18 +76,26 @@ impl Builder<'_> {
         let mut modules: BTreeMap<Flx, BTreeSet<String>> = BTreeMap::new();
         for a in &facts.accesses {
             let binding = &facts.bindings[a.binding];
-            for part in self.attrib(a.at).iter() {
-                if binding.resource.is_some() && !a.write {
-                    *reads.entry((part.flx, a.binding)).or_default() += 1;
-                }
-                if let Some(crate::analyze::Origin {
+            let read = binding.resource.is_some() && !a.write;
+            let module = match &binding.origin {
+                Some(crate::analyze::Origin {
                     root: OriginRoot::Module(m),
                     ..
-                }) = &binding.origin
-                {
-                    if self.kinds.get(&a.binding) == Some(&VarKind::Module) || binding.is_import {
-                        modules.entry(part.flx).or_default().insert(m.clone());
-                    }
+                }) if binding.is_import || self.kinds.get(&a.binding) == Some(&VarKind::Module) => {
+                    Some(m)
+                }
+                _ => None,
+            };
+            // Most accesses are neither: not worth asking where they run.
+            if !read && module.is_none() {
+                continue;
+            }
+            for part in self.attrib(a.at).iter() {
+                if read {
+                    *reads.entry((part.flx, a.binding)).or_default() += 1;
+                }
+                if let Some(m) = module {
+                    modules.entry(part.flx).or_default().insert(m.clone());
                 }
             }
         }
@@ -127,7 +135,11 @@ impl Builder<'_> {
             }
         }
         let mut aliases: BTreeMap<BindingId, Vec<BindingId>> = BTreeMap::new();
-        for a in facts.bindings.ids() {
+        let mut read_count: BTreeMap<BindingId, usize> = BTreeMap::new();
+        let mut call_count: BTreeMap<BindingId, usize> = BTreeMap::new();
+        // Only a rest parameter with element reads needs the counts below.
+        let rest_elements = !element_reads.is_empty();
+        for a in facts.bindings.ids().filter(|_| rest_elements) {
             if let Some(r) = facts.bindings[a]
                 .member_of
                 .filter(|&r| facts.bindings[r].rest)
@@ -135,12 +147,10 @@ impl Builder<'_> {
                 aliases.entry(r).or_default().push(a);
             }
         }
-        let mut read_count: BTreeMap<BindingId, usize> = BTreeMap::new();
-        for a in facts.accesses.iter().filter(|a| !a.write) {
+        for a in facts.accesses.iter().filter(|a| rest_elements && !a.write) {
             *read_count.entry(a.binding).or_default() += 1;
         }
-        let mut call_count: BTreeMap<BindingId, usize> = BTreeMap::new();
-        for (b, _) in &facts.call_reads {
+        for (b, _) in facts.call_reads.iter().filter(|_| rest_elements) {
             *call_count.entry(*b).or_default() += 1;
         }
         let only_called = |r: BindingId| {
@@ -182,12 +192,12 @@ impl Builder<'_> {
             }
         }
         // Written somewhere other than its own declaration (`var n = 0` is not a later write).
-        let written_later: BTreeSet<BindingId> = facts
-            .accesses
-            .iter()
-            .filter(|a| a.write && a.offset != facts.bindings[a.binding].offset)
-            .map(|a| a.binding)
-            .collect();
+        let mut written_later = vec![false; facts.bindings.len()];
+        for a in &facts.accesses {
+            if a.write && a.offset != facts.bindings[a.binding].offset {
+                written_later[a.binding.index()] = true;
+            }
+        }
         // Taken, not copied (put back below): the loop asks `attrib`, which borrows `self`.
         let all_uses = std::mem::take(&mut self.uses);
         for (&b, users) in &all_uses {
@@ -241,7 +251,7 @@ impl Builder<'_> {
                     constant: binding.pure_init
                         && !binding.reassigned
                         && users.values().all(|&(_, w)| !w),
-                    fixed: !binding.reassigned && !written_later.contains(&b),
+                    fixed: !binding.reassigned && !written_later[b.index()],
                     captured: binding.decl != Place::Top,
                     rebound: binding.reassigned,
                     block_scoped: binding.block_scoped,

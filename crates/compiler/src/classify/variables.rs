@@ -1,10 +1,11 @@
 //! Variable classes (scope, stream, share, code, module, resource), `grp_` tags and contexts;
 //! whether the module keeps state a copy would split.
 
-use super::{Builder, Flx, MAIN};
+use super::{Builder, Flx, Part, MAIN};
 use crate::analyze::{BindingId, FuncId, OriginRoot, Place, ResourceKind, Seg, TypedId};
 use crate::graph::{VarKind, Variable};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
 impl Builder<'_> {
     pub(super) fn classify(&mut self) -> Vec<Variable> {
@@ -14,8 +15,17 @@ impl Builder<'_> {
         let mut dense: Vec<BTreeMap<Flx, (bool, bool)>> =
             vec![BTreeMap::new(); facts.bindings.len()];
         let mut network: BTreeSet<Flx> = BTreeSet::new();
+        // Accesses come in source order: runs of them share a place, asked about once.
+        let mut last: Option<(Place, Rc<BTreeSet<Part>>)> = None;
         for a in &facts.accesses {
-            let parts = self.attrib(a.at);
+            let parts = match &last {
+                Some((at, parts)) if *at == a.at => parts.clone(),
+                _ => {
+                    let parts = self.attrib(a.at);
+                    last = Some((a.at, parts.clone()));
+                    parts
+                }
+            };
             let binding = &facts.bindings[a.binding];
             let network_resource = binding.resource.is_some_and(ResourceKind::is_network);
             let top = binding.decl == Place::Top;

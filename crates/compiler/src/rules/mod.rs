@@ -21,25 +21,47 @@ pub use express::{route_chain_rule_path, route_label, RoutePath};
 pub use kinds::{ParamShape, Rule, RuptureKind};
 
 use crate::diagnostics::CompileError;
+use rustc_hash::FxHashMap;
 
 /// The callee list: defaults plus whatever the project adds (`"fluxion"` key of package.json or
 /// `fluxion.config.js`, `rupturePoints: { start: [...], post: [...] }`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rules {
     rules: Vec<(Vec<String>, Rule)>,
+    /// The rules that can match a path, by the path's last segment: those whose pattern ends
+    /// with it, then (merged by position) those ending with `*`. `find` runs for every call.
+    by_last: FxHashMap<String, Vec<usize>>,
+    any_last: Vec<usize>,
 }
 
 impl Default for Rules {
     fn default() -> Self {
-        let mut rules = Rules { rules: Vec::new() };
+        let mut rules = Rules {
+            rules: Vec::new(),
+            by_last: FxHashMap::default(),
+            any_last: Vec::new(),
+        };
         for (p, kind, shape) in express::defaults().into_iter().chain(node::defaults()) {
             rules.push(&p, kind, shape);
         }
+        rules.index();
         rules
     }
 }
 
 impl Rules {
+    fn index(&mut self) {
+        self.by_last.clear();
+        self.any_last.clear();
+        for (i, (segs, _)) in self.rules.iter().enumerate() {
+            match segs.last().map(String::as_str) {
+                Some("*") => self.any_last.push(i),
+                Some(last) => self.by_last.entry(last.to_string()).or_default().push(i),
+                None => {}
+            }
+        }
+    }
+
     fn push(&mut self, pattern: &str, kind: RuptureKind, params: ParamShape) {
         let segs = pattern.split('.').map(str::to_string).collect();
         self.rules.push((
@@ -78,22 +100,39 @@ impl Rules {
                 ),
             );
         }
+        self.index();
         Ok(())
     }
 
     /// The first rule whose pattern matches the canonical callee path.
     pub fn find(&self, path: &[String]) -> Option<&Rule> {
-        // A pattern's last segment is `*` or the path's last: checked first, it rejects most
-        // rules with one comparison (this runs for every call in the module).
-        let last = path.last().map(String::as_str);
-        self.rules
-            .iter()
-            .filter(|(segs, _)| {
-                let p = segs.last().map(String::as_str);
-                p == Some("*") || p == last
-            })
-            .find(|(segs, _)| matches(segs, path))
-            .map(|(_, r)| r)
+        let named = path
+            .last()
+            .and_then(|last| self.by_last.get(last.as_str()))
+            .map_or(&[][..], Vec::as_slice);
+        // Both lists ascend: walking them merged visits candidates in the rules' order.
+        let (mut i, mut j) = (0, 0);
+        loop {
+            let next = match (named.get(i), self.any_last.get(j)) {
+                (Some(&a), Some(&b)) if a < b => {
+                    i += 1;
+                    a
+                }
+                (_, Some(&b)) => {
+                    j += 1;
+                    b
+                }
+                (Some(&a), None) => {
+                    i += 1;
+                    a
+                }
+                (None, None) => return None,
+            };
+            let (segs, rule) = &self.rules[next];
+            if matches(segs, path) {
+                return Some(rule);
+            }
+        }
     }
 }
 
