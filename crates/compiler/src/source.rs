@@ -53,6 +53,11 @@ impl<'a> SourceText<'a> {
         self.char_marks[k] + self.text[mark..at].chars().count()
     }
 
+    /// How many lines the text has (a last line without a newline counts).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
     pub fn loc(&self, offset: usize) -> Loc {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;

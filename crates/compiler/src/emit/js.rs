@@ -3,11 +3,10 @@
 //! code keeps its lines (insertions only, no newline added before the end), and a source map
 //! points the appended factories back to their original lines.
 
+use super::source_map::SourceMapWriter;
 use crate::abi::{CONTEXT, ESM_IMPORT, FACTORY, RUNTIME_VAR};
 use crate::graph::Graph;
 use crate::source::SourceText;
-use bytes_str::BytesStr;
-use swc_sourcemap::SourceMapBuilder;
 
 pub struct JsOutput {
     pub code: String,
@@ -21,8 +20,7 @@ struct Out<'a> {
     code: String,
     line: u32,
     col: u32,
-    map: SourceMapBuilder,
-    source_id: u32,
+    map: SourceMapWriter,
 }
 
 impl Out<'_> {
@@ -52,15 +50,7 @@ impl Out<'_> {
 
     /// Maps the output's current position to a 0-based source line and column.
     fn mark_at(&mut self, src_line: u32, src_col: u32) {
-        self.map.add_raw(
-            self.line,
-            self.col,
-            src_line,
-            src_col,
-            Some(self.source_id),
-            None,
-            false,
-        );
+        self.map.add(self.line, self.col, src_line, src_col);
     }
 
     /// Copies original text, mapping every line it starts. After the first, each line starts at
@@ -139,18 +129,14 @@ pub fn emit(graph: &Graph, text: &str, runtime: &str) -> JsOutput {
 /// `emit` of a text whose line table is already built.
 pub fn emit_source(graph: &Graph, src: &SourceText, runtime: &str) -> JsOutput {
     let text = src.text;
-    let mut map = SourceMapBuilder::new(None);
-    let source = BytesStr::from(graph.file.clone());
-    let id = map.add_source(source);
-    map.set_source_contents(id, Some(BytesStr::from(text.to_string())));
     let mut out = Out {
         src,
         graph,
         code: String::with_capacity(text.len() + 256),
         line: 0,
         col: 0,
-        map,
-        source_id: id,
+        // About five bytes of mappings a line.
+        map: SourceMapWriter::with_capacity(src.line_count() * 5 + 64),
     };
     let mut at = graph.rewrite.prologue_at;
     if at == 0 && text.starts_with("#!") {
@@ -201,13 +187,8 @@ pub fn emit_source(graph: &Graph, src: &SourceText, runtime: &str) -> JsOutput {
         ));
     }
     out.insert("\n");
-    let mut buf = Vec::new();
-    out.map
-        .into_sourcemap()
-        .to_writer(&mut buf)
-        .expect("writing to memory");
     JsOutput {
         code: out.code,
-        map: String::from_utf8(buf).expect("source maps are JSON"),
+        map: out.map.finish(&graph.file, text),
     }
 }

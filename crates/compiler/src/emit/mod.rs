@@ -4,3 +4,4 @@ pub mod dot;
 pub mod flx;
 pub mod js;
 pub mod json;
+mod source_map;
