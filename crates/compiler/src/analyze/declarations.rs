@@ -30,7 +30,7 @@ fn is_exports_target(t: &AssignTarget) -> bool {
 pub(super) struct Declarations<'a> {
     pub(super) a: &'a Analyzer<'a>,
     pub(super) facts: Facts,
-    pub(super) ids: HashMap<Id, BindingId>,
+    pub(super) ids: IdMap<BindingId>,
     pub(super) func_by_span: HashMap<(u32, u32), FuncId>,
     pub(super) stack: Vec<FuncId>,
     pub(super) reassigned: HashSet<Id>,
@@ -62,7 +62,7 @@ impl Declarations<'_> {
     }
 
     fn declare(&mut self, i: &Ident, place: Place) -> BindingId {
-        if let Some(&b) = self.ids.get(&id_of(i)) {
+        if let Some(&b) = self.ids.get(&key(i)) {
             return b; // `var` redeclared, or a function declared twice
         }
         let b = self.facts.bindings.push(Binding {
@@ -123,7 +123,7 @@ impl Declarations<'_> {
     /// `db.pets[id]`, `sessions.get(sid)`, `sessions.get(sid) || new Session()`.
     fn member_root(&self, e: &Expr) -> Option<BindingId> {
         match strip_parens(e) {
-            Expr::Ident(i) => self.ids.get(&id_of(i)).copied(),
+            Expr::Ident(i) => self.ids.get(&key(i)).copied(),
             Expr::Member(m) => self.member_root(&m.obj),
             Expr::Call(c) => match &c.callee {
                 Callee::Expr(callee) => match strip_parens(callee) {
@@ -151,7 +151,7 @@ impl Declarations<'_> {
     fn origin_of(&self, e: &Expr) -> Option<Origin> {
         match strip_parens(e) {
             Expr::Ident(i) => Some(Origin {
-                root: match self.ids.get(&id_of(i)) {
+                root: match self.ids.get(&key(i)) {
                     Some(&b) => OriginRoot::Binding(b),
                     None => OriginRoot::Global(i.sym.to_string()),
                 },
@@ -257,7 +257,7 @@ impl Declarations<'_> {
         match strip_parens(e) {
             Expr::Lit(_) | Expr::Fn(_) | Expr::Arrow(_) => true,
             Expr::Tpl(t) => t.exprs.iter().all(|e| pure(e)),
-            Expr::Ident(i) => match self.ids.get(&id_of(i)) {
+            Expr::Ident(i) => match self.ids.get(&key(i)) {
                 Some(&b) => {
                     let b = &self.facts.bindings[b];
                     b.pure_init || b.is_import || b.func.is_some()
@@ -335,7 +335,7 @@ impl Declarations<'_> {
                         _ => false,
                     },
                     Expr::Ident(i) => {
-                        !self.ids.contains_key(&id_of(i))
+                        !self.ids.contains_key(&key(i))
                             && matches!(
                                 &*i.sym,
                                 "Number"
@@ -352,7 +352,7 @@ impl Declarations<'_> {
             }
             Expr::New(n) => {
                 matches!(strip_parens(&n.callee), Expr::Ident(i)
-                if !self.ids.contains_key(&id_of(i)) && matches!(&*i.sym, "Map" | "Set" | "WeakMap" | "RegExp"))
+                if !self.ids.contains_key(&key(i)) && matches!(&*i.sym, "Map" | "Set" | "WeakMap" | "RegExp"))
                     && n.args
                         .as_ref()
                         .is_none_or(|a| a.iter().all(|x| pure(&x.expr)))
@@ -485,7 +485,7 @@ impl Visit for Declarations<'_> {
             // The init's own function, if any, is the first one created while visiting it.
             let f = self.facts.funcs.next_id();
             init.visit_with(self);
-            let b = self.ids[&id_of(&bi.id)];
+            let b = self.ids[&key(&bi.id)];
             if is_function_expr(init) {
                 self.facts.bindings[b].func = Some(f);
                 if self.facts.funcs[f].binding.is_none() {

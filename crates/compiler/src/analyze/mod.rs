@@ -30,7 +30,7 @@ impl Analyzer<'_> {
         let mut d = Declarations {
             a: self,
             facts: Facts::default(),
-            ids: HashMap::default(),
+            ids: Default::default(),
             func_by_span: HashMap::default(),
             stack: Vec::new(),
             reassigned: HashSet::default(),

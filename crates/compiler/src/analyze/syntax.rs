@@ -9,6 +9,24 @@ use swc_core::ecma::visit::{Visit, VisitWith};
 
 pub(super) type Id = (Atom, SyntaxContext);
 
+/// A table keyed by `Id` that is searched with an identifier's borrowed key (`key`): every
+/// identifier of the module is looked up, and cloning its atom for that costs two atomic counts.
+pub(super) type IdMap<V> = hashbrown::HashMap<Id, V, rustc_hash::FxBuildHasher>;
+
+/// An `Id` borrowed from an identifier; hashes as the `Id` it equals.
+#[derive(Hash)]
+pub(super) struct IdKey<'a>(&'a Atom, SyntaxContext);
+
+impl hashbrown::Equivalent<Id> for IdKey<'_> {
+    fn equivalent(&self, id: &Id) -> bool {
+        *self.0 == id.0 && self.1 == id.1
+    }
+}
+
+pub(super) fn key(i: &Ident) -> IdKey<'_> {
+    IdKey(&i.sym, i.ctxt)
+}
+
 /// Every identifier an expression reads.
 #[derive(Default)]
 pub(super) struct IdentCollector(pub(super) Vec<Ident>);

@@ -3,7 +3,6 @@
 
 use super::facts::*;
 use super::input::Analyzer;
-use super::syntax::Id;
 use super::syntax::*;
 use crate::diagnostics::WarningCode;
 use crate::rules::{route_chain_rule_path, route_label, ParamShape, RoutePath, RuptureKind};
@@ -22,7 +21,7 @@ pub(super) struct Frame {
 pub(super) struct Uses<'a> {
     pub(super) a: &'a Analyzer<'a>,
     pub(super) facts: Facts,
-    pub(super) ids: HashMap<Id, BindingId>,
+    pub(super) ids: IdMap<BindingId>,
     pub(super) func_by_span: HashMap<(u32, u32), FuncId>,
     pub(super) stack: Vec<Frame>,
     pub(super) site_by_call: HashMap<(u32, u32), usize>,
@@ -83,7 +82,7 @@ impl Uses<'_> {
         if i.ctxt == self.a.unresolved {
             return None;
         }
-        self.ids.get(&id_of(i)).copied()
+        self.ids.get(&key(i)).copied()
     }
 
     /// `req.session.views = x` (depth 2: into req.session's object), or a method of unknown
