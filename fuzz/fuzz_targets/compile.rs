@@ -1,0 +1,56 @@
+//! parse → analyze → classify → emit on any input, as the runtime calls the compiler:
+//! - the require hook's `transform` (tails on), and the live router's `compile` to flx, JSON and
+//!   DOT with run-time handler and function offsets taken from the input;
+//! - nothing panics, and when the input parses, the emitted JS parses again as the same kind of
+//!   file (a module whose source is not a valid module either is not a compiler bug: swc decides a
+//!   file is a module when it meets `import`/`export` and does not go back; see
+//!   crates/compiler/examples/fuzz.rs).
+#![no_main]
+
+use fluxion_compiler::{compile, parse_only, transform, Emit, Options};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    // The first byte picks the file kind and two run-time offsets; the rest is the source.
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let file = ["app.js", "app.mjs", "app.cjs", "app.ts"][usize::from(pick & 3)];
+    let at = |k: u8| usize::from(k) * text.len() / 64;
+    let options = Options {
+        tails: true,
+        handlers: vec![at(pick >> 2)],
+        functions: vec![at((pick >> 2) ^ 0x2a)],
+        ..Options::default()
+    };
+    let hook = Options {
+        tails: true,
+        ..Options::default()
+    };
+    if let Ok((js, graph)) = transform(file, text, "fluxion/runtime", &hook) {
+        if let Err(e) = parse_only(file, &js.code) {
+            let not_a_module = graph.es_module && parse_only(file, &as_module(text)).is_err();
+            assert!(
+                not_a_module,
+                "emitted JS does not parse: {e}\n--- emitted ---\n{}",
+                js.code
+            );
+        }
+    }
+    for emit in [Emit::Flx, Emit::Json, Emit::Dot] {
+        let _ = compile(file, text, emit, &options);
+    }
+});
+
+/// The source with an `import` at its start (after a `#!` line), as the emitted module has one.
+fn as_module(text: &str) -> String {
+    let at = if text.starts_with("#!") {
+        text.find('\n').map_or(text.len(), |i| i + 1)
+    } else {
+        0
+    };
+    format!("{};import __m from \"m\";{}", &text[..at], &text[at..])
+}
