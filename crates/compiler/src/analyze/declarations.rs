@@ -71,7 +71,7 @@ impl Declarations<'_> {
             offset: self.a.off(i.span.lo),
             origin: None,
             func: None,
-            methods: std::collections::HashMap::new(),
+            methods: Default::default(),
             param_of: None,
             container: false,
             is_import: false,
@@ -196,7 +196,7 @@ impl Declarations<'_> {
                 let binding = &mut self.facts.bindings[b];
                 binding.container = matches!(init, Expr::Object(_) | Expr::Array(_) | Expr::New(_));
                 let origin = self.origin_of(init);
-                self.facts.bindings[b].origin = origin;
+                self.facts.bindings[b].origin = origin.map(Box::new);
                 self.facts.bindings[b].pure_init = self.is_pure(init, 0);
                 self.facts.bindings[b].member_of = self.member_root(init);
             }
@@ -209,7 +209,7 @@ impl Declarations<'_> {
                             if let Some(base) = &base {
                                 let mut o = base.clone();
                                 o.segs.push(Seg::Prop(a.key.id.sym.to_string()));
-                                self.facts.bindings[b].origin = Some(o);
+                                self.facts.bindings[b].origin = Some(Box::new(o));
                             }
                         }
                         ObjectPatProp::KeyValue(kv) => {
@@ -219,7 +219,7 @@ impl Declarations<'_> {
                                 let b = self.declare(&bi.id, place);
                                 let mut o = base.clone();
                                 o.segs.push(Seg::Prop(k));
-                                self.facts.bindings[b].origin = Some(o);
+                                self.facts.bindings[b].origin = Some(Box::new(o));
                             } else {
                                 self.bind_pattern(&kv.value, None);
                             }
@@ -241,7 +241,7 @@ impl Declarations<'_> {
     fn resolve_origin(&self, o: Origin) -> Origin {
         if let (OriginRoot::Binding(b), true) = (&o.root, o.segs.is_empty()) {
             let binding = &self.facts.bindings[*b];
-            if let (Some(inner), false) = (&binding.origin, binding.reassigned) {
+            if let (Some(inner), false) = (binding.origin.as_deref(), binding.reassigned) {
                 return inner.clone();
             }
         }
@@ -600,10 +600,10 @@ impl Visit for Declarations<'_> {
             }
             let binding = &mut self.facts.bindings[b];
             binding.is_import = true;
-            binding.origin = Some(Origin {
+            binding.origin = Some(Box::new(Origin {
                 root: OriginRoot::Module(module.clone()),
                 segs,
-            });
+            }));
         }
     }
 

@@ -3,7 +3,6 @@
 
 use crate::diagnostics::Warning;
 use crate::rules::{ParamShape, RuptureKind};
-use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::ops::{Index, IndexMut};
 
@@ -219,9 +218,10 @@ pub struct Binding {
     pub name: String,
     pub decl: Place,
     pub offset: usize,
-    pub origin: Option<Origin>,
+    /// Boxed: most bindings have none, and every binding pays for the field.
+    pub origin: Option<Box<Origin>>,
     pub func: Option<FuncId>,
-    pub methods: HashMap<String, FuncId>,
+    pub methods: rustc_hash::FxHashMap<String, FuncId>,
     pub param_of: Option<(FuncId, usize)>,
     /// Holds a mutable container (object/array literal, `new X`): passing it to a call may
     /// mutate it.

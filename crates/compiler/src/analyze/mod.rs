@@ -163,7 +163,7 @@ fn classify_resources(facts: &mut Facts) {
                     OriginRoot::Module(m) if m == "express" => return Some(ResourceKind::App),
                     OriginRoot::Binding(r) => {
                         let rb = &facts.bindings[*r];
-                        return match &rb.origin {
+                        return match rb.origin.as_deref() {
                             Some(Origin {
                                 root: OriginRoot::Module(m),
                                 segs,

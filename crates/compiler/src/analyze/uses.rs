@@ -390,7 +390,7 @@ impl Uses<'_> {
         if binding.reassigned || depth > 32 {
             return fallback();
         }
-        let Some(origin) = &binding.origin else {
+        let Some(origin) = binding.origin.as_deref() else {
             return fallback();
         };
         let mut p = match &origin.root {

@@ -77,7 +77,7 @@ impl Builder<'_> {
         for a in &facts.accesses {
             let binding = &facts.bindings[a.binding];
             let read = binding.resource.is_some() && !a.write;
-            let module = match &binding.origin {
+            let module = match binding.origin.as_deref() {
                 Some(crate::analyze::Origin {
                     root: OriginRoot::Module(m),
                     ..

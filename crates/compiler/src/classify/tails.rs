@@ -47,7 +47,7 @@ impl Builder<'_> {
                     let a = &facts.accesses[i];
                     let bd = &facts.bindings[a.binding];
                     let module = bd.is_import
-                        || matches!(&bd.origin, Some(crate::analyze::Origin { root: OriginRoot::Module(_), segs }) if segs.is_empty());
+                        || matches!(bd.origin.as_deref(), Some(crate::analyze::Origin { root: OriginRoot::Module(_), segs }) if segs.is_empty());
                     (a.write && !inside(bd.offset) && !module)
                         || (!a.write
                             && bd.func.is_some_and(|g| {

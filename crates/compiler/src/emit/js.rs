@@ -35,11 +35,7 @@ impl Out<'_> {
             }
             None => s,
         };
-        self.col += if tail.is_ascii() {
-            tail.len() as u32
-        } else {
-            tail.chars().map(|c| c.len_utf16() as u32).sum()
-        };
+        self.col += utf16_len(tail);
         self.code.push_str(s);
     }
 
@@ -74,7 +70,15 @@ impl Out<'_> {
                     self.mark(offset);
                 }
             }
-            self.insert(piece);
+            // A piece is one line, its newline last if it has one: no need to scan it as
+            // `insert` does.
+            if piece.ends_with('\n') {
+                self.line += 1;
+                self.col = 0;
+            } else {
+                self.col += utf16_len(piece);
+            }
+            self.code.push_str(piece);
             offset += piece.len();
         }
     }
@@ -101,6 +105,15 @@ impl Out<'_> {
             pos = e;
         }
         self.raw(pos, b);
+    }
+}
+
+/// Source map columns count UTF-16 code units.
+fn utf16_len(s: &str) -> u32 {
+    if s.is_ascii() {
+        s.len() as u32
+    } else {
+        s.chars().map(|c| c.len_utf16() as u32).sum()
     }
 }
 
