@@ -155,6 +155,15 @@ const cases = {
     app: fixture('express4/23-unhandled.js'),
     script: [{ url: '/after?n=1' }, { wait: 50 }, { url: '/fine' }, { url: '/after?n=2' }, { wait: 50 }, { url: '/fine' }],
   },
+  '24': {
+    app: fixture('24-byte-order-mark.js'),
+    script: [
+      { url: '/visit' },
+      { concurrent: 40, url: (i) => `/hash/w${i % 4}` },
+      { concurrent: 30, url: '/visit', check: eachOnce(30, 2, (b) => Number(b.split(' ')[1])) },
+      { url: '/visit' },
+    ],
+  },
 };
 
 module.exports = { cases, fixture, avatars, orders, APPS };
