@@ -222,4 +222,23 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("rupturePoints.start[1]"), "{err}");
     }
+
+    #[test]
+    fn the_first_rule_in_order_wins_whether_named_or_wildcard() {
+        // Project rules come first: a named one before the default wildcard `*.on`, a wildcard
+        // one before the default `fs.*` (the index keeps named and wildcard rules apart).
+        let mut r = Rules::default();
+        assert_eq!(r.find(&path("bus.on")).unwrap().pattern, "*.on");
+        r.extend(RuptureKind::Post, &["bus.on".into()], "rupturePoints.post")
+            .unwrap();
+        assert_eq!(r.find(&path("bus.on")).unwrap().pattern, "bus.on");
+        r.extend(
+            RuptureKind::Start,
+            &["*.readFile".into()],
+            "rupturePoints.start",
+        )
+        .unwrap();
+        assert_eq!(r.find(&path("fs.readFile")).unwrap().pattern, "*.readFile");
+        assert_eq!(r.find(&path("fs.writeFile")).unwrap().pattern, "fs.*");
+    }
 }
