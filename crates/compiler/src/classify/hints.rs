@@ -137,21 +137,22 @@ impl Builder<'_> {
         let mut aliases: BTreeMap<BindingId, Vec<BindingId>> = BTreeMap::new();
         let mut read_count: BTreeMap<BindingId, usize> = BTreeMap::new();
         let mut call_count: BTreeMap<BindingId, usize> = BTreeMap::new();
-        // Only a rest parameter with element reads needs the counts below.
-        let rest_elements = !element_reads.is_empty();
-        for a in facts.bindings.ids().filter(|_| rest_elements) {
-            if let Some(r) = facts.bindings[a]
-                .member_of
-                .filter(|&r| facts.bindings[r].rest)
-            {
-                aliases.entry(r).or_default().push(a);
+        // Only a rest parameter with element reads needs these counts (most modules have none).
+        if !element_reads.is_empty() {
+            for a in facts.bindings.ids() {
+                if let Some(r) = facts.bindings[a]
+                    .member_of
+                    .filter(|&r| facts.bindings[r].rest)
+                {
+                    aliases.entry(r).or_default().push(a);
+                }
             }
-        }
-        for a in facts.accesses.iter().filter(|a| rest_elements && !a.write) {
-            *read_count.entry(a.binding).or_default() += 1;
-        }
-        for (b, _) in facts.call_reads.iter().filter(|_| rest_elements) {
-            *call_count.entry(*b).or_default() += 1;
+            for a in facts.accesses.iter().filter(|a| !a.write) {
+                *read_count.entry(a.binding).or_default() += 1;
+            }
+            for (b, _) in &facts.call_reads {
+                *call_count.entry(*b).or_default() += 1;
+            }
         }
         let only_called = |r: BindingId| {
             let locals = aliases.get(&r).map_or(&[][..], |v| v.as_slice());
