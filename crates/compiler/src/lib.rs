@@ -62,7 +62,6 @@ pub struct Options {
 
 /// Parses and analyses one module.
 pub fn analyze(file: &str, text: &str, options: &Options) -> Result<Graph, CompileError> {
-    let text = without_bom(text);
     stack::run(file, text.len(), || {
         analyze_source(file, &source::SourceText::new(text), options)
     })
@@ -75,8 +74,7 @@ fn analyze_source(
     options: &Options,
 ) -> Result<Graph, CompileError> {
     GLOBALS.set(&Globals::new(), || {
-        let text = src.text;
-        let parsed = parse::parse(file, text, src)?;
+        let parsed = parse::parse(file, src)?;
         let analyzer = analyze::Analyzer {
             src,
             file,
@@ -104,7 +102,6 @@ pub fn transform(
     runtime: &str,
     options: &Options,
 ) -> Result<(emit::js::JsOutput, Graph), CompileError> {
-    let text = without_bom(text);
     stack::run(file, text.len(), || {
         transform_on_stack(file, text, runtime, options)
     })
@@ -119,7 +116,7 @@ fn transform_on_stack(
     let src = source::SourceText::new(text);
     let graph = analyze_source(file, &src, options)?;
     if options.tails && !graph.tails.is_empty() {
-        let split = timings::time("tails", || tails::apply(text, &graph.tails));
+        let split = timings::time("tails", || tails::apply(src.text, &graph.tails));
         let split_src = source::SourceText::new(&split);
         if let Ok(graph) = analyze_source(file, &split_src, options) {
             let js = timings::time("emit", || {
@@ -135,21 +132,12 @@ fn transform_on_stack(
 /// Parses `text` only (no analysis): whether it is JavaScript (or TypeScript, by the file's
 /// extension) the compiler accepts. Used to check that emitted code parses again.
 pub fn parse_only(file: &str, text: &str) -> Result<(), CompileError> {
-    let text = without_bom(text);
     stack::run(file, text.len(), || {
         GLOBALS.set(&Globals::new(), || {
             let src = source::SourceText::new(text);
-            parse::parse(file, text, &src).map(|_| ())
+            parse::parse(file, &src).map(|_| ())
         })
     })
-}
-
-/// The text after a leading byte order mark. swc drops the mark from its copy of the source, so
-/// its positions would be three bytes short of ours: every edit of the module would land three
-/// bytes early (found by `cargo fuzz`). Node ignores the mark (it is whitespace to JavaScript, and
-/// the CommonJS loader strips it), so the emitted module goes without it.
-fn without_bom(text: &str) -> &str {
-    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 /// Compiles one module and prints its graph in the requested format.

@@ -33,7 +33,8 @@ fn syntax_for(file: &str) -> Syntax {
 }
 
 /// Parses and resolves. Must run inside `GLOBALS.set` (see `lib::compile`).
-pub fn parse(file: &str, text: &str, src: &SourceText) -> Result<Parsed, CompileError> {
+pub fn parse(file: &str, src: &SourceText) -> Result<Parsed, CompileError> {
+    let text = src.text;
     let elses = crate::timings::time("limits", || limits::else_ifs(text));
     if elses > limits::ELSE_LIMIT {
         return Err(CompileError::TooManyElse {
