@@ -14,6 +14,7 @@
 //!   `resolver_work` counts both walks on the parsed program: each statement costs the statement
 //!   lists around it in its function, each reference (not a declaring name) the scopes around it.
 
+use crate::diagnostics::CompileError;
 use swc_core::ecma::ast::*;
 use swc_core::ecma::visit::{noop_visit_type, Visit, VisitWith};
 
@@ -25,6 +26,33 @@ pub const ELSE_LIMIT: usize = 16_384;
 /// 12.5 M steps, 0.39 s; 8,000: 32 M, 1.04 s), nested `if (a) {` ~15 ns (4,000 deep: 24 M,
 /// 0.37 s), so at most about 0.9 s. The most in the tree above is 1.06 million (typescript.js).
 pub const RESOLVER_LIMIT: u64 = 28_000_000;
+
+/// Refuses a text whose `else if` chains swc's parser would take too long over (before parsing).
+pub fn check_text(file: &str, text: &str) -> Result<(), CompileError> {
+    let count = else_ifs(text);
+    if count > ELSE_LIMIT {
+        return Err(CompileError::TooManyElse {
+            file: file.to_string(),
+            count,
+            limit: ELSE_LIMIT,
+        });
+    }
+    Ok(())
+}
+
+/// Refuses a parsed program whose nesting swc's resolver would take too long over (before
+/// resolving).
+pub fn check_program(file: &str, program: &Program) -> Result<(), CompileError> {
+    let work = resolver_work(program, RESOLVER_LIMIT);
+    if work > RESOLVER_LIMIT {
+        return Err(CompileError::TooNested {
+            file: file.to_string(),
+            work,
+            limit: RESOLVER_LIMIT,
+        });
+    }
+    Ok(())
+}
 
 /// The `else if` in a source text: `else` as a whole word, then `if`, with only whitespace and
 /// comments between. Only these lengthen a chain; a final `else` costs no walk. Those in strings,

@@ -35,14 +35,7 @@ fn syntax_for(file: &str) -> Syntax {
 /// Parses and resolves. Must run inside `GLOBALS.set` (see `lib::compile`).
 pub fn parse(file: &str, src: &SourceText) -> Result<Parsed, CompileError> {
     let text = src.text;
-    let elses = crate::timings::time("limits", || limits::else_ifs(text));
-    if elses > limits::ELSE_LIMIT {
-        return Err(CompileError::TooManyElse {
-            file: file.to_string(),
-            count: elses,
-            limit: limits::ELSE_LIMIT,
-        });
-    }
+    crate::timings::time("limits", || limits::check_text(file, text))?;
     let cm: Lrc<SourceMap> = Default::default();
     let fm = crate::timings::time("source", || {
         cm.new_source_file(Lrc::new(FileName::Custom(file.into())), text.to_string())
@@ -71,16 +64,7 @@ pub fn parse(file: &str, src: &SourceText) -> Result<Parsed, CompileError> {
     if let Some(e) = parser.take_errors().into_iter().next() {
         return Err(syntax_error(e));
     }
-    let work = crate::timings::time("limits", || {
-        limits::resolver_work(&program, limits::RESOLVER_LIMIT)
-    });
-    if work > limits::RESOLVER_LIMIT {
-        return Err(CompileError::TooNested {
-            file: file.to_string(),
-            work,
-            limit: limits::RESOLVER_LIMIT,
-        });
-    }
+    crate::timings::time("limits", || limits::check_program(file, &program))?;
     debug_assert!(GLOBALS.is_set());
     let unresolved_mark = Mark::new();
     let top_level_mark = Mark::new();
