@@ -8,8 +8,8 @@
 /// Mappings of one generated file to one source, in output order.
 pub struct SourceMapWriter {
     mappings: String,
-    /// The last mapping written: (generated line, generated column, source line, source column).
-    last: Option<(u32, u32, u32, u32)>,
+    /// Whether a mapping was written: the four positions below are then the last one's.
+    written: bool,
     dst_line: u32,
     dst_col: u32,
     src_line: u32,
@@ -42,7 +42,7 @@ impl SourceMapWriter {
     pub fn with_capacity(bytes: usize) -> Self {
         SourceMapWriter {
             mappings: String::with_capacity(bytes),
-            last: None,
+            written: false,
             dst_line: 0,
             dst_col: 0,
             src_line: 0,
@@ -53,16 +53,15 @@ impl SourceMapWriter {
     /// Maps generated (`line`, `col`) to source (`src_line`, `src_col`), all 0-based. Calls come
     /// in output order; a mapping equal to the one before it adds nothing.
     pub fn add(&mut self, line: u32, col: u32, src_line: u32, src_col: u32) {
-        let token = (line, col, src_line, src_col);
-        debug_assert!(self.last.is_none_or(|(l, c, _, _)| (l, c) <= (line, col)));
+        debug_assert!(!self.written || (self.dst_line, self.dst_col) <= (line, col));
         if line != self.dst_line {
             for _ in self.dst_line..line {
                 self.mappings.push(';');
             }
             self.dst_line = line;
             self.dst_col = 0;
-        } else if let Some(last) = self.last {
-            if last == token {
+        } else if self.written {
+            if (self.dst_col, self.src_line, self.src_col) == (col, src_line, src_col) {
                 return;
             }
             self.mappings.push(',');
@@ -81,7 +80,7 @@ impl SourceMapWriter {
         self.dst_col = col;
         self.src_line = src_line;
         self.src_col = src_col;
-        self.last = Some(token);
+        self.written = true;
     }
 
     /// The source map's JSON, naming `file` and embedding its `content`.
