@@ -2,13 +2,15 @@
 //! - the require hook's `transform` (tails on), and the live router's `compile` to flx, JSON and
 //!   DOT with run-time handler and function offsets taken from the input;
 //! - nothing panics, and when the input parses, the emitted JS parses again as the same kind of
-//!   file (a module whose source is not a valid module either is not a compiler bug: swc decides a
-//!   file is a module when it meets `import`/`export` and does not go back; see
-//!   crates/compiler/examples/fuzz.rs).
+//!   file (crates/compiler/examples/shared/reparse.rs, the check the stable driver makes too).
 #![no_main]
 
-use fluxion_compiler::{compile, parse_only, transform, Emit, Options};
+use fluxion_compiler::{compile, transform, Emit, Options};
 use libfuzzer_sys::fuzz_target;
+
+/// The check `examples/fuzz.rs` makes too.
+#[path = "../../crates/compiler/examples/shared/reparse.rs"]
+mod reparse;
 
 fuzz_target!(|data: &[u8]| {
     // The first byte picks the file kind and two run-time offsets; the rest is the source.
@@ -31,10 +33,8 @@ fuzz_target!(|data: &[u8]| {
         ..Options::default()
     };
     if let Ok((js, graph)) = transform(file, text, "fluxion/runtime", &hook) {
-        if let Err(e) = parse_only(file, &js.code) {
-            let not_a_module = graph.es_module && parse_only(file, &as_module(text)).is_err();
-            assert!(
-                not_a_module,
+        if let Err(e) = reparse::emitted_parses(file, text, &js.code, graph.es_module) {
+            panic!(
                 "emitted JS does not parse: {e}\n--- emitted ---\n{}",
                 js.code
             );
@@ -44,13 +44,3 @@ fuzz_target!(|data: &[u8]| {
         let _ = compile(file, text, emit, &options);
     }
 });
-
-/// The source with an `import` at its start (after a `#!` line), as the emitted module has one.
-fn as_module(text: &str) -> String {
-    let at = if text.starts_with("#!") {
-        text.find('\n').map_or(text.len(), |i| i + 1)
-    } else {
-        0
-    };
-    format!("{};import __m from \"m\";{}", &text[..at], &text[at..])
-}

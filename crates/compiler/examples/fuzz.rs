@@ -24,8 +24,10 @@
 //! JSON line last; exits 1 if anything was found.
 #[path = "shared/js_files.rs"]
 mod js_files;
+#[path = "shared/reparse.rs"]
+mod reparse;
 
-use fluxion_compiler::{compile, parse_only, transform, Emit, Options};
+use fluxion_compiler::{compile, transform, Emit, Options};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -319,29 +321,9 @@ fn run(file: &str, text: &str, options: &Options) -> Result<bool, Failure> {
                 .unwrap_or_default(),
         )),
         Ok(Err(_)) => Ok(false),
-        Ok(Ok((js, graph))) => match parse_only(file, &js.code) {
-            Ok(()) => Ok(true),
-            // swc decides a file is a module when it meets `import`/`export`, and does not go
-            // back to apply a module's strict rules to what came before (`yield()`, `with`); the
-            // emitted module starts with an `import`. The source is not a valid module either
-            // (Node refuses it as well): not a compiler bug.
-            Err(_) if graph.es_module && parse_only(file, &as_module(text)).is_err() => Ok(false),
-            Err(e) => Err(Failure::EmitDoesNotParse(
-                e.to_string().lines().next().unwrap_or("").to_string(),
-            )),
-        },
+        Ok(Ok((js, graph))) => reparse::emitted_parses(file, text, &js.code, graph.es_module)
+            .map_err(Failure::EmitDoesNotParse),
     }
-}
-
-/// The source with an `import` first (after a hashbang line), on the same line: parsed as a
-/// module from its start.
-fn as_module(text: &str) -> String {
-    let at = if text.starts_with("#!") {
-        text.find('\n').map_or(text.len(), |i| i + 1)
-    } else {
-        0
-    };
-    format!("{};import __m from \"m\";{}", &text[..at], &text[at..])
 }
 
 fn same_kind(a: &Failure, b: &Failure) -> bool {

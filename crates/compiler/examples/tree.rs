@@ -16,15 +16,8 @@
 #[path = "shared/js_files.rs"]
 mod js_files;
 
-/// The addon's allocator (src/lib.rs): the numbers are those of the compile the addon runs.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// As the addon sets it when loaded (src/lib.rs `tune_allocator`): freed pages kept for 1 s.
-fn tune_allocator() {
-    // SAFETY: option 15 is `mi_option_purge_delay` in mimalloc v2; setting it is thread-safe.
-    unsafe { libmimalloc_sys::mi_option_set(15, 1000) }
-}
+#[path = "shared/allocator.rs"]
+mod allocator;
 
 use fluxion_compiler::{timings, transform, Options};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -49,7 +42,7 @@ fn usage(code: i32) -> ! {
 }
 
 fn main() {
-    tune_allocator();
+    allocator::tune();
     let mut dirs = Vec::new();
     let mut slowest = 10;
     let mut show_timings = false;
