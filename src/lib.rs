@@ -11,19 +11,10 @@ mod versions;
 
 mod got_idl;
 
-/// See Cargo.toml: the compiler's allocations, node by node, are most of what the addon allocates.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// mimalloc v2 gives freed pages back after 10 ms: each compile frees a module's syntax tree and
-/// the next one faulted the same pages back in (about 4 % of compile time over a tree of modules).
-/// One second, mimalloc v3's default. Runs when the addon is loaded.
+/// The allocator and its settings (crates/allocator): set when the addon is loaded.
 #[napi_derive::module_init]
 fn tune_allocator() {
-    /// `mi_option_purge_delay` in mimalloc v2's `mimalloc.h` (the crate exports no constant).
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: options are plain integers mimalloc reads when it purges; any thread may set them.
-    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 1000) }
+    fluxion_allocator::tune();
 }
 
 use fluxion_compiler::{CompileError, Emit, Options, Rules, RuptureKind};

@@ -6,14 +6,11 @@
 #[path = "shared/js_files.rs"]
 mod js_files;
 
-#[path = "shared/allocator.rs"]
-mod allocator;
-
 use std::path::PathBuf;
 use std::time::Instant;
 
 fn main() {
-    allocator::tune();
+    fluxion_allocator::tune();
     let mut runs = 5;
     let mut dirs = Vec::new();
     let mut args = std::env::args().skip(1);

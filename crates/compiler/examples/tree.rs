@@ -16,9 +16,6 @@
 #[path = "shared/js_files.rs"]
 mod js_files;
 
-#[path = "shared/allocator.rs"]
-mod allocator;
-
 use fluxion_compiler::{timings, transform, Options};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -42,7 +39,7 @@ fn usage(code: i32) -> ! {
 }
 
 fn main() {
-    allocator::tune();
+    fluxion_allocator::tune();
     let mut dirs = Vec::new();
     let mut slowest = 10;
     let mut show_timings = false;
