@@ -83,7 +83,8 @@ pub struct Fluxion {
     pub opaque: bool,
     /// What the runtime needs to decide where it may run.
     pub hints: Hints,
-    /// Its code, with downstream fluxions replaced by `>> name` / `-> name`.
+    /// Its code, with downstream fluxions replaced by `>> name` / `-> name`. Empty in the graph
+    /// `transform` returns: only the flx form prints it (`classify::Texts`).
     #[serde(skip)]
     pub text: String,
 }

@@ -63,7 +63,12 @@ pub struct Options {
 /// Parses and analyses one module.
 pub fn analyze(file: &str, text: &str, options: &Options) -> Result<Graph, CompileError> {
     stack::run(file, text.len(), || {
-        analyze_source(file, &source::SourceText::new(text), options)
+        analyze_source(
+            file,
+            &source::SourceText::new(text),
+            options,
+            classify::Texts::Fill,
+        )
     })
 }
 
@@ -72,6 +77,7 @@ fn analyze_source(
     file: &str,
     src: &source::SourceText,
     options: &Options,
+    texts: classify::Texts,
 ) -> Result<Graph, CompileError> {
     GLOBALS.set(&Globals::new(), || {
         let parsed = parse::parse(file, src)?;
@@ -87,7 +93,7 @@ fn analyze_source(
         let facts = analyzer.run(&parsed.program);
         // Freeing a large tree is a pass of its own: timed apart.
         timings::time("drop", move || drop(parsed.program));
-        let graph = classify::build(file, &facts, src);
+        let graph = classify::build(file, &facts, src, texts);
         timings::time("drop", move || drop(facts));
         Ok(graph)
     })
@@ -114,11 +120,13 @@ fn transform_on_stack(
     options: &Options,
 ) -> Result<(emit::js::JsOutput, Graph), CompileError> {
     let src = source::SourceText::new(text);
-    let graph = analyze_source(file, &src, options)?;
+    // The runtime reads no fluxion's text (only the flx form prints it).
+    let texts = classify::Texts::Skip;
+    let graph = analyze_source(file, &src, options, texts)?;
     if options.tails && !graph.tails.is_empty() {
         let split = timings::time("tails", || tails::apply(src.text, &graph.tails));
         let split_src = source::SourceText::new(&split);
-        if let Ok(graph) = analyze_source(file, &split_src, options) {
+        if let Ok(graph) = analyze_source(file, &split_src, options, texts) {
             let js = timings::time("emit", || {
                 emit::js::emit_source(&graph, &split_src, runtime)
             });

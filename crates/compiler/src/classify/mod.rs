@@ -104,7 +104,11 @@ impl<T> Default for Grouped<T> {
 
 impl<T: Copy> Grouped<T> {
     fn new(n: usize, pairs: impl Iterator<Item = (FuncId, T)>) -> Self {
-        let pairs: Vec<(FuncId, T)> = pairs.collect();
+        // Sized by the upper bound (a filter's source): collected from a filter it would grow
+        // by doubling from nothing.
+        let mut all = Vec::with_capacity(pairs.size_hint().1.unwrap_or(0));
+        all.extend(pairs);
+        let pairs = all;
         let mut starts = vec![0usize; n + 1];
         for (f, _) in &pairs {
             starts[f.index() + 1] += 1;
@@ -135,7 +139,16 @@ impl<T: Copy> Grouped<T> {
     }
 }
 
-pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
+/// Whether each fluxion's `text` (its code with downstream fluxions replaced) is written: the
+/// flx form prints it; the rewritten module the runtime loads does not need it, and for a
+/// bundle it is a copy of the whole source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Texts {
+    Fill,
+    Skip,
+}
+
+pub fn build(file: &str, facts: &Facts, src: &SourceText, texts: Texts) -> Graph {
     let mut b = Builder {
         facts,
         src,
@@ -172,7 +185,9 @@ pub fn build(file: &str, facts: &Facts, src: &SourceText) -> Graph {
     let variables = time("c.variables", || b.classify());
     let rupture_points = time("c.ruptures", || b.rupture_points());
     time("c.streams", || b.finish_streams());
-    time("c.text", || b.fill_text());
+    if texts == Texts::Fill {
+        time("c.text", || b.fill_text());
+    }
     time("c.hints", || b.fill_hints());
     let rewrite = time("c.rewrite", || b.rewrite());
     let stateful = time("c.stateful", || b.stateful());

@@ -55,7 +55,9 @@ impl Builder<'_> {
             .collect();
         self.opaque_accesses(&mut uses);
 
-        let mut vars = Vec::new();
+        // At most one per binding with users: grown by doubling, a bundle's list was copied
+        // (and its fresh pages faulted in) a dozen times.
+        let mut vars = Vec::with_capacity(uses.len());
         let mut tags: BTreeMap<Flx, BTreeSet<String>> = BTreeMap::new();
         let mut contexts: BTreeMap<Flx, Vec<(usize, String)>> = BTreeMap::new();
         let mut tag_names: BTreeSet<String> = BTreeSet::new();
