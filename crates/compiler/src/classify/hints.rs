@@ -74,18 +74,27 @@ impl Builder<'_> {
         }
         let mut reads: BTreeMap<(Flx, BindingId), usize> = BTreeMap::new();
         let mut modules: BTreeMap<Flx, BTreeSet<String>> = BTreeMap::new();
+        // Per binding, once (there are fewer bindings than accesses, and the records are large):
+        // whether it is a resource, and the module it is, if any.
+        let per_binding: Vec<(bool, Option<&String>)> = facts
+            .bindings
+            .iter_enumerated()
+            .map(|(b, binding)| {
+                let module = match binding.origin.as_deref() {
+                    Some(crate::analyze::Origin {
+                        root: OriginRoot::Module(m),
+                        ..
+                    }) if binding.is_import || self.kinds.get(&b) == Some(&VarKind::Module) => {
+                        Some(m)
+                    }
+                    _ => None,
+                };
+                (binding.resource.is_some(), module)
+            })
+            .collect();
         for a in &facts.accesses {
-            let binding = &facts.bindings[a.binding];
-            let read = binding.resource.is_some() && !a.write;
-            let module = match binding.origin.as_deref() {
-                Some(crate::analyze::Origin {
-                    root: OriginRoot::Module(m),
-                    ..
-                }) if binding.is_import || self.kinds.get(&a.binding) == Some(&VarKind::Module) => {
-                    Some(m)
-                }
-                _ => None,
-            };
+            let (resource, module) = per_binding[a.binding.index()];
+            let read = resource && !a.write;
             // Most accesses are neither: not worth asking where they run.
             if !read && module.is_none() {
                 continue;
@@ -95,7 +104,10 @@ impl Builder<'_> {
                     *reads.entry((part.flx, a.binding)).or_default() += 1;
                 }
                 if let Some(m) = module {
-                    modules.entry(part.flx).or_default().insert(m.clone());
+                    let set = modules.entry(part.flx).or_default();
+                    if !set.contains(m) {
+                        set.insert(m.clone());
+                    }
                 }
             }
         }
@@ -203,11 +215,18 @@ impl Builder<'_> {
         let all_uses = std::mem::take(&mut self.uses);
         for (&b, users) in &all_uses {
             let binding = &facts.bindings[b];
+            let Some(&kind) = self.kinds.get(&b) else {
+                continue;
+            };
+            if matches!(kind, VarKind::Module | VarKind::Resource) {
+                continue;
+            }
             // A variable of an enclosing function (`function build() { const sock = new Sock();
             // app.use(function (req, res, next) { ... sock ... }) }`) is state too: each thread
-            // that loads the module makes its own. Only the fluxions that capture it count.
-            let captured_by: BTreeSet<Flx> = if binding.decl == Place::Top {
-                users.keys().copied().collect()
+            // that loads the module makes its own. Only the fluxions that capture it count
+            // (`None`: all its users, as for a module-level variable).
+            let captured_by: Option<BTreeSet<Flx>> = if binding.decl == Place::Top {
+                None
             } else {
                 let decl: BTreeSet<Flx> = match binding.param_of {
                     Some((f, _)) if self.roots.contains_key(&(f, 0)) => {
@@ -215,26 +234,22 @@ impl Builder<'_> {
                     }
                     _ => self.attrib(binding.decl).iter().map(|p| p.flx).collect(),
                 };
-                users
-                    .keys()
-                    .copied()
-                    .filter(|x| !decl.contains(x))
-                    // A post callback re-created from its factory gets it in its message.
-                    .filter(|&x| {
-                        !hints[x]
-                            .factory
-                            .as_ref()
-                            .is_some_and(|ps| ps.contains(&binding.name))
-                    })
-                    .collect()
+                Some(
+                    users
+                        .keys()
+                        .copied()
+                        .filter(|x| !decl.contains(x))
+                        // A post callback re-created from its factory gets it in its message.
+                        .filter(|&x| {
+                            !hints[x]
+                                .factory
+                                .as_ref()
+                                .is_some_and(|ps| ps.contains(&binding.name))
+                        })
+                        .collect(),
+                )
             };
-            if captured_by.is_empty() {
-                continue;
-            }
-            let Some(&kind) = self.kinds.get(&b) else {
-                continue;
-            };
-            if matches!(kind, VarKind::Module | VarKind::Resource) {
+            if captured_by.as_ref().is_some_and(BTreeSet::is_empty) {
                 continue;
             }
             // A function never reassigned is code every thread has, even when one fluxion uses it.
@@ -243,15 +258,16 @@ impl Builder<'_> {
             } else {
                 kind
             };
-            for (&x, &(_, w)) in users.iter().filter(|(x, _)| captured_by.contains(x)) {
+            let constant =
+                binding.pure_init && !binding.reassigned && users.values().all(|&(_, w)| !w);
+            let captured = |x: &Flx| captured_by.as_ref().is_none_or(|c| c.contains(x));
+            for (&x, &(_, w)) in users.iter().filter(|(x, _)| captured(x)) {
                 hints[x].state.push(StateUse {
                     name: binding.name.clone(),
                     kind,
                     write: w,
                     pure_init: binding.pure_init,
-                    constant: binding.pure_init
-                        && !binding.reassigned
-                        && users.values().all(|&(_, w)| !w),
+                    constant,
                     fixed: !binding.reassigned && !written_later[b.index()],
                     captured: binding.decl != Place::Top,
                     rebound: binding.reassigned,
