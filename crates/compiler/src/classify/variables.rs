@@ -62,33 +62,47 @@ impl Builder<'_> {
         let mut contexts: BTreeMap<Flx, Vec<(usize, String)>> = BTreeMap::new();
         let mut tag_names: BTreeSet<String> = BTreeSet::new();
         let mut tag_suffix: HashMap<String, usize> = HashMap::new();
-        let empty = BTreeMap::new();
-        for (b, binding) in facts.bindings.iter_enumerated() {
-            let all = uses.get(&b).unwrap_or(&empty);
+        // In binding order, as `uses` is kept; a binding with no users has no start parameter
+        // either (it needs a use).
+        for (&b, all) in &uses {
+            let binding = &facts.bindings[b];
             if all.is_empty() {
-                continue; // no users, and no start parameter either (it needs a use)
+                continue;
             }
-            let decl: BTreeSet<Flx> = match binding.param_of {
-                Some((f, _)) if self.roots.contains_key(&(f, 0)) => [self.roots[&(f, 0)]].into(),
-                _ => self.attrib(binding.decl).iter().map(|p| p.flx).collect(),
-            };
             let top = binding.decl == Place::Top;
+            // Where it is declared: the fluxion its function roots, or where its place runs.
+            let root = match binding.param_of {
+                Some((f, _)) => self.roots.get(&(f, 0)).copied(),
+                None => None,
+            };
+            let decl_parts = match root {
+                Some(_) => None,
+                None => Some(self.attrib(binding.decl)),
+            };
+            let in_decl = |x: Flx| match (root, &decl_parts) {
+                (Some(r), _) => r == x,
+                (None, Some(parts)) => parts.iter().any(|p| p.flx == x),
+                (None, None) => false,
+            };
+            // Listener parameters travel in the message that starts their fluxion.
+            let start_param = root.filter(|x| self.starts_into.contains_key(x));
+            // Most bindings are locals used only where they are declared: no sets built for them.
+            if !top && start_param.is_none() && all.keys().all(|&x| in_decl(x)) {
+                continue;
+            }
+            if top && all.keys().all(|&x| x == MAIN) {
+                continue; // module state only main touches
+            }
+            let decl: BTreeSet<Flx> = match (root, &decl_parts) {
+                (Some(r), _) => [r].into(),
+                (None, Some(parts)) => parts.iter().map(|p| p.flx).collect(),
+                (None, None) => BTreeSet::new(),
+            };
             let users: BTreeMap<Flx, (bool, bool)> = all
                 .iter()
                 .filter(|(x, _)| top || !decl.contains(x))
                 .map(|(x, u)| (*x, *u))
                 .collect();
-            // Listener parameters travel in the message that starts their fluxion.
-            let start_param = binding
-                .param_of
-                .and_then(|(f, _)| self.roots.get(&(f, 0)).copied())
-                .filter(|x| !all.is_empty() && self.starts_into.contains_key(x));
-            if users.is_empty() && start_param.is_none() {
-                continue;
-            }
-            if top && users.keys().all(|&x| x == MAIN) {
-                continue; // module state only main touches
-            }
             let writers: BTreeSet<Flx> =
                 users.iter().filter(|(_, u)| u.1).map(|(x, _)| *x).collect();
             // `require('fs')`, `const { readFile } = require('fs')`: every thread loads its own.
