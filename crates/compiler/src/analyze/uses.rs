@@ -137,9 +137,13 @@ impl Uses<'_> {
     }
 
     fn read_ident(&mut self, i: &Ident, direct_call: bool) {
-        let Some(b) = self.binding(i) else {
-            return;
-        };
+        if let Some(b) = self.binding(i) {
+            self.read_binding(b, i, direct_call);
+        }
+    }
+
+    /// `read_ident` of an identifier whose binding is known.
+    fn read_binding(&mut self, b: BindingId, i: &Ident, direct_call: bool) {
         self.access_binding(b, i, false);
         let binding = &self.facts.bindings[b];
         if let (Some(f), false) = (binding.func, binding.reassigned) {
@@ -792,7 +796,13 @@ impl Visit for Uses<'_> {
         let Callee::Expr(callee) = &n.callee else {
             return n.visit_children_with(self);
         };
-        if let Expr::Ident(i) = strip_parens(callee) {
+        // The callee's binding, looked up once for the several questions below.
+        let callee_ident = match strip_parens(callee) {
+            Expr::Ident(i) => Some(i),
+            _ => None,
+        };
+        let callee_binding = callee_ident.and_then(|i| self.binding(i));
+        if let Some(i) = callee_ident {
             if &*i.sym == "eval" && i.ctxt == self.a.unresolved {
                 self.make_opaque(n.span, WarningCode::OpaqueEval, "direct `eval`");
             }
@@ -801,7 +811,7 @@ impl Visit for Uses<'_> {
                 self.facts.require_at.push(at);
             }
             // Calling a parameter (`next()`) uses it, like a method call would.
-            if let Some(b) = self.binding(i) {
+            if let Some(b) = callee_binding {
                 if self.facts.bindings[b].param_of.is_some() {
                     let at = self.place();
                     self.facts.member_uses.push(MemberUse {
@@ -815,9 +825,10 @@ impl Visit for Uses<'_> {
         }
         let path = self.path_of(callee, 0);
         let uses_before = self.facts.member_uses.len();
-        match strip_parens(callee) {
-            Expr::Ident(i) => self.read_ident(i, true),
-            other => other.visit_with(self),
+        match (callee_ident, callee_binding) {
+            (Some(i), Some(b)) => self.read_binding(b, i, true),
+            (Some(_), None) => {}
+            (None, _) => strip_parens(callee).visit_with(self),
         }
         // `res.send(...)`: the callee member itself was recorded last (its object first).
         // (The root is looked up only when a use was recorded: walking a chain of n calls from
@@ -849,10 +860,7 @@ impl Visit for Uses<'_> {
             }
         }
         // `next(err)`, `p.catch(next)`: reads that only call a binding (lib/jit/passes.js).
-        if let Some(cb) = match strip_parens(callee) {
-            Expr::Ident(c) => self.binding(c),
-            _ => None,
-        } {
+        if let Some(cb) = callee_binding {
             let at = self.place();
             self.facts.call_reads.push((cb, at));
         }
@@ -872,10 +880,6 @@ impl Visit for Uses<'_> {
             }
         }
         // `fn(req, res, next)`: where a parameter goes when it leaves through a named call.
-        let callee_binding = match strip_parens(callee) {
-            Expr::Ident(c) => self.binding(c),
-            _ => None,
-        };
         // Most calls pass no parameter: the argument shape is built only when one does.
         let passes_param = n.args.iter().any(|a| self.param_arg(a).is_some());
         if let Some(cb) = callee_binding.filter(|_| passes_param) {
@@ -906,13 +910,19 @@ impl Visit for Uses<'_> {
             }
         }
         for arg in &n.args {
-            arg.visit_with(self);
-            // A container passed to a function may be mutated by it.
-            if let Expr::Ident(i) = strip_parens(&arg.expr) {
-                if let Some(b) = self.binding(i) {
-                    if self.facts.bindings[b].container {
-                        self.access(i, true);
-                    }
+            // An identifier is visited here, its binding looked up once (`visit_ident`).
+            let Expr::Ident(i) = strip_parens(&arg.expr) else {
+                arg.visit_with(self);
+                continue;
+            };
+            if &*i.sym == "arguments" && i.ctxt == self.a.unresolved {
+                self.mark_this();
+            }
+            if let Some(b) = self.binding(i) {
+                self.read_binding(b, i, false);
+                // A container passed to a function may be mutated by it.
+                if self.facts.bindings[b].container {
+                    self.access_binding(b, i, true);
                 }
             }
         }
