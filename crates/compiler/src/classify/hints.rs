@@ -147,8 +147,10 @@ impl Builder<'_> {
             }
         }
         let mut aliases: BTreeMap<BindingId, Vec<BindingId>> = BTreeMap::new();
-        let mut read_count: BTreeMap<BindingId, usize> = BTreeMap::new();
-        let mut call_count: BTreeMap<BindingId, usize> = BTreeMap::new();
+        // Reads and call reads per binding, by id (a map per access was most of this pass on a
+        // bundle with one rest parameter).
+        let mut read_count: Vec<usize> = Vec::new();
+        let mut call_count: Vec<usize> = Vec::new();
         // Only a rest parameter with element reads needs these counts (most modules have none).
         if !element_reads.is_empty() {
             for a in facts.bindings.ids() {
@@ -159,11 +161,13 @@ impl Builder<'_> {
                     aliases.entry(r).or_default().push(a);
                 }
             }
+            read_count = vec![0; facts.bindings.len()];
+            call_count = vec![0; facts.bindings.len()];
             for a in facts.accesses.iter().filter(|a| !a.write) {
-                *read_count.entry(a.binding).or_default() += 1;
+                read_count[a.binding.index()] += 1;
             }
             for (b, _) in &facts.call_reads {
-                *call_count.entry(*b).or_default() += 1;
+                call_count[b.index()] += 1;
             }
         }
         let only_called = |r: BindingId| {
@@ -171,10 +175,9 @@ impl Builder<'_> {
             let elements = element_reads.get(&r).copied().unwrap_or(0);
             elements > 0
                 && elements <= locals.len()
-                && locals.iter().all(|a| {
-                    read_count.get(a).copied().unwrap_or(0)
-                        <= call_count.get(a).copied().unwrap_or(0)
-                })
+                && locals
+                    .iter()
+                    .all(|a| read_count[a.index()] <= call_count[a.index()])
         };
         for (&(x, b), &count) in &reads {
             let binding = &facts.bindings[b];
