@@ -1,7 +1,7 @@
 //! Variable classes (scope, stream, share, code, module, resource), `grp_` tags and contexts;
 //! whether the module keeps state a copy would split.
 
-use super::{Builder, Flx, Part, MAIN};
+use super::{Builder, Flx, MAIN};
 use crate::analyze::{BindingId, FuncId, OriginRoot, Place, ResourceKind, Seg, TypedId};
 use crate::graph::{VarKind, Variable};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -15,20 +15,27 @@ impl Builder<'_> {
         let mut dense: Vec<BTreeMap<Flx, (bool, bool)>> =
             vec![BTreeMap::new(); facts.bindings.len()];
         let mut network: BTreeSet<Flx> = BTreeSet::new();
+        // Per binding, once: whether it is a network resource, whether it is module-level (the
+        // records are large; an access only needs these two).
+        let flags: Vec<(bool, bool)> = facts
+            .bindings
+            .iter()
+            .map(|b| {
+                (
+                    b.resource.is_some_and(ResourceKind::is_network),
+                    b.decl == Place::Top,
+                )
+            })
+            .collect();
         // Accesses come in source order: runs of them share a place, asked about once.
-        let mut last: Option<(Place, Rc<BTreeSet<Part>>)> = None;
+        let mut last: Option<Place> = None;
+        let mut parts = Rc::clone(&self.top_parts);
         for a in &facts.accesses {
-            let parts = match &last {
-                Some((at, parts)) if *at == a.at => parts.clone(),
-                _ => {
-                    let parts = self.attrib(a.at);
-                    last = Some((a.at, parts.clone()));
-                    parts
-                }
-            };
-            let binding = &facts.bindings[a.binding];
-            let network_resource = binding.resource.is_some_and(ResourceKind::is_network);
-            let top = binding.decl == Place::Top;
+            if last != Some(a.at) {
+                parts = self.attrib(a.at);
+                last = Some(a.at);
+            }
+            let (network_resource, top) = flags[a.binding.index()];
             for part in parts.iter() {
                 if network_resource {
                     network.insert(part.flx);
