@@ -758,11 +758,36 @@ impl Visit for Uses<'_> {
     }
 
     fn visit_member_expr(&mut self, n: &MemberExpr) {
-        n.obj.visit_with(self);
+        // `a.b`, the commonest expression: `a` is visited here, its binding looked up once for
+        // the visit (`visit_ident`), the chain root and the methods below.
+        let obj_ident = match strip_parens(&n.obj) {
+            Expr::Ident(i) => Some(i),
+            _ => None,
+        };
+        let obj_binding = match obj_ident {
+            Some(i) => {
+                if &*i.sym == "arguments" && i.ctxt == self.a.unresolved {
+                    self.mark_this();
+                }
+                let b = self.binding(i);
+                if let Some(b) = b {
+                    self.read_binding(b, i, false);
+                }
+                b
+            }
+            None => {
+                n.obj.visit_with(self);
+                None
+            }
+        };
         if let MemberProp::Computed(c) = &n.prop {
             c.visit_with(self);
         }
-        if let Some(b) = self.chain_root_binding(&n.obj) {
+        let root = match obj_ident {
+            Some(_) => obj_binding,
+            None => self.chain_root_binding(&n.obj),
+        };
+        if let Some(b) = root {
             if self.facts.bindings[b].param_of.is_some() {
                 let at = self.place();
                 self.facts.member_uses.push(MemberUse {
@@ -774,20 +799,17 @@ impl Visit for Uses<'_> {
             }
         }
         // `routes.handler` of a local object literal: a reference to that function.
-        if let Expr::Ident(obj) = strip_parens(&n.obj) {
-            let method = self
-                .binding(obj)
-                .filter(|&b| !self.facts.bindings[b].methods.is_empty())
-                .zip(prop_str(&n.prop));
-            if let Some((b, p)) = method {
-                if let Some(&f) = self.facts.bindings[b].methods.get(&*p) {
-                    let at = self.place();
-                    self.facts.fn_refs.push(FnRef {
-                        func: f,
-                        at,
-                        direct_call: false,
-                    });
-                }
+        let method = obj_binding
+            .filter(|&b| !self.facts.bindings[b].methods.is_empty())
+            .and_then(|b| Some(b).zip(prop_str(&n.prop)));
+        if let Some((b, p)) = method {
+            if let Some(&f) = self.facts.bindings[b].methods.get(&*p) {
+                let at = self.place();
+                self.facts.fn_refs.push(FnRef {
+                    func: f,
+                    at,
+                    direct_call: false,
+                });
             }
         }
     }
