@@ -117,18 +117,17 @@ impl<T: Copy> Grouped<T> {
             starts[i + 1] += starts[i];
         }
         let mut next = starts.clone();
-        let mut items: Vec<Option<T>> = vec![None; starts[n]];
+        // Every slot is written below: any value does to size the vector (no `Option` per slot
+        // and no second pass to unwrap them).
+        let mut items: Vec<T> = match pairs.first() {
+            Some(&(_, v)) => vec![v; pairs.len()],
+            None => Vec::new(),
+        };
         for (f, v) in pairs {
-            items[next[f.index()]] = Some(v);
+            items[next[f.index()]] = v;
             next[f.index()] += 1;
         }
-        Grouped {
-            starts,
-            items: items
-                .into_iter()
-                .map(|v| v.expect("every slot filled"))
-                .collect(),
-        }
+        Grouped { starts, items }
     }
 
     fn get(&self, f: FuncId) -> &[T] {
