@@ -59,16 +59,29 @@ impl Out<'_> {
         self.mark_at(loc.line - 1, loc.col - 1);
         let text = self.src.slice(a, b);
         let exact = self.src.text.is_char_boundary(a);
-        let mut offset = a;
         let mut src_line = loc.line - 1;
+        if exact {
+            // Copied whole; each newline ends an output line, and a line after it starts at
+            // column 1 of the next source line (found with memchr, no line copied by itself).
+            self.code.push_str(text);
+            let mut tail = 0;
+            for nl in memchr::memchr_iter(b'\n', text.as_bytes()) {
+                self.line += 1;
+                self.col = 0;
+                tail = nl + 1;
+                if tail < text.len() {
+                    src_line += 1;
+                    self.mark_at(src_line, 0);
+                }
+            }
+            self.col += utf16_len(&text[tail..]);
+            return;
+        }
+        // Not at a character's start: each line's position is looked up.
+        let mut offset = a;
         for (i, piece) in text.split_inclusive('\n').enumerate() {
             if i > 0 {
-                src_line += 1;
-                if exact {
-                    self.mark_at(src_line, 0);
-                } else {
-                    self.mark(offset);
-                }
+                self.mark(offset);
             }
             // A piece is one line, its newline last if it has one: no need to scan it as
             // `insert` does.
