@@ -62,6 +62,13 @@ impl<I: TypedId, T> Table<I, T> {
             id: PhantomData,
         }
     }
+    /// An empty table with room for `n` entries.
+    pub fn with_capacity(n: usize) -> Self {
+        Table {
+            items: Vec::with_capacity(n),
+            id: PhantomData,
+        }
+    }
     pub fn push(&mut self, value: T) -> I {
         self.items.push(value);
         I::from_index(self.items.len() - 1)
