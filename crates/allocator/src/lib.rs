@@ -22,9 +22,11 @@ const ALLOW_THP: mi_option_t = 37;
 /// - Freed pages are kept for 1 s (v2 gives them back after 10 ms): each compile frees a
 ///   module's syntax tree and the next one faulted the same pages back in.
 /// - No transparent huge pages for the memory mimalloc maps. It asks for them on its 1 GiB
-///   arena; where THP is `madvise` with `defrag=madvise` (Debian's and Ubuntu's default), each
-///   first touch of 2 MiB then waits for the kernel to compact memory: a cold compile of
-///   typescript.js (9 MB) took 0.78–0.89 s with them and 0.48 s without.
+///   arena (THP `enabled=madvise`, Debian's and Ubuntu's default, then backs it with 2 MiB
+///   pages): a cold compile of typescript.js (9 MB) took 0.43 s or 0.86–0.89 s from one
+///   process to the next with them, 0.58 s every time without (the first touch of each 2 MiB
+///   page is the cost; the kernel recorded no compaction stall). A long run of compiles can be
+///   a few percent faster with them; start-up, where the require hook compiles, is what counts.
 pub fn tune() {
     #[cfg(target_os = "linux")]
     std::hint::black_box(&EARLY);
