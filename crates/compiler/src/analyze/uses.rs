@@ -136,13 +136,18 @@ impl Uses<'_> {
         }
     }
 
-    fn read_ident(&mut self, i: &Ident, direct_call: bool) {
-        if let Some(b) = self.binding(i) {
-            self.read_binding(b, i, direct_call);
+    /// What `visit_ident` does, returning the binding found: callers that visit an identifier in
+    /// place (`a` of `a.b`, a call's arguments) ask more of it without looking it up again.
+    fn visit_ident_binding(&mut self, i: &Ident) -> Option<BindingId> {
+        if &*i.sym == "arguments" && i.ctxt == self.a.unresolved {
+            self.mark_this();
         }
+        let b = self.binding(i)?;
+        self.read_binding(b, i, false);
+        Some(b)
     }
 
-    /// `read_ident` of an identifier whose binding is known.
+    /// A read of identifier `i`, bound to `b` (and a reference to its function, if it is one).
     fn read_binding(&mut self, b: BindingId, i: &Ident, direct_call: bool) {
         self.access_binding(b, i, false);
         let binding = &self.facts.bindings[b];
@@ -557,10 +562,7 @@ enum PatMode {
 
 impl Visit for Uses<'_> {
     fn visit_ident(&mut self, i: &Ident) {
-        if &*i.sym == "arguments" && i.ctxt == self.a.unresolved {
-            self.mark_this();
-        }
-        self.read_ident(i, false);
+        self.visit_ident_binding(i);
     }
 
     fn visit_this_expr(&mut self, _: &ThisExpr) {
@@ -765,16 +767,7 @@ impl Visit for Uses<'_> {
             _ => None,
         };
         let obj_binding = match obj_ident {
-            Some(i) => {
-                if &*i.sym == "arguments" && i.ctxt == self.a.unresolved {
-                    self.mark_this();
-                }
-                let b = self.binding(i);
-                if let Some(b) = b {
-                    self.read_binding(b, i, false);
-                }
-                b
-            }
+            Some(i) => self.visit_ident_binding(i),
             None => {
                 n.obj.visit_with(self);
                 None
@@ -937,11 +930,7 @@ impl Visit for Uses<'_> {
                 arg.visit_with(self);
                 continue;
             };
-            if &*i.sym == "arguments" && i.ctxt == self.a.unresolved {
-                self.mark_this();
-            }
-            if let Some(b) = self.binding(i) {
-                self.read_binding(b, i, false);
+            if let Some(b) = self.visit_ident_binding(i) {
                 // A container passed to a function may be mutated by it.
                 if self.facts.bindings[b].container {
                     self.access_binding(b, i, true);
