@@ -85,14 +85,15 @@ impl SourceMapWriter {
 
     /// The source map's JSON, naming `file` and embedding its `content`.
     pub fn finish(self, file: &str, content: &str) -> String {
-        // The escaper asks for room for the worst case (6 bytes a byte) before it writes: asked
-        // for here, it is address space that is never touched, and `out` is not moved twice.
-        let room = |s: &str| s.len() * 6 + 35;
-        let mut out = Vec::with_capacity(room(content) + room(file) + self.mappings.len() + 64);
+        // serde_json escapes, not a SIMD escaper: json-escape-simd (tried, 0.05 s faster over a
+        // whole node_modules) loads 32 bytes at a time past the end of a short string. Its loads
+        // do not cross a page, so they cannot fault, but they read outside the allocation:
+        // AddressSanitizer stopped `cargo fuzz` on its first input.
+        let mut out = Vec::with_capacity(content.len() + self.mappings.len() + file.len() + 96);
         out.extend_from_slice(b"{\"version\":3,\"sources\":[");
-        json_escape_simd::escape_into(file, &mut out);
+        serde_json::to_writer(&mut out, file).expect("writing to memory");
         out.extend_from_slice(b"],\"sourcesContent\":[");
-        json_escape_simd::escape_into(content, &mut out);
+        serde_json::to_writer(&mut out, content).expect("writing to memory");
         out.extend_from_slice(b"],\"names\":[],\"mappings\":\"");
         out.extend_from_slice(self.mappings.as_bytes());
         out.extend_from_slice(b"\"}");
@@ -146,27 +147,5 @@ mod tests {
             ours.finish("dir/x.js", content),
             String::from_utf8(buf).unwrap()
         );
-    }
-
-    /// The escaper writes what serde_json writes (the JSON the map had before): every ASCII
-    /// byte, multi-byte characters, and long runs on both sides of the SIMD block sizes.
-    #[test]
-    fn escapes_as_serde_json_does() {
-        let mut cases: Vec<String> = (0u8..128).map(|b| (b as char).to_string()).collect();
-        cases.push("é€😀\u{2028}\u{2029}\u{7f}".into());
-        let all: String = (0u8..128).map(|b| b as char).collect();
-        for n in [1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 200] {
-            cases.push("x".repeat(n) + "\"" + &"y".repeat(n) + "\n");
-            cases.push(all.repeat(n / 8 + 1) + &"é".repeat(n));
-        }
-        for s in cases {
-            let mut ours = Vec::new();
-            json_escape_simd::escape_into(&s, &mut ours);
-            assert_eq!(
-                String::from_utf8(ours).unwrap(),
-                serde_json::to_string(&s).unwrap(),
-                "{s:?}"
-            );
-        }
     }
 }
