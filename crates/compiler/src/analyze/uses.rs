@@ -794,7 +794,7 @@ impl Visit for Uses<'_> {
         // `routes.handler` of a local object literal: a reference to that function.
         let method = obj_binding
             .filter(|&b| !self.facts.bindings[b].methods.is_empty())
-            .and_then(|b| Some(b).zip(prop_str(&n.prop)));
+            .and_then(|b| prop_str(&n.prop).map(|p| (b, p)));
         if let Some((b, p)) = method {
             if let Some(&f) = self.facts.bindings[b].methods.get(&*p) {
                 let at = self.place();

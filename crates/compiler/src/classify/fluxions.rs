@@ -8,7 +8,38 @@ use crate::rules::RuptureKind;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
+/// The fluxions a binding is declared in: the one its function roots (a listener's parameter),
+/// or those its declaring place runs in.
+pub(super) enum DeclaredIn {
+    Root(Flx),
+    Parts(Rc<BTreeSet<Part>>),
+}
+
+impl DeclaredIn {
+    pub(super) fn contains(&self, x: Flx) -> bool {
+        match self {
+            DeclaredIn::Root(r) => *r == x,
+            DeclaredIn::Parts(parts) => parts.iter().any(|p| p.flx == x),
+        }
+    }
+
+    pub(super) fn to_set(&self) -> BTreeSet<Flx> {
+        match self {
+            DeclaredIn::Root(r) => [*r].into(),
+            DeclaredIn::Parts(parts) => parts.iter().map(|p| p.flx).collect(),
+        }
+    }
+}
+
 impl Builder<'_> {
+    pub(super) fn declared_in(&mut self, b: BindingId) -> DeclaredIn {
+        let binding = &self.facts.bindings[b];
+        match binding.param_of.and_then(|(f, _)| self.roots.get(&(f, 0))) {
+            Some(&root) => DeclaredIn::Root(root),
+            None => DeclaredIn::Parts(self.attrib(binding.decl)),
+        }
+    }
+
     pub(super) fn new_fluxion(
         &mut self,
         name: String,

@@ -120,12 +120,9 @@ impl Builder<'_> {
                 continue;
             }
             let callee = &facts.bindings[p.callee];
-            let declared_in: BTreeSet<Flx> = match callee.param_of {
-                Some((f, _)) if self.roots.contains_key(&(f, 0)) => [self.roots[&(f, 0)]].into(),
-                _ => self.attrib(callee.decl).iter().map(|q| q.flx).collect(),
-            };
+            let declared_in = self.declared_in(p.callee);
             for part in self.attrib(p.at).iter() {
-                if declared_in.contains(&part.flx) {
+                if declared_in.contains(part.flx) {
                     continue;
                 }
                 let e = passes.entry((part.flx, p.binding)).or_default();
@@ -231,17 +228,12 @@ impl Builder<'_> {
             let captured_by: Option<BTreeSet<Flx>> = if binding.decl == Place::Top {
                 None
             } else {
-                let decl: BTreeSet<Flx> = match binding.param_of {
-                    Some((f, _)) if self.roots.contains_key(&(f, 0)) => {
-                        [self.roots[&(f, 0)]].into()
-                    }
-                    _ => self.attrib(binding.decl).iter().map(|p| p.flx).collect(),
-                };
+                let decl = self.declared_in(b);
                 Some(
                     users
                         .keys()
                         .copied()
-                        .filter(|x| !decl.contains(x))
+                        .filter(|&x| !decl.contains(x))
                         // A post callback re-created from its factory gets it in its message.
                         .filter(|&x| {
                             !hints[x]

@@ -1,6 +1,7 @@
 //! Variable classes (scope, stream, share, code, module, resource), `grp_` tags and contexts;
 //! whether the module keeps state a copy would split.
 
+use super::fluxions::DeclaredIn;
 use super::{Builder, Flx, MAIN};
 use crate::analyze::{BindingId, FuncId, OriginRoot, Place, ResourceKind, Seg, TypedId};
 use crate::graph::{VarKind, Variable};
@@ -77,34 +78,20 @@ impl Builder<'_> {
                 continue;
             }
             let top = binding.decl == Place::Top;
-            // Where it is declared: the fluxion its function roots, or where its place runs.
-            let root = match binding.param_of {
-                Some((f, _)) => self.roots.get(&(f, 0)).copied(),
-                None => None,
-            };
-            let decl_parts = match root {
-                Some(_) => None,
-                None => Some(self.attrib(binding.decl)),
-            };
-            let in_decl = |x: Flx| match (root, &decl_parts) {
-                (Some(r), _) => r == x,
-                (None, Some(parts)) => parts.iter().any(|p| p.flx == x),
-                (None, None) => false,
-            };
+            let declared_in = self.declared_in(b);
             // Listener parameters travel in the message that starts their fluxion.
-            let start_param = root.filter(|x| self.starts_into.contains_key(x));
+            let start_param = match declared_in {
+                DeclaredIn::Root(x) => Some(x).filter(|x| self.starts_into.contains_key(x)),
+                DeclaredIn::Parts(_) => None,
+            };
             // Most bindings are locals used only where they are declared: no sets built for them.
-            if !top && start_param.is_none() && all.keys().all(|&x| in_decl(x)) {
+            if !top && start_param.is_none() && all.keys().all(|&x| declared_in.contains(x)) {
                 continue;
             }
             if top && all.keys().all(|&x| x == MAIN) {
                 continue; // module state only main touches
             }
-            let decl: BTreeSet<Flx> = match (root, &decl_parts) {
-                (Some(r), _) => [r].into(),
-                (None, Some(parts)) => parts.iter().map(|p| p.flx).collect(),
-                (None, None) => BTreeSet::new(),
-            };
+            let decl = declared_in.to_set();
             let users: BTreeMap<Flx, (bool, bool)> = all
                 .iter()
                 .filter(|(x, _)| top || !decl.contains(x))

@@ -58,9 +58,8 @@ impl Out<'_> {
         let loc = self.src.loc(a);
         self.mark_at(loc.line - 1, loc.col - 1);
         let text = self.src.slice(a, b);
-        let exact = self.src.text.is_char_boundary(a);
-        let mut src_line = loc.line - 1;
-        if exact {
+        if self.src.text.is_char_boundary(a) {
+            let mut src_line = loc.line - 1;
             // Copied whole; each newline ends an output line, and a line after it starts at
             // column 1 of the next source line (found with memchr, no line copied by itself).
             self.code.push_str(text);
