@@ -335,16 +335,10 @@ impl Declarations<'_> {
                         _ => false,
                     },
                     Expr::Ident(i) => {
-                        !self.ids.contains_key(&key(i))
-                            && matches!(
-                                &*i.sym,
-                                "Number"
-                                    | "String"
-                                    | "Boolean"
-                                    | "parseInt"
-                                    | "parseFloat"
-                                    | "Symbol"
-                            )
+                        matches!(
+                            &*i.sym,
+                            "Number" | "String" | "Boolean" | "parseInt" | "parseFloat" | "Symbol"
+                        ) && !self.ids.contains_key(&key(i))
                     }
                     _ => false,
                 };
@@ -352,7 +346,7 @@ impl Declarations<'_> {
             }
             Expr::New(n) => {
                 matches!(strip_parens(&n.callee), Expr::Ident(i)
-                if !self.ids.contains_key(&key(i)) && matches!(&*i.sym, "Map" | "Set" | "WeakMap" | "RegExp"))
+                if matches!(&*i.sym, "Map" | "Set" | "WeakMap" | "RegExp") && !self.ids.contains_key(&key(i)))
                     && n.args
                         .as_ref()
                         .is_none_or(|a| a.iter().all(|x| pure(&x.expr)))

@@ -434,7 +434,7 @@ impl Uses<'_> {
             self.note_member_write(&m.obj, 1);
         }
         if let Some(path) = path {
-            if matches!(&*method, "listen" | "createServer") && path.len() >= 2 {
+            if SERVER_STARTS.contains(&&*method) && path.len() >= 2 {
                 let place = self.place();
                 self.facts.network_at.push(place);
             }
@@ -552,6 +552,25 @@ impl Uses<'_> {
         self.a.warn(&mut self.facts, code, span, msg);
     }
 }
+
+/// Methods that start a server (`callee_effects`).
+const SERVER_STARTS: [&str; 2] = ["listen", "createServer"];
+/// `Object` methods that write their first argument.
+const OBJECT_WRITERS: [&str; 4] = [
+    "assign",
+    "defineProperty",
+    "defineProperties",
+    "setPrototypeOf",
+];
+/// Methods whose call's path is read whatever the rules say.
+const PATH_METHODS: [&str; 6] = [
+    SERVER_STARTS[0],
+    SERVER_STARTS[1],
+    OBJECT_WRITERS[0],
+    OBJECT_WRITERS[1],
+    OBJECT_WRITERS[2],
+    OBJECT_WRITERS[3],
+];
 
 #[derive(Clone, Copy)]
 enum PatMode {
@@ -838,7 +857,15 @@ impl Visit for Uses<'_> {
                 }
             }
         }
-        let path = self.path_of(callee, 0);
+        // The callee's path is read by the rules, a server start and `Object.assign` (below):
+        // a method none of them names, most calls, skips building it.
+        let path = match strip_parens(callee) {
+            Expr::Member(MemberExpr {
+                prop: MemberProp::Ident(m),
+                ..
+            }) if !PATH_METHODS.contains(&&*m.sym) && !self.a.rules.may_end_with(&m.sym) => None,
+            _ => self.path_of(callee, 0),
+        };
         let uses_before = self.facts.member_uses.len();
         match (callee_ident, callee_binding) {
             (Some(i), Some(b)) => self.read_binding(b, i, true),
@@ -862,13 +889,7 @@ impl Visit for Uses<'_> {
         self.callee_effects(callee, path.as_deref());
         // `Object.assign(target, ...)` and friends write their first argument.
         if let Some(p) = &path {
-            if p.len() == 2
-                && p[0] == "Object"
-                && matches!(
-                    p[1].as_str(),
-                    "assign" | "defineProperty" | "defineProperties" | "setPrototypeOf"
-                )
-            {
+            if p.len() == 2 && p[0] == "Object" && OBJECT_WRITERS.contains(&p[1].as_str()) {
                 if let Some(i) = n.args.first().and_then(|a| root_ident(&a.expr)) {
                     self.access(i, true);
                 }
@@ -896,8 +917,8 @@ impl Visit for Uses<'_> {
         }
         // `fn(req, res, next)`: where a parameter goes when it leaves through a named call.
         // Most calls pass no parameter: the argument shape is built only when one does.
-        let passes_param = n.args.iter().any(|a| self.param_arg(a).is_some());
-        if let Some(cb) = callee_binding.filter(|_| passes_param) {
+        let passes_param = |u: &Self| n.args.iter().any(|a| u.param_arg(a).is_some());
+        if let Some(cb) = callee_binding.filter(|_| passes_param(self)) {
             let shape: Vec<String> = n
                 .args
                 .iter()

@@ -104,6 +104,12 @@ impl Rules {
         Ok(())
     }
 
+    /// Whether a rule may match a path ending in `last`: `false` lets a caller skip building a
+    /// path (most calls are methods no rule names).
+    pub fn may_end_with(&self, last: &str) -> bool {
+        !self.any_last.is_empty() || self.by_last.contains_key(last)
+    }
+
     /// The first rule whose pattern matches the canonical callee path.
     pub fn find(&self, path: &[String]) -> Option<&Rule> {
         let named = path
