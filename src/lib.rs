@@ -11,11 +11,8 @@ mod versions;
 
 mod got_idl;
 
-/// The allocator and its settings (crates/allocator): set when the addon is loaded.
-#[napi_derive::module_init]
-fn tune_allocator() {
-    fluxion_allocator::tune();
-}
+// The addon's allocator (crates/allocator): linked for its `#[global_allocator]` alone.
+extern crate fluxion_allocator;
 
 use fluxion_compiler::{CompileError, Emit, Options, Rules, RuptureKind};
 use napi_derive::napi;

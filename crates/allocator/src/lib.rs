@@ -1,117 +1,56 @@
-//! The allocator of every Rust allocation in the addon, and its two settings. They are set by a
-//! constructor before anything allocates; the addon's module init and the compiler's measuring
-//! examples call [`tune`] too, so the examples measure the compile the addon runs.
+//! The allocator of every Rust allocation in the addon and in the compiler's measuring examples
+//! (which link this crate so they measure the compile the addon runs): jemalloc, with its
+//! defaults.
 //!
-//! The options are set by their index in mimalloc v2's `mimalloc.h` (`libmimalloc-sys` exports
-//! no constants for them): a mimalloc upgrade must check both, and
-//! `the_indices_name_the_options_meant` does.
+//! Why jemalloc (README, "Dependencies"): the compiler allocates and frees swc's syntax tree
+//! node by node, module after module. With mimalloc v2, which this crate held before, a long run
+//! of compiles got slower as its pages filled with the scattered holes earlier trees left: the
+//! whole `node_modules` (6,170 files) compiled at 19–21 MB/s, at 22–24 MB/s with jemalloc in the
+//! same minutes, with a lower peak RSS. A fresh process compiling one 9 MB file is about 6%
+//! slower with jemalloc (more first touches of fresh pages).
+//!
+//! jemalloc asks for no transparent huge pages unless configured to (`thp:default`): no
+//! `MADV_HUGEPAGE` on the compiler's memory, which made cold compiles erratic with mimalloc
+//! (a test below checks it).
 
-use libmimalloc_sys::{mi_option_set, mi_option_t};
-
+#[cfg(not(target_env = "msvc"))]
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// `mi_option_purge_delay`.
-const PURGE_DELAY: mi_option_t = 15;
-/// `mi_option_allow_thp`.
-const ALLOW_THP: mi_option_t = 37;
-
-/// Sets the allocator up for compiling. Runs by itself before anything allocates (below);
-/// calling it again is harmless, and calling it keeps that early run linked in.
-///
-/// - Freed pages are kept for 1 s (v2 gives them back after 10 ms): each compile frees a
-///   module's syntax tree and the next one faulted the same pages back in.
-/// - No transparent huge pages for the memory mimalloc maps. It asks for them on its 1 GiB
-///   arena (THP `enabled=madvise`, Debian's and Ubuntu's default, then backs it with 2 MiB
-///   pages): a cold compile of typescript.js (9 MB) took 0.43 s or 0.86–0.89 s from one
-///   process to the next with them, 0.58 s every time without (the first touch of each 2 MiB
-///   page is the cost; the kernel recorded no compaction stall). A long run of compiles can be
-///   a few percent faster with them; start-up, where the require hook compiles, is what counts.
-pub fn tune() {
-    #[cfg(target_os = "linux")]
-    std::hint::black_box(&EARLY);
-    set_options();
-}
-
-fn set_options() {
-    // SAFETY: options are plain integers mimalloc reads when it maps or purges memory; any
-    // thread may set them at any time.
-    unsafe {
-        mi_option_set(PURGE_DELAY, 1000);
-        mi_option_set(ALLOW_THP, 0);
+/// The allocator Rust allocations go to, for reports (`jemalloc`, or `system` where jemalloc
+/// does not build). Referring to it also keeps this crate, and so its global allocator, linked
+/// into a binary that uses nothing else of it.
+pub fn name() -> &'static str {
+    if cfg!(target_env = "msvc") {
+        "system"
+    } else {
+        "jemalloc"
     }
-}
-
-/// The arena is mapped (and `madvise`d) at the first allocation, which comes before `main` and
-/// before the addon's module init: the options must be set by a constructor that runs ahead of
-/// the others (a prioritised `.init_array` entry). mimalloc is started first on purpose:
-/// `allow_thp` off at its start makes it turn THP off for the whole process with `prctl`,
-/// V8's heap included (that is what `MIMALLOC_ALLOW_THP=0` does); set after its start, the
-/// option only stops mimalloc's own `madvise`.
-#[cfg(target_os = "linux")]
-#[used]
-#[link_section = ".init_array.00200"]
-static EARLY: extern "C" fn() = {
-    extern "C" fn early() {
-        // SAFETY: starting mimalloc twice is a no-op; it allocates nothing from the arena.
-        unsafe { libmimalloc_sys::mi_process_init() };
-        set_options();
-    }
-    early
-};
-
-/// mimalloc's options by name with their values (`purge_delay` → 1000), as its own
-/// `mi_options_print` reports them: what a check of [`tune`] reads, since the options are set
-/// by index.
-pub fn options() -> Vec<(String, i64)> {
-    use std::ffi::{c_char, c_void, CStr};
-    extern "C" {
-        // Exported by mimalloc (`mimalloc.h`); `libmimalloc-sys` does not declare it.
-        fn mi_options_print();
-    }
-    unsafe extern "C" fn collect(msg: *const c_char, arg: *mut c_void) {
-        // SAFETY: `arg` is the `String` below, alive for the call that prints; `msg` is a C
-        // string mimalloc formatted.
-        unsafe { (*(arg as *mut String)).push_str(&CStr::from_ptr(msg).to_string_lossy()) }
-    }
-    let mut text = String::new();
-    // SAFETY: the output is registered for the one call and unregistered before `text` moves.
-    // mimalloc's output is process-wide: a message another thread prints meanwhile lands in
-    // `text` too, and is not an option line.
-    unsafe {
-        libmimalloc_sys::mi_register_output(Some(collect), &mut text as *mut String as *mut c_void);
-        mi_options_print();
-        libmimalloc_sys::mi_register_output(None, std::ptr::null_mut());
-    }
-    text.lines()
-        .filter_map(|l| {
-            let rest = l.split("option '").nth(1)?;
-            let (name, value) = rest.split_once("': ")?;
-            let value = value.split_whitespace().next()?.parse().ok()?;
-            Some((name.to_string(), value))
-        })
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    /// The options are set by index: read back by name, they are the ones meant.
+    /// A `Box` comes from jemalloc: jemalloc knows its block, and the block has the size class
+    /// jemalloc rounds the request to (`nallocx`). A block from another allocator is unknown to
+    /// jemalloc.
     #[test]
-    fn the_indices_name_the_options_meant() {
-        tune();
-        let options = options();
-        let get = |name: &str| options.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
-        assert_eq!(get("purge_delay"), Some(1000), "{options:?}");
-        assert_eq!(get("allow_thp"), Some(0), "{options:?}");
+    #[cfg(not(target_env = "msvc"))]
+    fn rust_allocations_are_jemallocs() {
+        assert_eq!(super::name(), "jemalloc");
+        let block = Box::new([7u8; 100]);
+        let usable = unsafe { tikv_jemallocator::usable_size(block.as_ptr()) };
+        // SAFETY: `nallocx` only computes a size class.
+        let class = unsafe { tikv_jemalloc_sys::nallocx(100, 0) };
+        assert_eq!(usable, class);
+        assert!((100..128).contains(&usable), "{usable}");
+        assert_eq!(block[99], 7);
     }
 
-    /// The early constructor ran before the first allocation: the memory a large allocation
-    /// lands in was mapped without `MADV_HUGEPAGE` (no `hg` among its mapping's flags).
+    /// No memory the allocator maps is advised for huge pages: a large block's mapping has no
+    /// `hg` among its flags (`MADV_HUGEPAGE`).
     #[test]
     #[cfg(target_os = "linux")]
-    fn the_arena_is_not_advised_for_huge_pages() {
+    fn no_memory_is_advised_for_huge_pages() {
         let block = vec![1u8; 8 << 20];
         let at = block.as_ptr() as usize;
         let smaps = std::fs::read_to_string("/proc/self/smaps").expect("read /proc/self/smaps");

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 fn main() {
-    fluxion_allocator::tune();
     let mut runs = 5;
     let mut dirs = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -57,7 +56,8 @@ fn main() {
         eprintln!("syntax error: {e}");
     }
     println!(
-        "{{\"files\":{},\"bytes\":{},\"rupturePoints\":{},\"fluxions\":{},\"syntaxErrors\":{},\"jsonBytes\":{},\"seconds\":{:.4},\"mbPerSec\":{:.1}}}",
+        "{{\"allocator\":\"{}\",\"files\":{},\"bytes\":{},\"rupturePoints\":{},\"fluxions\":{},\"syntaxErrors\":{},\"jsonBytes\":{},\"seconds\":{:.4},\"mbPerSec\":{:.1}}}",
+        fluxion_allocator::name(),
         sources.len(),
         bytes,
         ruptures,

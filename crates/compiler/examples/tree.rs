@@ -39,7 +39,6 @@ fn usage(code: i32) -> ! {
 }
 
 fn main() {
-    fluxion_allocator::tune();
     let mut dirs = Vec::new();
     let mut slowest = 10;
     let mut show_timings = false;
@@ -198,7 +197,7 @@ fn main() {
     println!(
         "{} files, {:.1} MB, compiled in {:.2} s: {:.1} MB/s (goal >= 20; CPU time {:.2} s: {:.1} MB/s); \
          slowest {:.3} s, {} over 1 s; \
-         {} panics, {} emitted files that do not re-parse, {} sources that do not parse, {} refused over a limit, {} not UTF-8",
+         {} panics, {} emitted files that do not re-parse, {} sources that do not parse, {} refused over a limit, {} not UTF-8 (allocator: {})",
         results.len(),
         bytes as f64 / 1e6,
         secs,
@@ -211,10 +210,12 @@ fn main() {
         bad_emit.len(),
         syntax.len(),
         refused.len(),
-        not_utf8
+        not_utf8,
+        fluxion_allocator::name()
     );
     println!(
-        "{{\"files\":{},\"bytes\":{},\"seconds\":{:.3},\"mbPerSec\":{:.1},\"cpuSeconds\":{:.3},\"cpuMbPerSec\":{:.1},\"slowest\":{:.3},\"slowestFile\":{},\"over1s\":{},\"panics\":{},\"reparseFailures\":{},\"sourceSyntaxErrors\":{},\"refused\":{},\"notUtf8\":{}}}",
+        "{{\"allocator\":\"{}\",\"files\":{},\"bytes\":{},\"seconds\":{:.3},\"mbPerSec\":{:.1},\"cpuSeconds\":{:.3},\"cpuMbPerSec\":{:.1},\"slowest\":{:.3},\"slowestFile\":{},\"over1s\":{},\"panics\":{},\"reparseFailures\":{},\"sourceSyntaxErrors\":{},\"refused\":{},\"notUtf8\":{}}}",
+        fluxion_allocator::name(),
         results.len(),
         bytes,
         secs,
