@@ -6,8 +6,8 @@
 //! node by node, module after module. With mimalloc v2, which this crate held before, a long run
 //! of compiles got slower as its pages filled with the scattered holes earlier trees left: the
 //! whole `node_modules` (6,170 files) compiled at 19–21 MB/s, at 22–24 MB/s with jemalloc in the
-//! same minutes, with a lower peak RSS. A fresh process compiling one 9 MB file is about 6%
-//! slower with jemalloc (more first touches of fresh pages).
+//! same minutes, with the same peak RSS. A fresh process compiling one 9 MB file is 5–8% slower
+//! with jemalloc (more first touches of fresh pages).
 //!
 //! jemalloc asks for no transparent huge pages unless configured to (`thp:default`): no
 //! `MADV_HUGEPAGE` on the compiler's memory, which made cold compiles erratic with mimalloc
