@@ -25,7 +25,10 @@ fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(work, 'node_modules'))
 const ENTRY = "const t0 = process.hrtime.bigint(); require('express'); process.stdout.write(String(Number(process.hrtime.bigint() - t0) / 1e6));";
 
 function once(fluxion, cacheDir) {
-  const argv = [...(fluxion ? ['-r', path.join(ROOT, 'register.js')] : []), '-e', ENTRY];
+  // node_modules is a symbolic link to the repository's: without --preserve-symlinks Node loads
+  // each module from its real path, where the nearest package.json (the repository's) does not
+  // list the packages, and nothing was compiled.
+  const argv = ['--preserve-symlinks', ...(fluxion ? ['-r', path.join(ROOT, 'register.js')] : []), '-e', ENTRY];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, argv, { cwd: work, env: { ...process.env, FLUXION_CACHE_DIR: cacheDir, FLUXION_CACHE: '1' }, encoding: 'utf8' });
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -35,13 +38,16 @@ function once(fluxion, cacheDir) {
 
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const modes = { plain: [], cold: [], warm: [] };
+const n = [...packages.keys()].length;
 for (let i = 0; i < RUNS; i++) {
   modes.plain.push(once(false, path.join(work, 'unused')));
   const cache = fs.mkdtempSync(path.join(work, 'cache-'));
   modes.cold.push(once(true, cache));
+  // A run that compiled nothing measures nothing.
+  const entries = fs.readdirSync(cache, { recursive: true }).length;
+  if (entries < n) throw new Error(`the cold run cached ${entries} entries for ${n} packages: the hook did not compile them`);
   modes.warm.push(once(true, cache));
 }
-const n = [...packages.keys()].length;
 console.log(`start-up: require('express') with its ${n - 1} dependencies, ${RUNS} processes per mode, load ${os.loadavg()[0].toFixed(1)}`);
 console.log('| mode | process wall time (median) | require(\'express\') (median) |\n|---|---|---|');
 for (const [name, runs] of Object.entries(modes)) {
