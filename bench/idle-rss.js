@@ -9,6 +9,7 @@
 //   node bench/idle-rss.js [--file path/to/module.js] [--seconds 24]
 const fs = require('node:fs');
 const path = require('node:path');
+const { setTimeout: sleep } = require('node:timers/promises');
 const { parseArgs } = require('node:util');
 const native = require('../lib/native').load();
 
@@ -34,11 +35,10 @@ for (let i = 0; i < 3; i++) {
   }
 }
 samples.afterCompilesMb = rssMb();
-const half = (seconds * 1000) / 2;
-setTimeout(() => {
-  samples[`idle${seconds / 2}sMb`] = rssMb();
-  setTimeout(() => {
-    samples[`idle${seconds}sMb`] = rssMb();
-    console.log(JSON.stringify({ file: path.relative(process.cwd(), args.file), bytes: source.length, ...samples }));
-  }, half);
-}, half);
+(async () => {
+  for (const at of [seconds / 2, seconds]) {
+    await sleep((seconds / 2) * 1000);
+    samples[`idle${at}sMb`] = rssMb();
+  }
+  console.log(JSON.stringify({ file: path.relative(process.cwd(), args.file), bytes: source.length, ...samples }));
+})();

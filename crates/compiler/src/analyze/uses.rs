@@ -562,15 +562,6 @@ const OBJECT_WRITERS: [&str; 4] = [
     "defineProperties",
     "setPrototypeOf",
 ];
-/// Methods whose call's path is read whatever the rules say.
-const PATH_METHODS: [&str; 6] = [
-    SERVER_STARTS[0],
-    SERVER_STARTS[1],
-    OBJECT_WRITERS[0],
-    OBJECT_WRITERS[1],
-    OBJECT_WRITERS[2],
-    OBJECT_WRITERS[3],
-];
 
 #[derive(Clone, Copy)]
 enum PatMode {
@@ -863,7 +854,12 @@ impl Visit for Uses<'_> {
             Expr::Member(MemberExpr {
                 prop: MemberProp::Ident(m),
                 ..
-            }) if !PATH_METHODS.contains(&&*m.sym) && !self.a.rules.may_end_with(&m.sym) => None,
+            }) if !SERVER_STARTS.contains(&&*m.sym)
+                && !OBJECT_WRITERS.contains(&&*m.sym)
+                && !self.a.rules.may_end_with(&m.sym) =>
+            {
+                None
+            }
             _ => self.path_of(callee, 0),
         };
         let uses_before = self.facts.member_uses.len();
@@ -917,8 +913,9 @@ impl Visit for Uses<'_> {
         }
         // `fn(req, res, next)`: where a parameter goes when it leaves through a named call.
         // Most calls pass no parameter: the argument shape is built only when one does.
-        let passes_param = |u: &Self| n.args.iter().any(|a| u.param_arg(a).is_some());
-        if let Some(cb) = callee_binding.filter(|_| passes_param(self)) {
+        if let Some(cb) =
+            callee_binding.filter(|_| n.args.iter().any(|a| self.param_arg(a).is_some()))
+        {
             let shape: Vec<String> = n
                 .args
                 .iter()
